@@ -1,0 +1,129 @@
+// Our narrow, typed view of the Vonage API. Every method is tagged read or write in GATEWAY_METHODS; the
+// dry-run guard (dry-run-gateway.ts) is the one place that refuses writes. Actions only ever see this.
+
+export interface Credentials {
+  apiKey: string;
+  apiSecret: string;
+}
+
+export interface SecretMeta {
+  id: string;
+  /** ISO-8601 as Vonage returns it, e.g. `2018-12-03T10:07:23Z`. */
+  createdAt: string;
+}
+
+/**
+ * An application as returned by Vonage, wire (snake_case) keys, `_links` removed. `config` is everything that
+ * must be carried over to a replacement: name, capabilities, privacy, ... (not id, not keys).
+ */
+export interface ApplicationRecord {
+  id: string;
+  name: string;
+  publicKey: string | undefined;
+  config: Record<string, unknown>;
+}
+
+/** The configuration needed to create an application: wire keys (snake_case), no id, no keys. */
+export type ApplicationConfig = Record<string, unknown> & { name: string };
+
+export interface NumberRecord {
+  country: string;
+  msisdn: string;
+  /** The linked application id, or undefined when not linked. */
+  appId: string | undefined;
+  /** The number as returned by the owned-numbers list (mixed camelCase + app_id), for evidence and re-sends. */
+  raw: Record<string, unknown>;
+}
+
+export interface SubaccountRecord {
+  apiKey: string;
+  name: string;
+  suspended: boolean;
+  createdAt: string;
+  usePrimaryAccountBalance: boolean;
+  raw: Record<string, unknown>;
+}
+
+export interface Balance {
+  value: number;
+  autoReload: boolean;
+}
+
+export interface AccountSettings {
+  moCallbackUrl: string | undefined;
+  drCallbackUrl: string | undefined;
+  raw: Record<string, unknown>;
+}
+
+export interface AuditEvent {
+  id: string;
+  eventType: string;
+  createdAt: string;
+  source: string | undefined;
+  sourceIp: string | undefined;
+  userEmail: string | undefined;
+  raw: Record<string, unknown>;
+}
+
+export interface ListProgress {
+  (done: number, total: number | undefined): void;
+}
+
+/** Result for APIs an account may not have (Subaccounts, Audit): 403/404 means "not available". */
+export type Availability<T> = { available: true; value: T } | { available: false; reason: string };
+
+export interface Gateway {
+  /** The primary account's API key (the one in the credentials). */
+  readonly apiKey: string;
+
+  // ---- reads
+  /** Secrets metadata of `apiKey` (the primary, or one of its subaccounts). */
+  listSecrets(apiKey: string): Promise<SecretMeta[]>;
+  /** Whether these credentials authenticate (a read with them); false on 401, throws on anything else. */
+  checkCredentials(credentials: Credentials): Promise<boolean>;
+  getBalance(): Promise<Balance>;
+  /** The account's SMS callbacks: an empty settings POST, which changes nothing (tagged read). */
+  getAccountSettings(): Promise<AccountSettings>;
+  /** Every application, all pages (page size 100). */
+  listApplications(progress?: ListProgress): Promise<ApplicationRecord[]>;
+  getApplication(id: string): Promise<ApplicationRecord | undefined>;
+  /** Every owned number, all pages (size 100), optionally only those linked to one application. */
+  listNumbers(filter?: { applicationId?: string }, progress?: ListProgress): Promise<NumberRecord[]>;
+  listSubaccounts(): Promise<Availability<SubaccountRecord[]>>;
+  /** Audit events created at or after `since` (ISO-8601), all pages. */
+  listAuditEvents(filter: { since?: string }): Promise<Availability<AuditEvent[]>>;
+
+  // ---- writes
+  createSecret(apiKey: string, secret: string): Promise<SecretMeta>;
+  revokeSecret(apiKey: string, secretId: string): Promise<void>;
+  /** Creates an application with the given configuration and our locally generated public key. */
+  createApplication(config: ApplicationConfig, publicKeyPem: string): Promise<ApplicationRecord>;
+  deleteApplication(id: string): Promise<void>;
+  /** Links a number to `appId`, re-sending the number's other callback fields so nothing else changes. */
+  linkNumber(number: NumberRecord, appId: string): Promise<void>;
+  setSubaccountSuspended(apiKey: string, suspended: boolean): Promise<SubaccountRecord>;
+
+  /** A gateway for the same account and hosts, authenticating with another secret of the primary key. */
+  withSecret(apiSecret: string): Gateway;
+}
+
+export type GatewayMethod = Exclude<keyof Gateway, "apiKey" | "withSecret">;
+
+/** The one table that says which calls change Vonage state. A mapped type forces every method to be tagged. */
+export const GATEWAY_METHODS: { readonly [K in GatewayMethod]: "read" | "write" } = {
+  listSecrets: "read",
+  checkCredentials: "read",
+  getBalance: "read",
+  getAccountSettings: "read",
+  listApplications: "read",
+  getApplication: "read",
+  listNumbers: "read",
+  listSubaccounts: "read",
+  listAuditEvents: "read",
+  createSecret: "write",
+  revokeSecret: "write",
+  createApplication: "write",
+  deleteApplication: "write",
+  linkNumber: "write",
+  setSubaccountSuspended: "write",
+};
