@@ -1,0 +1,207 @@
+// The secret sink: the only code that writes secret values or private keys to disk. A value is durable
+// here (fsynced file and directory) before the caller sends it anywhere, so a crash never loses the only copy.
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { constants } from "node:fs";
+import { chmod, link, lstat, mkdir, open, readFile, readdir, rename, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { fingerprint } from "./fingerprint.js";
+
+const DIR_MODE = 0o700;
+const FILE_MODE = 0o600;
+const README_NAME = "README.txt";
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const MAX_NAME_LENGTH = 200;
+
+const README_TEXT = `This directory was written by vonage-ir. It holds SECRET VALUES and PRIVATE KEYS
+(new API secrets, application private keys) generated during an incident-response run.
+
+- Each file holds exactly one value; the run's journal and report refer to it by name and
+  sha256 fingerprint only, never by value.
+- Files are mode 0600 and this directory is 0700. Keep it that way.
+- Do NOT commit these files, paste them into tickets or chat, or copy them to shared storage.
+  Move the values into your secret manager, then delete this directory securely.
+`;
+
+/** Refusals from the sink: an invalid name, a conflicting overwrite, a directory that is not a directory. */
+export class SecretSinkError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SecretSinkError";
+  }
+}
+
+export function isValidSecretName(name: string): boolean {
+  return (
+    name.length <= MAX_NAME_LENGTH &&
+    NAME_PATTERN.test(name) &&
+    name !== README_NAME &&
+    !name.endsWith(".tmp")
+  );
+}
+
+export class SecretSink {
+  readonly dir: string;
+  #ready: Promise<void> | undefined;
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  /**
+   * Durably stores `value` under `name` and resolves only once file and directory entry are fsynced.
+   * Writing the same value again is a no-op; a different value for an existing name is refused.
+   */
+  async write(name: string, value: string): Promise<{ path: string; fingerprint: string }> {
+    const path = this.#pathOf(name);
+    await this.#ensureDir();
+    const result = { path, fingerprint: fingerprint(value) };
+    if (await this.#sameValueAlreadyThere(name, path, value)) return result;
+
+    const tmp = join(this.dir, `.${name}.${randomBytes(6).toString("hex")}.tmp`);
+    try {
+      await writeDurably(tmp, value);
+    } catch (error) {
+      await unlink(tmp).catch(() => undefined);
+      throw error;
+    }
+    try {
+      // link() fails if the target exists, so a concurrent writer can never be silently overwritten.
+      await link(tmp, path);
+      await unlink(tmp);
+    } catch (error) {
+      if (errorCode(error) === "EEXIST") {
+        await unlink(tmp).catch(() => undefined);
+        if (await this.#sameValueAlreadyThere(name, path, value)) return result;
+        throw new SecretSinkError(`secret sink: "${name}" was written concurrently with a different value`);
+      }
+      if (errorCode(error) === "EPERM" || errorCode(error) === "ENOTSUP" || errorCode(error) === "EXDEV") {
+        // Filesystems without hard links: fall back to rename after a fresh existence check.
+        if (await this.exists(name)) {
+          await unlink(tmp).catch(() => undefined);
+          throw new SecretSinkError(`secret sink: "${name}" appeared while writing; refusing to overwrite`);
+        }
+        await rename(tmp, path);
+      } else {
+        await unlink(tmp).catch(() => undefined);
+        throw error;
+      }
+    }
+    await chmod(path, FILE_MODE);
+    await fsyncDir(this.dir);
+    return result;
+  }
+
+  async read(name: string): Promise<string> {
+    return readFile(this.#pathOf(name), "utf8");
+  }
+
+  async exists(name: string): Promise<boolean> {
+    try {
+      await lstat(this.#pathOf(name));
+      return true;
+    } catch (error) {
+      if (errorCode(error) === "ENOENT") return false;
+      throw error;
+    }
+  }
+
+  /** Names of stored values, sorted; the README and in-flight temp files are not listed. */
+  async list(): Promise<string[]> {
+    let entries: string[];
+    try {
+      entries = await readdir(this.dir);
+    } catch (error) {
+      if (errorCode(error) === "ENOENT") return [];
+      throw error;
+    }
+    return entries.filter(isValidSecretName).sort();
+  }
+
+  #pathOf(name: string): string {
+    if (!isValidSecretName(name)) {
+      throw new SecretSinkError(
+        `secret sink: invalid name ${JSON.stringify(name)} (use letters, digits, ".", "_", "-"; no path separators)`,
+      );
+    }
+    return join(this.dir, name);
+  }
+
+  async #sameValueAlreadyThere(name: string, path: string, value: string): Promise<boolean> {
+    let existing: Buffer;
+    try {
+      existing = await readFile(path);
+    } catch (error) {
+      if (errorCode(error) === "ENOENT") return false;
+      throw error;
+    }
+    const wanted = Buffer.from(value, "utf8");
+    if (existing.length === wanted.length && timingSafeEqual(existing, wanted)) {
+      await chmod(path, FILE_MODE);
+      return true;
+    }
+    throw new SecretSinkError(
+      `secret sink: "${name}" already holds a different value; refusing to overwrite ${path}`,
+    );
+  }
+
+  #ensureDir(): Promise<void> {
+    this.#ready ??= this.#prepareDir().catch((error: unknown) => {
+      this.#ready = undefined;
+      throw error;
+    });
+    return this.#ready;
+  }
+
+  async #prepareDir(): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: DIR_MODE });
+    const stat = await lstat(this.dir);
+    if (!stat.isDirectory()) throw new SecretSinkError(`secret sink: ${this.dir} is not a directory`);
+    // mkdir's mode is filtered by the umask and ignored for an existing directory: set it explicitly.
+    await chmod(this.dir, DIR_MODE);
+    const readme = join(this.dir, README_NAME);
+    try {
+      await lstat(readme);
+    } catch (error) {
+      if (errorCode(error) !== "ENOENT") throw error;
+      await writeDurably(readme, README_TEXT, true);
+    }
+    await chmod(readme, FILE_MODE);
+    await fsyncDir(this.dir);
+  }
+}
+
+async function writeDurably(path: string, value: string, exclusiveOk = false): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, FILE_MODE);
+  } catch (error) {
+    if (exclusiveOk && errorCode(error) === "EEXIST") return;
+    throw error;
+  }
+  try {
+    await handle.chmod(FILE_MODE);
+    await handle.writeFile(value, "utf8");
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, constants.O_RDONLY);
+  try {
+    await handle.sync();
+  } catch (error) {
+    // Some platforms (Windows, a few network filesystems) cannot fsync a directory.
+    if (errorCode(error) !== "EINVAL" && errorCode(error) !== "EPERM" && errorCode(error) !== "EISDIR")
+      throw error;
+  } finally {
+    await handle.close();
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  return typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
+    ? error.code
+    : undefined;
+}
