@@ -1,0 +1,19 @@
+// The vonage/ layer: the Gateway interface, its SDK implementation, the dry-run guard and the request scheduler.
+
+export * from "./gateway.js";
+export {
+  createSdkGateway,
+  DEFAULT_API_HOST,
+  DEFAULT_REST_HOST,
+  DEFAULT_TIMEOUT_MS,
+  type RequestInfo,
+  type SdkGatewayOptions,
+} from "./sdk-gateway.js";
+export { createDryRunGateway, createReadOnlyGateway, DryRunWriteError } from "./dry-run-gateway.js";
+export {
+  RequestScheduler,
+  type RequestSchedulerOptions,
+  type RunOptions,
+  type SchedulerStats,
+} from "./request-scheduler.js";
+export { AUTH_FAILED_MESSAGE, mapVonageError, type ErrorContext } from "./map-vonage-error.js";
