@@ -1,0 +1,43 @@
+// What every route handler receives: the live state (replaced on reset, so always read `ctx.state`), the
+// behaviour options, and one way to record audit events for the simulator's own mutations.
+
+import type { AuditEventType } from "./audit-event-types.js";
+import type { Reply } from "./reply.js";
+import type { SimPrimaryAccount, SimState, SimSubaccount } from "./sim-state.js";
+
+export type Caller =
+  { kind: "primary"; account: SimPrimaryAccount } | { kind: "subaccount"; account: SimSubaccount };
+
+export interface ApiRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  /** Parsed JSON object or form fields; empty when there is no body. */
+  body: Record<string, unknown>;
+  /** True when a body was sent but could not be parsed as its content type. */
+  bodyInvalid: boolean;
+  caller: Caller;
+  /** `http://host:port` as the client addressed us, for absolute links. */
+  baseUrl: string;
+  sourceIp: string | undefined;
+}
+
+export interface SimBehaviour {
+  deleteAppWithNumbers: "refuse" | "orphan";
+  subaccountsAvailable: boolean;
+  auditAvailable: boolean;
+}
+
+export interface SimContext {
+  state: SimState;
+  behaviour: SimBehaviour;
+  now(): number;
+  newId(): string;
+  /** Records an event as the Audit API would; `accountId` defaults to the caller's key. */
+  record(type: AuditEventType, req: ApiRequest, context: Record<string, unknown>, accountId?: string): void;
+}
+
+export type RouteHandler = (
+  ctx: SimContext,
+  req: ApiRequest,
+) => Reply | undefined | Promise<Reply | undefined>;

@@ -1,0 +1,461 @@
+// Starts the fake Vonage API: one node:http server on loopback serving the api.nexmo.com and rest.nexmo.com
+// paths, plus the token-protected /_sim/ admin endpoints. Everything per-request (auth, faults, the request
+// log) happens here; the route files only see a parsed, authenticated ApiRequest.
+
+import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+import { accountRoutes } from "./account-routes.js";
+import { AUDIT_EVENT_TYPES, type AuditEventType } from "./audit-event-types.js";
+import { applicationRoutes } from "./application-routes.js";
+import { auditRoutes } from "./audit-routes.js";
+import { buildScenario, type ScenarioParams } from "./build-scenario.js";
+import {
+  FaultsSchema,
+  mergeFaults,
+  noFaults,
+  RateLimiter,
+  routeKey,
+  type Faults,
+  type FaultsInput,
+} from "./faults.js";
+import { numberRoutes } from "./number-routes.js";
+import { familyOf, json, notFound, serverError, tooManyRequests, unauthorized, type Reply } from "./reply.js";
+import { secretsRoutes } from "./secrets-routes.js";
+import type { ApiRequest, Caller, RouteHandler, SimBehaviour, SimContext } from "./sim-context.js";
+import { parseSimState, type ScenarioMeta, type SimState } from "./sim-state.js";
+import { subaccountRoutes } from "./subaccount-routes.js";
+import { auditTime } from "./timestamps.js";
+
+export interface SimulatorOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1; anything but loopback needs allowNonLoopback. */
+  host?: string;
+  allowNonLoopback?: boolean;
+  /** A built-in scenario (default `clean`); ignored when `state` is given. */
+  scenario?: string;
+  scenarioParams?: ScenarioParams;
+  /** A full state to load instead of a scenario (validated with SimStateSchema). */
+  state?: SimState;
+  latencyMs?: number;
+  jitterMs?: number;
+  rateLimit?: number;
+  /** What DELETE /v2/applications/{id} does while numbers are still linked. Default `orphan`. */
+  deleteAppWithNumbers?: "refuse" | "orphan";
+  subaccountsAvailable?: boolean;
+  auditAvailable?: boolean;
+  /** Called for every API request (not admin ones) with its 1-based number, before faults apply. */
+  onRequest?: (count: number, info: { method: string; path: string; apiKey: string | undefined }) => void;
+  /** Scenario seed (also `scenarioParams.seed`). */
+  seed?: number;
+}
+
+export interface RequestLogEntry {
+  seq: number;
+  at: string;
+  method: string;
+  path: string;
+  /** The query string without any `api_secret`. */
+  query: string;
+  /** 0 when the connection was dropped on purpose. */
+  status: number;
+  durationMs: number;
+  /** The API key the request claimed (Basic auth user or `api_key`); never the secret. */
+  apiKey: string | undefined;
+}
+
+export interface RunningSimulator {
+  url: string;
+  adminToken: string;
+  /** The operator's (legitimate) primary credentials of the loaded state. */
+  primary: { apiKey: string; apiSecret: string };
+  meta: ScenarioMeta;
+  requestCount(): number;
+  requests(): RequestLogEntry[];
+  dumpState(): SimState;
+  setFaults(faults: Partial<FaultsInput>): void;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 5 * 1024 * 1024;
+const MAX_LOG = 50_000;
+
+export function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
+  const host = options.host ?? "127.0.0.1";
+  if (!isLoopbackHost(host) && options.allowNonLoopback !== true) {
+    throw new Error(`refusing to bind the simulator to non-loopback host ${host} without allowNonLoopback`);
+  }
+  let initial = options.state
+    ? parseSimState(options.state)
+    : buildScenario(options.scenario ?? "clean", {
+        // Without an explicit `now`, place the scenario relative to the real clock so "recent" means recent.
+        now: new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString(),
+        ...(options.seed === undefined ? {} : { seed: options.seed }),
+        ...options.scenarioParams,
+      });
+  const initialFaults = FaultsSchema.parse({
+    latencyMs: options.latencyMs ?? 0,
+    jitterMs: options.jitterMs ?? 0,
+    rateLimit: options.rateLimit ?? 0,
+  });
+  let faults: Faults = initialFaults;
+  const behaviour: SimBehaviour = {
+    deleteAppWithNumbers: options.deleteAppWithNumbers ?? "orphan",
+    subaccountsAvailable: options.subaccountsAvailable ?? true,
+    auditAvailable: options.auditAvailable ?? true,
+  };
+  const adminToken = randomBytes(24).toString("base64url");
+  const limiter = new RateLimiter();
+  const log: RequestLogEntry[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  let count = 0;
+
+  const pushEvent = (event: {
+    event_type: AuditEventType;
+    account_id: string;
+    source: "CD" | "DEVAPI";
+    source_description: string;
+    user_email?: string;
+    source_ip?: string;
+    context: Record<string, unknown>;
+  }): void => {
+    ctx.state.auditEvents.push({
+      id: randomUUID(),
+      event_type_description: AUDIT_EVENT_TYPES[event.event_type],
+      created_at: auditTime(Date.now()),
+      ...event,
+    });
+  };
+
+  const ctx: SimContext = {
+    state: structuredClone(initial),
+    behaviour,
+    now: () => Date.now(),
+    newId: () => randomUUID(),
+    record: (type, req, context, accountId) =>
+      pushEvent({
+        event_type: type,
+        account_id: accountId ?? req.caller.account.apiKey,
+        source: "DEVAPI",
+        source_description: "Developer API",
+        ...(req.sourceIp === undefined ? {} : { source_ip: req.sourceIp }),
+        context,
+      }),
+  };
+
+  const routes: RouteHandler[] = [
+    secretsRoutes,
+    subaccountRoutes,
+    applicationRoutes,
+    accountRoutes,
+    numberRoutes,
+    auditRoutes,
+  ];
+
+  const authenticate = (apiKey: string | undefined, secret: string | undefined): Caller | undefined => {
+    if (apiKey === undefined || secret === undefined) return undefined;
+    const { primary, subaccounts } = ctx.state;
+    let caller: Caller | undefined;
+    if (primary.apiKey === apiKey) caller = { kind: "primary", account: primary };
+    const sub = subaccounts.find((s) => s.apiKey === apiKey);
+    // A suspended subaccount's credentials stop working, whichever secret they use.
+    if (!caller && sub && !sub.suspended) caller = { kind: "subaccount", account: sub };
+    if (!caller) return undefined;
+    return caller.account.secrets.some((s) => safeEqual(s.value, secret)) ? caller : undefined;
+  };
+
+  const dashboardAutoReload = (enabled: boolean): void => {
+    const primary = ctx.state.primary;
+    if (primary.autoReload === enabled) return;
+    primary.autoReload = enabled;
+    pushEvent({
+      event_type: enabled ? "AUTORELOAD_ENABLE" : "AUTORELOAD_DISABLE",
+      account_id: primary.apiKey,
+      source: "CD",
+      source_description: "Customer Dashboard",
+      user_email: "ops@example.com",
+      context: { autoReload: enabled },
+    });
+  };
+
+  const clearTimers = (): void => {
+    for (const t of timers) clearTimeout(t);
+    timers.clear();
+  };
+
+  const admin = async (req: IncomingMessage, path: string, bodyText: string): Promise<Reply> => {
+    const auth = req.headers.authorization ?? "";
+    if (!auth.startsWith("Bearer ") || !safeEqual(auth.slice(7), adminToken)) {
+      return json(401, { error: "admin endpoints need Authorization: Bearer <adminToken>" });
+    }
+    let body: unknown = {};
+    if (bodyText.trim() !== "") {
+      try {
+        body = JSON.parse(bodyText);
+      } catch {
+        return json(400, { error: "body must be JSON" });
+      }
+    }
+    const route = `${req.method ?? "GET"} ${path}`;
+    try {
+      switch (route) {
+        case "GET /_sim/state":
+          return json(200, ctx.state);
+        case "PUT /_sim/state":
+          initial = parseSimState(body);
+          ctx.state = structuredClone(initial);
+          return json(200, { ok: true });
+        case "GET /_sim/requests":
+          return json(200, { count, requests: log });
+        case "POST /_sim/reset":
+          clearTimers();
+          ctx.state = structuredClone(initial);
+          faults = initialFaults;
+          limiter.reset();
+          return json(200, { ok: true });
+        case "GET /_sim/faults":
+          return json(200, faults);
+        case "POST /_sim/faults":
+          faults = mergeFaults(faults, body);
+          return json(200, faults);
+        case "DELETE /_sim/faults":
+          faults = noFaults();
+          return json(200, faults);
+        case "POST /_sim/dashboard/autoreload": {
+          const { enabled, afterMs } = (typeof body === "object" && body !== null ? body : {}) as Record<
+            string,
+            unknown
+          >;
+          if (typeof enabled !== "boolean") return json(400, { error: "enabled must be a boolean" });
+          if (afterMs !== undefined && (typeof afterMs !== "number" || afterMs < 0)) {
+            return json(400, { error: "afterMs must be a non-negative number" });
+          }
+          if (typeof afterMs === "number" && afterMs > 0) {
+            const timer = setTimeout(() => {
+              timers.delete(timer);
+              dashboardAutoReload(enabled);
+            }, afterMs);
+            timers.add(timer);
+            return json(202, { scheduled: true, enabled, afterMs });
+          }
+          dashboardAutoReload(enabled);
+          return json(200, { autoReload: ctx.state.primary.autoReload });
+        }
+        default:
+          return json(404, { error: `no admin endpoint ${route}` });
+      }
+    } catch (err) {
+      return json(400, { error: err instanceof Error ? err.message : String(err) });
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = performance.now();
+    const url = new URL(req.url ?? "/", "http://simulator");
+    const path = url.pathname;
+    const method = req.method ?? "GET";
+    const bodyText = await readBody(req);
+    if (bodyText === undefined) {
+      send(res, json(413, { error: "body too large" }));
+      return;
+    }
+    if (path === "/_sim" || path.startsWith("/_sim/")) {
+      send(res, await admin(req, path, bodyText));
+      return;
+    }
+
+    count += 1;
+    const seq = count;
+    const basic = parseBasic(req.headers.authorization);
+    const apiKey = basic?.apiKey ?? url.searchParams.get("api_key") ?? undefined;
+    const query = new URLSearchParams(url.searchParams);
+    query.delete("api_secret");
+    const record = (status: number): void => {
+      log.push({
+        seq,
+        at: new Date().toISOString(),
+        method,
+        path,
+        query: query.toString(),
+        status,
+        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+        apiKey,
+      });
+      if (log.length > MAX_LOG) log.splice(0, log.length - MAX_LOG);
+    };
+    options.onRequest?.(seq, { method, path, apiKey });
+
+    const current = faults;
+    if (current.dropConnectionOn.includes(seq)) {
+      record(0);
+      req.socket.destroy();
+      return;
+    }
+    const delay =
+      current.latencyMs + (current.jitterMs > 0 ? Math.floor(Math.random() * (current.jitterMs + 1)) : 0);
+    if (delay > 0) await sleep(delay);
+
+    const family = familyOf(path);
+    let reply: Reply | undefined;
+    let extraHeaders: Record<string, string> = {};
+    if (current.rateLimit > 0) {
+      const taken = limiter.take(apiKey ?? "(anonymous)", current.rateLimit, Date.now());
+      extraHeaders = taken.headers;
+      if (taken.limited) reply = tooManyRequests(family);
+    }
+    const caller = reply
+      ? undefined
+      : req.headers.authorization === undefined
+        ? authenticate(
+            url.searchParams.get("api_key") ?? undefined,
+            url.searchParams.get("api_secret") ?? undefined,
+          )
+        : authenticate(basic?.apiKey, basic?.secret);
+    if (!reply && !caller) reply = unauthorized(family);
+    if (!reply) {
+      const rate = current.errorRate[routeKey(method, path)] ?? current.errorRate["*"] ?? 0;
+      if (rate > 0 && Math.random() < rate) reply = serverError(family, current.errorStatus);
+    }
+    if (!reply && caller) {
+      const parsed = parseBody(bodyText, req.headers["content-type"]);
+      const apiReq: ApiRequest = {
+        method,
+        path,
+        query: url.searchParams,
+        body: parsed.body,
+        bodyInvalid: parsed.invalid,
+        caller,
+        baseUrl: `http://${req.headers.host ?? "127.0.0.1"}`,
+        sourceIp: ipv4Of(req.socket.remoteAddress),
+      };
+      try {
+        for (const route of routes) {
+          reply = await route(ctx, apiReq);
+          if (reply) break;
+        }
+        reply ??= notFound(family, `No route for ${method} ${path}`);
+      } catch (err) {
+        console.error("simulator: route failed", err);
+        reply = serverError(family, 500);
+      }
+    }
+    res.on("finish", () => record(res.statusCode));
+    send(res, reply ?? serverError(family, 500), extraHeaders);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      console.error("simulator: request failed", err);
+      if (!res.headersSent) send(res, json(500, { error: "simulator internal error" }));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const urlHost = address.address.includes(":") ? `[${address.address}]` : address.address;
+
+  const primaryState = ctx.state.primary;
+  const legitId = ctx.state.meta.legitimateSecretIds[0];
+  const primarySecret = primaryState.secrets.find((s) => s.id === legitId) ?? primaryState.secrets[0];
+
+  return {
+    url: `http://${urlHost}:${address.port}`,
+    adminToken,
+    primary: { apiKey: primaryState.apiKey, apiSecret: primarySecret?.value ?? "" },
+    meta: structuredClone(ctx.state.meta),
+    requestCount: () => count,
+    requests: () => log.map((e) => ({ ...e })),
+    dumpState: () => structuredClone(ctx.state),
+    setFaults: (update) => {
+      faults = mergeFaults(faults, update);
+    },
+    close: async () => {
+      clearTimers();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function send(res: ServerResponse, reply: Reply, extraHeaders: Record<string, string> = {}): void {
+  const headers: Record<string, string> = { "X-Request-Id": randomUUID(), ...extraHeaders, ...reply.headers };
+  if (reply.status === 204 || reply.body === undefined) {
+    res.writeHead(reply.status, headers).end();
+    return;
+  }
+  const text = JSON.stringify(reply.body);
+  res
+    .writeHead(reply.status, {
+      ...headers,
+      "Content-Type": "application/json",
+      "Content-Length": String(Buffer.byteLength(text)),
+    })
+    .end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > MAX_BODY) return undefined;
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function parseBody(
+  text: string,
+  contentType: string | undefined,
+): { body: Record<string, unknown>; invalid: boolean } {
+  if (text.trim() === "") return { body: {}, invalid: false };
+  const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase();
+  if (type === "application/x-www-form-urlencoded") {
+    return { body: Object.fromEntries(new URLSearchParams(text)), invalid: false };
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) {
+      return { body: parsed as Record<string, unknown>, invalid: false };
+    }
+  } catch {
+    // fall through: not JSON
+  }
+  return { body: {}, invalid: true };
+}
+
+function parseBasic(header: string | undefined): { apiKey: string; secret: string } | undefined {
+  if (!header || !/^basic /i.test(header)) return undefined;
+  const decoded = Buffer.from(header.slice(6).trim(), "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  if (colon < 0) return undefined;
+  return { apiKey: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function ipv4Of(address: string | undefined): string | undefined {
+  if (!address) return undefined;
+  const v4 = address.startsWith("::ffff:") ? address.slice(7) : address;
+  return /^\d+\.\d+\.\d+\.\d+$/.test(v4) ? v4 : undefined;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
