@@ -113,8 +113,10 @@ export function normaliseSubaccount(value: unknown): SubaccountRecord {
   };
 }
 
+/** The SDK camelCases audit events without keeping the wire keys; top-level keys are snake_cased back for `raw`. */
 export function normaliseAuditEvent(value: unknown): AuditEvent {
   const e = obj(value);
+  const raw = obj(toWireKeys(e, { snakeTopLevel: true }));
   return {
     id: String(e.id ?? ""),
     eventType: String(e.eventType ?? e.event_type ?? ""),
@@ -122,7 +124,7 @@ export function normaliseAuditEvent(value: unknown): AuditEvent {
     source: text(e.source),
     sourceIp: text(e.sourceIp ?? e.source_ip),
     userEmail: text(e.userEmail ?? e.user_email),
-    raw: e,
+    raw,
   };
 }
 
