@@ -2,8 +2,12 @@
 // 429s always (Vonage did not execute the request), 5xx/network/timeouts only for idempotent requests.
 
 export interface RequestSchedulerOptions {
-  /** Sustained requests per second per API key. Default 25 (Vonage's default limit is about 30). */
+  /** Requests per second per API key until Vonage advertises its limit. Default 25 (its default is about 30). */
   ratePerSecond?: number;
+  /** Never pace faster than this, whatever the server advertises. Default: no cap beyond the advertised limit. */
+  maxRatePerSecond?: number;
+  /** Fraction of an advertised `X-RateLimit-Limit` to use (other clients may share the key). Default 0.95. */
+  headroom?: number;
   /** Requests that may start back to back before pacing applies. Default 1 (strict pacing). */
   burst?: number;
   /** Requests in flight at once per API key. Default 8. */
@@ -104,14 +108,16 @@ export function rateLimitWaitMs(headers: HeaderBag | undefined, nowMs: number): 
     const at = Date.parse(retryAfter);
     if (Number.isFinite(at)) return Math.max(0, at - nowMs);
   }
+  return resetWaitMs(headers, nowMs);
+}
+
+/** Milliseconds until `X-RateLimit-Reset`: an epoch (seconds or ms) or seconds from now, as APIs differ. */
+function resetWaitMs(headers: HeaderBag, nowMs: number): number | undefined {
   const reset = parseSeconds(headers.get("x-ratelimit-reset"));
-  if (reset !== undefined) {
-    // Some APIs send an epoch timestamp, others seconds until reset.
-    if (reset > 1e12) return Math.max(0, reset - nowMs);
-    if (reset > 1e9) return Math.max(0, reset * 1000 - nowMs);
-    return reset * 1000;
-  }
-  return undefined;
+  if (reset === undefined) return undefined;
+  if (reset > 1e12) return Math.max(0, reset - nowMs);
+  if (reset > 1e9) return Math.max(0, reset * 1000 - nowMs);
+  return reset * 1000;
 }
 
 export function classifyFailure(error: unknown, nowMs: number): FailureClass {
@@ -132,6 +138,9 @@ export function classifyFailure(error: unknown, nowMs: number): FailureClass {
 
 interface KeyState {
   intervalMs: number;
+  /** The rate recovery climbs back to after a 429: configured, or derived from X-RateLimit-Limit. */
+  ceilingRate: number;
+  limitSeen: boolean;
   /** GCRA theoretical arrival time. */
   tat: number;
   pausedUntil: number;
@@ -142,6 +151,8 @@ interface KeyState {
 
 export class RequestScheduler {
   private readonly rate: number;
+  private readonly maxRate: number;
+  private readonly headroom: number;
   private readonly burst: number;
   private readonly concurrency: number;
   private readonly maxAttempts: number;
@@ -155,6 +166,8 @@ export class RequestScheduler {
 
   constructor(options: RequestSchedulerOptions = {}) {
     this.rate = positive(options.ratePerSecond, 25);
+    this.maxRate = positive(options.maxRatePerSecond, Number.POSITIVE_INFINITY);
+    this.headroom = Math.min(1, positive(options.headroom, 0.95));
     this.burst = Math.max(1, Math.floor(positive(options.burst, 1)));
     this.concurrency = Math.max(1, Math.floor(positive(options.concurrency, 8)));
     this.maxAttempts = Math.max(1, Math.floor(positive(options.maxAttempts, 4)));
@@ -188,8 +201,13 @@ export class RequestScheduler {
       } finally {
         this.release(state);
       }
-      if (outcome.ok) return outcome.value;
+      if (outcome.ok) {
+        this.speedUp(state);
+        return outcome.value;
+      }
       const error = outcome.error;
+      const headers = responseOf(error)?.headers;
+      if (headers) this.observe(key, headers);
       const failure = classifyFailure(error, this.now());
       if (failure.kind === "rate-limited") {
         state.stats.rateLimited++;
@@ -225,6 +243,28 @@ export class RequestScheduler {
     return { requests, rateLimited, retries, byKey };
   }
 
+  /**
+   * Feeds response headers of key `key` to the pacing: `X-RateLimit-Limit` sets the rate (with headroom),
+   * `X-RateLimit-Remaining: 0` holds every request of the key until `X-RateLimit-Reset`. The gateway calls this for
+   * successful responses too (the SDK itself drops their headers).
+   */
+  observe(key: string, headers: HeaderBag): void {
+    const state = this.state(key);
+    const limit = parseSeconds(headers.get("x-ratelimit-limit"));
+    if (limit !== undefined && limit > 0) {
+      state.ceilingRate = Math.max(1, Math.min(this.maxRate, limit * this.headroom));
+      if (!state.limitSeen || 1000 / state.intervalMs > state.ceilingRate)
+        state.intervalMs = 1000 / state.ceilingRate;
+      state.limitSeen = true;
+    }
+    if (headers.get("x-ratelimit-remaining")?.trim() === "0") {
+      const waitMs = resetWaitMs(headers, this.now());
+      if (waitMs !== undefined) {
+        state.pausedUntil = Math.max(state.pausedUntil, this.now() + Math.min(this.maxDelayMs, waitMs));
+      }
+    }
+  }
+
   /** Current pacing for a key, in requests per second (lowered after 429s). */
   currentRate(key: string): number {
     return 1000 / this.state(key).intervalMs;
@@ -234,7 +274,9 @@ export class RequestScheduler {
     let state = this.keys.get(key);
     if (!state) {
       state = {
-        intervalMs: 1000 / this.rate,
+        intervalMs: 1000 / Math.min(this.rate, this.maxRate),
+        ceilingRate: Math.min(this.rate, this.maxRate),
+        limitSeen: false,
         tat: 0,
         pausedUntil: 0,
         active: 0,
@@ -252,10 +294,19 @@ export class RequestScheduler {
     return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
   }
 
+  /** After a 429: multiplicative decrease, and at most 90% of an advertised limit. */
   private slowDown(state: KeyState, limit: number | undefined): void {
     const current = 1000 / state.intervalMs;
-    const next = limit !== undefined && limit > 0 ? Math.min(current, limit * 0.9) : current * 0.8;
+    const next = limit !== undefined && limit > 0 ? Math.min(current * 0.8, limit * 0.9) : current * 0.8;
     state.intervalMs = 1000 / Math.max(1, next);
+  }
+
+  /** After a success: additive increase back towards the ceiling. */
+  private speedUp(state: KeyState): void {
+    const current = 1000 / state.intervalMs;
+    if (current < state.ceilingRate) {
+      state.intervalMs = 1000 / Math.min(state.ceilingRate, current + state.ceilingRate * 0.02);
+    }
   }
 
   private async acquire(state: KeyState): Promise<void> {

@@ -181,10 +181,35 @@ export function createSdkGateway(options: SdkGatewayOptions): Gateway {
     const sendRequest = audit.sendRequest.bind(audit);
     audit.sendRequest = ((request: Parameters<typeof sendRequest>[0]) =>
       call("listAuditEvents", "api", true, () => sendRequest({ ...request }))) as typeof audit.sendRequest;
-    return {
-      vonage: new Vonage(auth, clientOptions),
-      subaccounts: new SubAccounts(auth, clientOptions),
+    const vonage = new Vonage(auth, clientOptions);
+    const subaccounts = new SubAccounts(auth, clientOptions);
+    for (const client of [
+      vonage.accounts,
+      vonage.secrets,
+      vonage.applications,
+      vonage.numbers,
+      subaccounts,
       audit,
+    ]) {
+      observeRateLimits(client, creds.apiKey);
+    }
+    return { vonage, subaccounts, audit };
+  }
+
+  /**
+   * The SDK drops the headers of successful responses, so the X-RateLimit-* pacing hints would only be seen on
+   * errors: wrap the client's response parser to show them to the scheduler first.
+   */
+  function observeRateLimits(client: object, apiKey: string): void {
+    const target = client as { parseResponse?: (request: unknown, response: unknown) => Promise<unknown> };
+    const parse = target.parseResponse;
+    if (typeof parse !== "function") return;
+    target.parseResponse = (request, response) => {
+      const headers = obj(response).headers as { get?: unknown } | undefined;
+      if (headers && typeof headers.get === "function") {
+        scheduler.observe(apiKey, headers as { get(name: string): string | null });
+      }
+      return parse.call(client, request, response);
     };
   }
 
@@ -269,6 +294,7 @@ export function createSdkGateway(options: SdkGatewayOptions): Gateway {
     async checkCredentials(creds) {
       const { Vonage } = await import("@vonage/server-sdk");
       const probe = new Vonage({ apiKey: creds.apiKey, apiSecret: creds.apiSecret }, clientOptions);
+      observeRateLimits(probe.accounts, creds.apiKey);
       try {
         await call(
           "checkCredentials",

@@ -166,6 +166,55 @@ describe("RequestScheduler over real HTTP", () => {
   });
 });
 
+describe("RequestScheduler adapting to X-RateLimit-* headers", () => {
+  it("learns the limit from successful responses (the SDK hides their headers) and paces just under it", async () => {
+    const { s } = scheduler({ ratePerSecond: 25 });
+    const gw = await gatewayAgainst(
+      [
+        {
+          status: 200,
+          body: secretsBody,
+          headers: { "x-ratelimit-limit": "100", "x-ratelimit-remaining": "99" },
+        },
+      ],
+      s,
+    );
+    await gw.listSecrets(creds.apiKey);
+    expect(s.currentRate(creds.apiKey)).toBeCloseTo(95);
+  });
+
+  it("never paces above maxRatePerSecond", () => {
+    const { s } = scheduler({ maxRatePerSecond: 40 });
+    s.observe("k", new Headers({ "x-ratelimit-limit": "100" }));
+    expect(s.currentRate("k")).toBeCloseTo(40);
+  });
+
+  it("holds every request of the key when Remaining is 0, until Reset", async () => {
+    const { s, time } = scheduler();
+    s.observe("k", new Headers({ "x-ratelimit-remaining": "0", "x-ratelimit-reset": "2" }));
+    await s.run("k", { idempotent: true }, async () => 1);
+    await s.run("other", { idempotent: true }, async () => 1);
+    expect(time.sleeps).toEqual([2000]);
+  });
+
+  it("climbs back towards the limit after a 429 slowed it down", async () => {
+    const { s } = scheduler({ ratePerSecond: 50 });
+    const gw = await gatewayAgainst(
+      [
+        { status: 429, headers: { "retry-after": "1" } },
+        { status: 200, body: secretsBody },
+      ],
+      s,
+    );
+    await gw.listSecrets(creds.apiKey);
+    const afterOne = s.currentRate(creds.apiKey);
+    expect(afterOne).toBeLessThan(50);
+    for (let i = 0; i < 5; i++) await gw.listSecrets(creds.apiKey);
+    expect(s.currentRate(creds.apiKey)).toBeGreaterThan(afterOne);
+    expect(s.currentRate(creds.apiKey)).toBeLessThanOrEqual(50);
+  });
+});
+
 describe("RequestScheduler pacing and concurrency", () => {
   it("spaces requests of one key by the token interval", async () => {
     const time = fakeTime();

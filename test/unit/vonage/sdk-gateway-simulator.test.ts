@@ -239,6 +239,17 @@ describe("gateway against the simulator (large): paging", () => {
     }
   });
 
+  it("learns the simulator's advertised rate limit and paces just under it", async () => {
+    sim.setFaults({ rateLimit: 20 });
+    try {
+      const scheduler = new RequestScheduler();
+      await gatewayFor(sim, scheduler).listSecrets(sim.primary.apiKey);
+      expect(scheduler.currentRate(sim.primary.apiKey)).toBeCloseTo(19);
+    } finally {
+      sim.setFaults({ rateLimit: 0 });
+    }
+  });
+
   it("a dry-run gateway sends no mutating request", async () => {
     const before = sim.requests().length;
     const gw = createDryRunGateway(gatewayFor(sim));
