@@ -1,0 +1,563 @@
+// `secrets.rotate`: replace every API secret of the primary (and optionally each subaccount) with one
+// generated here. Order is the safety argument: new secret in the sink → created → proven → switched to →
+// only then the old ones revoked; the last secret is never revoked (ARCHITECTURE.md, invariant 2).
+import { z } from "zod";
+import { DriftError, InternalError, UsageError, VonageApiError } from "../engine/errors.js";
+import { API_SECRET_LENGTH, fingerprint, generateApiSecret } from "../security/index.js";
+import type { SecretMeta } from "../vonage/gateway.js";
+import type { Action, ActionContext, ApplyOutcome, Change, ChangeDraft, JsonObject } from "./action.js";
+import { ref, resolveRef } from "./action.js";
+import { runManualChange } from "./manual.js";
+
+export const secretsRotateParams = z.strictObject({
+  revoke: z.enum(["immediately", "after-confirmation"]).default("immediately"),
+  revokeFirst: z.string().min(1).optional(),
+  includeSubaccounts: z.boolean().default(false),
+  compromisedSince: z.iso.datetime({ offset: true }).optional(),
+});
+export type SecretsRotateParams = z.infer<typeof secretsRotateParams>;
+
+/** Vonage allows at most this many secrets per API key. */
+const MAX_SECRETS = 2;
+
+type Role = "revoke-first" | "create" | "verify-new" | "deploy" | "revoke" | "verify-end";
+
+interface AccountToRotate {
+  apiKey: string;
+  primary: boolean;
+  secrets: SecretMeta[];
+}
+
+function short(id: string): string {
+  return id.length > 8 ? `${id.slice(0, 8)}…` : id;
+}
+
+function str(params: JsonObject, key: string): string {
+  const value = params[key];
+  if (typeof value !== "string")
+    throw new InternalError(`secrets.rotate: change parameter ${key} is missing`);
+  return value;
+}
+
+function roleOf(change: ChangeDraft): Role {
+  return str(change.params, "role") as Role;
+}
+
+function isPrimary(change: ChangeDraft): boolean {
+  return change.params["primary"] === true;
+}
+
+function isSuspect(secret: SecretMeta, since: string | undefined): boolean {
+  if (since === undefined) return false;
+  const created = Date.parse(secret.createdAt);
+  return !Number.isNaN(created) && created > Date.parse(since);
+}
+
+function listing(secrets: SecretMeta[], since: string | undefined): string {
+  return secrets
+    .map((s) => `${s.id} (created ${s.createdAt}${isSuspect(s, since) ? ", suspect" : ""})`)
+    .join(", ");
+}
+
+/** The id a value of the new secret's create output resolves to (known after apply). */
+function newSecretIdOf(ctx: ActionContext, change: Change): string {
+  const value = resolveRef(ctx.outputs, change.params["newSecretId"] ?? null);
+  if (typeof value !== "string") throw new InternalError(`${change.id}: the new secret's id is not known`);
+  return value;
+}
+
+async function listFor(ctx: ActionContext, apiKey: string): Promise<SecretMeta[]> {
+  return ctx.gateway.listSecrets(apiKey);
+}
+
+/** Chooses which of two secrets to revoke before a new one can be created. */
+async function chooseRevokeFirst(
+  ctx: ActionContext,
+  account: AccountToRotate,
+  params: SecretsRotateParams,
+): Promise<{ secret: SecretMeta; why: string }> {
+  const [a, b] = account.secrets;
+  if (!a || !b) throw new InternalError("chooseRevokeFirst needs two secrets");
+  const named = account.secrets.find((s) => s.id === params.revokeFirst);
+  if (named) return { secret: named, why: "named by secrets.revokeFirst" };
+  const suspects = account.secrets.filter((s) => isSuspect(s, params.compromisedSince));
+  const [onlySuspect] = suspects;
+  if (suspects.length === 1 && onlySuspect) {
+    return { secret: onlySuspect, why: `the only one created after ${params.compromisedSince ?? "?"}` };
+  }
+  if (ctx.prompter) {
+    const which = account.primary
+      ? `Revoke the one you are NOT using in VONAGE_API_SECRET: revoking that one would lock this run out.`
+      : `Revoke the one your services for subaccount ${account.apiKey} do NOT use.`;
+    const id = await ctx.prompter.select<string>({
+      message: `Account ${account.apiKey} holds 2 API secrets (Vonage's limit), so one must be revoked before a new one can be created. ${which} Which one should be revoked first?`,
+      choices: account.secrets.map((s) => ({
+        value: s.id,
+        name: `${s.id}  created ${s.createdAt}${isSuspect(s, params.compromisedSince) ? "  (suspect: created after the compromise time)" : ""}`,
+      })),
+    });
+    const chosen = account.secrets.find((s) => s.id === id);
+    if (!chosen) throw new InternalError(`the prompt returned an unknown secret id ${id}`);
+    return { secret: chosen, why: "chosen by the operator" };
+  }
+  throw new UsageError(
+    `account ${account.apiKey} holds 2 API secrets and which one to revoke first cannot be decided: set secrets.revokeFirst in the config to one of: ${account.secrets
+      .map((s) => `${s.id} (created ${s.createdAt})`)
+      .join(", ")}`,
+    "name the secret you are NOT using in VONAGE_API_SECRET (the audit log's ACCOUNT_SECRET_CREATE events help), or run interactively",
+  );
+}
+
+/** The drafts for one account, in phases so a run can put all manual confirmations together. */
+interface AccountDrafts {
+  prepare: ChangeDraft[];
+  deploy: ChangeDraft[];
+  finish: ChangeDraft[];
+}
+
+async function planAccount(
+  ctx: ActionContext,
+  account: AccountToRotate,
+  params: SecretsRotateParams,
+  notes: string[],
+  after: string[],
+): Promise<AccountDrafts> {
+  const key = account.apiKey;
+  const prefix = account.primary ? "" : `${key}/`;
+  const full = (draftId: string) => `${ctx.step.id}:${draftId}`;
+  const since = params.compromisedSince;
+  const meta = (s: SecretMeta): JsonObject => ({
+    id: s.id,
+    createdAt: s.createdAt,
+    suspect: isSuspect(s, since),
+  });
+  const base = { apiKey: key, primary: account.primary };
+  const drafts: AccountDrafts = { prepare: [], deploy: [], finish: [] };
+  const knownIds = account.secrets.map((s) => s.id);
+
+  if (account.secrets.length === 0) {
+    notes.push(`account ${key}: lists no API secret; nothing to rotate`);
+    return drafts;
+  }
+  if (account.secrets.length > MAX_SECRETS) {
+    throw new InternalError(
+      `account ${key} lists ${account.secrets.length} secrets; Vonage allows ${MAX_SECRETS}`,
+    );
+  }
+
+  let revokeFirstId: string | undefined;
+  if (account.secrets.length === MAX_SECRETS) {
+    const { secret, why } = await chooseRevokeFirst(ctx, account, params);
+    revokeFirstId = secret.id;
+    notes.push(
+      `account ${key}: holds 2 secrets (${listing(account.secrets, since)}); ${secret.id} is revoked first (${why})`,
+    );
+    const id = `${prefix}revoke-first/${secret.id}`;
+    drafts.prepare.push({
+      id,
+      kind: "delete",
+      target: `secret ${short(secret.id)} of ${key}`,
+      before: { apiKey: key, secrets: account.secrets.map(meta) },
+      after: { apiKey: key, secrets: account.secrets.filter((s) => s.id !== secret.id).map(meta) },
+      reversible: false,
+      idempotent: true,
+      params: {
+        ...base,
+        role: "revoke-first",
+        secretId: secret.id,
+        createdAt: secret.createdAt,
+        suspect: isSuspect(secret, since),
+        why,
+      },
+      precondition: `secret ${secret.id} still exists and ${key} still holds 2 secrets`,
+      dependsOn: after.length > 0 ? [...after] : undefined,
+    });
+  } else if (params.revokeFirst !== undefined && account.secrets.some((s) => s.id === params.revokeFirst)) {
+    notes.push(
+      `account ${key}: secrets.revokeFirst ${params.revokeFirst} is its only secret, so it is revoked in the normal order (after the new secret works), never first`,
+    );
+  }
+  const suspects = account.secrets.filter((s) => isSuspect(s, since));
+  if (suspects.length > 0) notes.push(`account ${key}: suspect secrets: ${listing(suspects, since)}`);
+
+  const createId = `${prefix}create`;
+  const sinkName = `api-secret-${key}`;
+  const createDeps = [
+    ...after,
+    ...(revokeFirstId === undefined ? [] : [full(`${prefix}revoke-first/${revokeFirstId}`)]),
+  ];
+  drafts.prepare.push({
+    id: createId,
+    kind: "create",
+    target: `API secret of ${key}`,
+    before: { apiKey: key, secrets: account.secrets.map(meta) },
+    after: { apiKey: key, newSecret: "(known after apply)", length: API_SECRET_LENGTH, sinkName },
+    reversible: false,
+    idempotent: false,
+    params: { ...base, role: "create", sinkName, knownSecretIds: knownIds },
+    precondition: `${key} holds fewer than 2 secrets`,
+    dependsOn: createDeps.length > 0 ? createDeps : undefined,
+  });
+  const newSecretId = ref(full(createId), "secretId");
+
+  const verifyNewId = `${prefix}verify-new`;
+  drafts.prepare.push({
+    id: verifyNewId,
+    kind: "verify",
+    target: `new API secret of ${key}`,
+    reversible: true,
+    idempotent: true,
+    params: { ...base, role: "verify-new", sinkName, newSecretId },
+    dependsOn: [full(createId)],
+  });
+
+  const revokeDeps = [full(verifyNewId)];
+  if (params.revoke === "after-confirmation") {
+    const deployId = `${prefix}deploy`;
+    drafts.deploy.push({
+      id: deployId,
+      kind: "manual",
+      target: `deploy the new API secret of ${key}`,
+      reversible: true,
+      idempotent: true,
+      params: { ...base, role: "deploy", sinkName },
+      dependsOn: [full(verifyNewId)],
+      manual: {
+        instructions: `Deploy the new API secret (fingerprint and file: see the output of ${full(createId)}; file ${sinkName} in the run's secrets/ directory) to every service that uses API key ${key}, then confirm. The old secret keeps working until then.`,
+        evidence: [],
+        verify: undefined,
+      },
+    });
+    revokeDeps.push(full(deployId));
+  }
+
+  const revokeIds: string[] = [];
+  for (const old of account.secrets) {
+    if (old.id === revokeFirstId) continue;
+    const id = `${prefix}revoke/${old.id}`;
+    revokeIds.push(full(id));
+    drafts.finish.push({
+      id,
+      kind: "delete",
+      target: `secret ${short(old.id)} of ${key}`,
+      before: { apiKey: key, secret: meta(old) },
+      after: null,
+      reversible: false,
+      idempotent: true,
+      params: {
+        ...base,
+        role: "revoke",
+        secretId: old.id,
+        createdAt: old.createdAt,
+        suspect: isSuspect(old, since),
+        knownSecretIds: knownIds,
+        newSecretId,
+      },
+      precondition: `${key} still holds at least 2 secrets, among them ${old.id} and the new one`,
+      dependsOn: [...revokeDeps],
+    });
+  }
+
+  drafts.finish.push({
+    id: `${prefix}verify-end`,
+    kind: "verify",
+    target: `secrets of ${key}`,
+    after: { apiKey: key, secrets: 1, newSecret: "(known after apply)" },
+    reversible: true,
+    idempotent: true,
+    params: { ...base, role: "verify-end", sinkName, newSecretId },
+    dependsOn: [full(verifyNewId), ...revokeIds],
+  });
+  return drafts;
+}
+
+async function plan(ctx: ActionContext, params: SecretsRotateParams) {
+  const notes: string[] = [];
+  const primaryKey = ctx.gateway.apiKey;
+  const accounts: AccountToRotate[] = [
+    { apiKey: primaryKey, primary: true, secrets: await listFor(ctx, primaryKey) },
+  ];
+  if (params.includeSubaccounts) {
+    const subs = await ctx.gateway.listSubaccounts();
+    if (!subs.available) {
+      notes.push(
+        `subaccounts not rotated: the Subaccounts API is not available for this account (${subs.reason})`,
+      );
+    } else {
+      for (const sub of subs.value) {
+        if (sub.suspended) {
+          notes.push(`subaccount ${sub.apiKey} (${sub.name}) is suspended: its secrets are not rotated`);
+          continue;
+        }
+        accounts.push({ apiKey: sub.apiKey, primary: false, secrets: await listFor(ctx, sub.apiKey) });
+      }
+    }
+  }
+
+  if (
+    params.revokeFirst !== undefined &&
+    !accounts.some((a) => a.secrets.some((s) => s.id === params.revokeFirst))
+  ) {
+    const full = accounts.filter((a) => a.secrets.length >= MAX_SECRETS);
+    const candidates = (full.length > 0 ? full : accounts)
+      .map((a) => `${a.apiKey}: ${a.secrets.map((s) => `${s.id} (created ${s.createdAt})`).join(", ")}`)
+      .join("; ");
+    throw new UsageError(
+      `secrets.revokeFirst ${params.revokeFirst} is not a secret of any account being rotated; set secrets.revokeFirst in the config to one of: ${candidates}`,
+      "copy the id from the list above, or remove secrets.revokeFirst",
+    );
+  }
+
+  const [primary, ...subs] = accounts;
+  if (!primary) throw new InternalError("no primary account");
+  const primaryDrafts = await planAccount(ctx, primary, params, notes, []);
+  // Subaccount calls use the primary's credentials: they start only after the client switched to the new
+  // primary secret, so no call is in flight with a secret that is about to be revoked.
+  const afterPrimary = primaryDrafts.prepare.some((d) => d.id === "verify-new")
+    ? [`${ctx.step.id}:verify-new`]
+    : [];
+  const all = [primaryDrafts];
+  for (const sub of subs) all.push(await planAccount(ctx, sub, params, notes, afterPrimary));
+  return {
+    changes: [
+      ...all.flatMap((d) => d.prepare),
+      ...all.flatMap((d) => d.deploy),
+      ...all.flatMap((d) => d.finish),
+    ],
+    notes,
+  };
+}
+
+function describe(change: ChangeDraft): string {
+  const key = str(change.params, "apiKey");
+  const primary = isPrimary(change);
+  switch (roleOf(change)) {
+    case "revoke-first":
+    case "revoke": {
+      const p = change.params;
+      const first = roleOf(change) === "revoke-first" ? " first (Vonage allows 2 secrets)" : " (old)";
+      return `- revoke secret ${short(str(p, "secretId"))} of ${key}${first} (${p["suspect"] === true ? "suspect, " : ""}created ${str(p, "createdAt")})`;
+    }
+    case "create":
+      return `+ new API secret for ${key} (${API_SECRET_LENGTH} chars, stored in the sink)`;
+    case "verify-new":
+      return primary
+        ? `? prove the new secret of ${key} authenticates, then switch to it`
+        : `? prove the new secret of ${key} authenticates`;
+    case "deploy":
+      return `! manual: deploy the new API secret of ${key} to your services, then confirm`;
+    case "verify-end":
+      return `? ${key} ends with exactly one secret, the new one, and it authenticates`;
+  }
+}
+
+async function checkPrecondition(ctx: ActionContext, change: Change): Promise<string | undefined> {
+  const key = str(change.params, "apiKey");
+  const role = roleOf(change);
+  if (role === "deploy" || role === "verify-new" || role === "verify-end") return undefined;
+  const secrets = await listFor(ctx, key);
+  const ids = secrets.map((s) => s.id);
+  if (role === "revoke-first") {
+    const id = str(change.params, "secretId");
+    if (!ids.includes(id))
+      return `secret ${id} is no longer listed for ${key} (now: ${ids.join(", ") || "none"})`;
+    if (secrets.length !== MAX_SECRETS) return `${key} now holds ${secrets.length} secret(s), not 2`;
+    return undefined;
+  }
+  if (role === "create") {
+    if (secrets.length >= MAX_SECRETS) {
+      return `${key} holds ${secrets.length} secrets (${ids.join(", ")}): no room for a new one`;
+    }
+    const known = change.params["knownSecretIds"];
+    const unknown = ids.filter((id) => !(Array.isArray(known) && known.includes(id)));
+    if (unknown.length > 0)
+      return `${key} lists secret(s) that did not exist when the plan was made: ${unknown.join(", ")}`;
+    return undefined;
+  }
+  // revoke: never the last secret, never before the new one is there, never with a stranger in the list.
+  const id = str(change.params, "secretId");
+  const newId = newSecretIdOf(ctx, change);
+  if (secrets.length < MAX_SECRETS)
+    return `${key} holds ${secrets.length} secret(s): refusing to revoke the last one`;
+  if (!ids.includes(newId))
+    return `the new secret ${newId} is not listed for ${key}: refusing to revoke ${id}`;
+  if (!ids.includes(id)) return `secret ${id} is no longer listed for ${key} (now: ${ids.join(", ")})`;
+  return undefined;
+}
+
+async function prepare(ctx: ActionContext, change: Change): Promise<JsonObject> {
+  if (roleOf(change) !== "create") return {};
+  const sinkName = str(change.params, "sinkName");
+  // A retry after a failed attempt reuses the value already in the sink (it may even have reached Vonage).
+  const value = (await ctx.sink.exists(sinkName)) ? await ctx.sink.read(sinkName) : generateApiSecret();
+  ctx.registerSecret(value);
+  const written = await ctx.sink.write(sinkName, value);
+  return { sinkName, fingerprint: written.fingerprint, path: written.path };
+}
+
+async function readNewSecret(ctx: ActionContext, change: Change): Promise<string> {
+  const value = await ctx.sink.read(str(change.params, "sinkName"));
+  ctx.registerSecret(value);
+  return value;
+}
+
+async function apply(ctx: ActionContext, change: Change, prepared: JsonObject): Promise<ApplyOutcome> {
+  if (change.kind === "manual") return runManualChange(ctx, change, new Map());
+  const key = str(change.params, "apiKey");
+  const primary = isPrimary(change);
+  switch (roleOf(change)) {
+    case "revoke-first": {
+      const id = str(change.params, "secretId");
+      await revokeUnlessGone(ctx, key, id);
+      if (primary) await assertCurrentCredentialsWork(ctx, id);
+      return { status: "done", output: { apiKey: key, revokedSecretId: id } };
+    }
+    case "create": {
+      const sinkName = str(prepared, "sinkName");
+      const value = await ctx.sink.read(sinkName);
+      ctx.registerSecret(value);
+      const created = await ctx.gateway.createSecret(key, value);
+      return { status: "done", output: createOutput(key, created, prepared) };
+    }
+    case "verify-new": {
+      const newId = newSecretIdOf(ctx, change);
+      const value = await readNewSecret(ctx, change);
+      const works = await ctx.gateway.checkCredentials({ apiKey: key, apiSecret: value });
+      if (!works) {
+        throw new Error(
+          `the new secret ${newId} of ${key} (fingerprint ${fingerprint(value)}) does not authenticate; nothing was revoked`,
+        );
+      }
+      if (primary) ctx.usePrimarySecret(value);
+      return {
+        status: "done",
+        output: { apiKey: key, secretId: newId, authenticates: true, switched: primary },
+        note: primary ? "the client now uses the new secret" : undefined,
+      };
+    }
+    case "revoke": {
+      const id = str(change.params, "secretId");
+      const newId = newSecretIdOf(ctx, change);
+      if (id === newId) throw new InternalError(`refusing to revoke the new secret ${id}`);
+      const gone = await revokeUnlessGone(ctx, key, id);
+      return {
+        status: "done",
+        output: { apiKey: key, revokedSecretId: id },
+        note: gone ? "already revoked" : undefined,
+      };
+    }
+    case "verify-end": {
+      const newId = newSecretIdOf(ctx, change);
+      const secrets = await listFor(ctx, key);
+      const ids = secrets.map((s) => s.id);
+      if (secrets.length !== 1 || ids[0] !== newId) {
+        throw new DriftError(
+          `account ${key} should hold exactly one secret, the new one ${newId}; it holds: ${ids.join(", ") || "none"}`,
+          "someone else changed the secrets meanwhile (is an attacker still active?): review them, then plan again",
+        );
+      }
+      const value = await readNewSecret(ctx, change);
+      if (!(await ctx.gateway.checkCredentials({ apiKey: key, apiSecret: value }))) {
+        throw new Error(`the new secret ${newId} of ${key} no longer authenticates`);
+      }
+      return { status: "done", output: { apiKey: key, secretId: newId, secrets: 1, authenticates: true } };
+    }
+    case "deploy":
+      throw new InternalError(`${change.id} has role deploy but kind ${change.kind}`);
+  }
+}
+
+function createOutput(key: string, created: SecretMeta, prepared: JsonObject): JsonObject {
+  return {
+    apiKey: key,
+    secretId: created.id,
+    createdAt: created.createdAt,
+    sinkName: prepared["sinkName"] ?? null,
+    fingerprint: prepared["fingerprint"] ?? null,
+    path: prepared["path"] ?? null,
+  };
+}
+
+/** Revokes `id`; true when it was already gone (a retry after a lost response). */
+async function revokeUnlessGone(ctx: ActionContext, key: string, id: string): Promise<boolean> {
+  try {
+    await ctx.gateway.revokeSecret(key, id);
+    return false;
+  } catch (error) {
+    if (error instanceof VonageApiError && error.kind === "not-found") {
+      const ids = (await listFor(ctx, key)).map((s) => s.id);
+      if (!ids.includes(id)) return true;
+    }
+    throw error;
+  }
+}
+
+/** After revoking one of the primary's two secrets: the remaining one must be the operator's. */
+async function assertCurrentCredentialsWork(ctx: ActionContext, revokedId: string): Promise<void> {
+  try {
+    await ctx.gateway.listSecrets(ctx.gateway.apiKey);
+  } catch (error) {
+    if (error instanceof VonageApiError && error.kind === "auth") {
+      throw new Error(
+        `STOP: after revoking secret ${revokedId} the credentials in VONAGE_API_SECRET no longer work: the secret that remains is NOT the one in VONAGE_API_SECRET (it is probably the attacker's). Contact Vonage support at once to regain control of account ${ctx.gateway.apiKey}.`,
+      );
+    }
+    throw error;
+  }
+}
+
+async function reconcile(
+  ctx: ActionContext,
+  change: Change,
+  prepared: JsonObject,
+): Promise<ApplyOutcome | undefined> {
+  const key = str(change.params, "apiKey");
+  const role = roleOf(change);
+  if (role === "revoke-first" || role === "revoke") {
+    const id = str(change.params, "secretId");
+    const ids = (await listFor(ctx, key)).map((s) => s.id);
+    if (ids.includes(id)) return undefined;
+    if (role === "revoke-first" && isPrimary(change)) await assertCurrentCredentialsWork(ctx, id);
+    return { status: "done", output: { apiKey: key, revokedSecretId: id }, note: "found revoked on resume" };
+  }
+  if (role === "create") {
+    const known = change.params["knownSecretIds"];
+    const knownIds = new Set(
+      Array.isArray(known) ? known.filter((v): v is string => typeof v === "string") : [],
+    );
+    const fresh = (await listFor(ctx, key)).filter((s) => !knownIds.has(s.id));
+    if (fresh.length === 0) return undefined;
+    const value = await ctx.sink.read(str(prepared, "sinkName"));
+    ctx.registerSecret(value);
+    if (!(await ctx.gateway.checkCredentials({ apiKey: key, apiSecret: value }))) return undefined;
+    const [ours, other] = fresh;
+    if (!ours || other) {
+      throw new DriftError(
+        `account ${key} lists ${fresh.length} secrets that did not exist when the plan was made (${fresh.map((s) => s.id).join(", ")}); ours authenticates but cannot be told apart`,
+        "someone else is creating secrets (is an attacker still active?): review them, then plan again",
+      );
+    }
+    return { status: "done", output: createOutput(key, ours, prepared), note: "found created on resume" };
+  }
+  // verify-new, verify-end and deploy are safe to run again.
+  return undefined;
+}
+
+async function restore(ctx: ActionContext, change: Change): Promise<void> {
+  if (roleOf(change) !== "verify-new" || !isPrimary(change)) return;
+  ctx.usePrimarySecret(await readNewSecret(ctx, change));
+}
+
+export const secretsRotate: Action<SecretsRotateParams> = {
+  id: "secrets.rotate",
+  title: "Rotate the API secrets",
+  why: "whoever holds a copy of an API secret controls the account: only a secret generated now is known to be ours",
+  params: secretsRotateParams,
+  plan,
+  describe,
+  checkPrecondition,
+  prepare,
+  apply,
+  reconcile,
+  restore,
+};
