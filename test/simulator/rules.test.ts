@@ -192,6 +192,7 @@ describe("applications", () => {
     const { publicKey } = generateKeyPairSync("rsa", {
       modulusLength: 2048,
       publicKeyEncoding: { type: "spki", format: "pem" },
+      privateKeyEncoding: { type: "pkcs8", format: "pem" },
     });
     const res = await raw(sim, "POST", "/v2/applications", {
       json: { name: "own-keys", keys: { public_key: publicKey } },
