@@ -28,9 +28,11 @@ export function noFaults(): Faults {
 
 /** Merges a partial update into the current faults, validating the result. */
 export function mergeFaults(current: Faults, update: unknown): Faults {
-  const partial = FaultsSchema.partial().parse(update);
-  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
-  return FaultsSchema.parse({ ...current, ...defined });
+  if (typeof update !== "object" || update === null || Array.isArray(update)) {
+    throw new Error("faults must be a JSON object");
+  }
+  // Only the keys the caller sent: parsing a partial would fill the others with their defaults.
+  return FaultsSchema.parse({ ...current, ...update });
 }
 
 /**

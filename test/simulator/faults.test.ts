@@ -1,0 +1,134 @@
+// Fault injection as a client sees it: 429 with rate-limit headers, injected 5xx, dropped connections, latency.
+
+import { Vonage } from "@vonage/server-sdk";
+import { afterEach, describe, expect, it } from "vitest";
+
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from "../../src/simulator/index.js";
+import { admin, raw } from "./raw-request.js";
+import { sdkFailure } from "./sdk-errors.js";
+
+const running: RunningSimulator[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.close()));
+});
+
+async function start(options: SimulatorOptions = {}): Promise<RunningSimulator> {
+  const sim = await startSimulator({ scenario: "clean", ...options });
+  running.push(sim);
+  return sim;
+}
+
+function client(sim: RunningSimulator): Vonage {
+  return new Vonage(sim.primary, { apiHost: sim.url, restHost: sim.url });
+}
+
+describe("rate limit", () => {
+  it("answers 429 with Retry-After and X-RateLimit-* once a key exceeds its per-second limit", async () => {
+    const sim = await start({ rateLimit: 3 });
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => raw(sim, "GET", "/account/get-balance")),
+    );
+    const limited = responses.filter((r) => r.status === 429);
+    // Even if the burst straddles a one-second window, at most 6 of 10 fit.
+    expect(limited.length).toBeGreaterThanOrEqual(4);
+    const first = limited[0];
+    expect(first?.headers.get("retry-after")).toBe("1");
+    expect(first?.headers.get("x-ratelimit-limit")).toBe("3");
+    expect(first?.headers.get("x-ratelimit-remaining")).toBe("0");
+    expect(Number(first?.headers.get("x-ratelimit-reset"))).toBeGreaterThan(Date.now() / 1000 - 2);
+    expect(first?.body).toEqual({ "error-code": "429", "error-code-label": "throttled" });
+    const ok = responses.find((r) => r.status === 200);
+    expect(ok?.headers.get("x-ratelimit-limit")).toBe("3");
+  });
+
+  it("limits each API key separately and uses each family's error body", async () => {
+    const sim = await start();
+    sim.setFaults({ rateLimit: 1 });
+    const problems = await Promise.all(Array.from({ length: 4 }, () => raw(sim, "GET", "/v2/applications")));
+    const limited = problems.find((r) => r.status === 429);
+    expect(limited?.body).toMatchObject({
+      title: "Rate Limit Hit",
+      type: expect.stringMatching(/#throttled$/),
+    });
+    const other = await raw(sim, "GET", "/v2/applications", { auth: ["otherkey", "Whatever-1"] });
+    expect(other.status).toBe(401);
+  });
+
+  it("is visible to the SDK as a 429 rejection", async () => {
+    const sim = await start({ rateLimit: 1 });
+    const vonage = client(sim);
+    const results = await Promise.allSettled(Array.from({ length: 4 }, () => vonage.accounts.getBalance()));
+    const rejected = results.filter((r) => r.status === "rejected");
+    expect(rejected.length).toBeGreaterThanOrEqual(2);
+    const failure = await sdkFailure(Promise.reject((rejected[0] as PromiseRejectedResult).reason));
+    expect(failure.status).toBe(429);
+  });
+});
+
+describe("server errors", () => {
+  it("fails only the configured route, with the route's error family", async () => {
+    const sim = await start();
+    sim.setFaults({ errorRate: { "GET /account/get-balance": 1, "DELETE /v2/applications/{id}": 1 } });
+    const vonage = client(sim);
+    const failure = await sdkFailure(vonage.accounts.getBalance());
+    expect(failure).toEqual({
+      status: 500,
+      body: { "error-code": "500", "error-code-label": "internal error" },
+    });
+    const app = sim.dumpState().applications[0]?.id ?? "";
+    const del = await sdkFailure(vonage.applications.deleteApplication(app));
+    expect(del.status).toBe(500);
+    expect(del.body).toMatchObject({ title: "Internal Server Error" });
+    expect((await vonage.applications.getApplication(app)).id).toBe(app);
+  });
+
+  it('"*" with a custom status applies everywhere; set through /_sim/faults', async () => {
+    const sim = await start();
+    const set = await admin(sim, "POST", "/_sim/faults", { errorRate: { "*": 1 }, errorStatus: 503 });
+    expect(set.body).toMatchObject({ errorRate: { "*": 1 }, errorStatus: 503 });
+    const res = await raw(sim, "GET", "/beta/audit/events");
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ status: 503, error: "Internal Server Error" });
+    await admin(sim, "DELETE", "/_sim/faults");
+    expect((await raw(sim, "GET", "/beta/audit/events")).status).toBe(200);
+  });
+});
+
+describe("dropped connections", () => {
+  it("destroys the socket on the chosen request numbers only", async () => {
+    const sim = await start();
+    sim.setFaults({ dropConnectionOn: [2] });
+    const vonage = client(sim);
+    await vonage.accounts.getBalance();
+    const dropped = await vonage.accounts.getBalance().then(
+      () => "answered",
+      (err: unknown) => (err as Error).message,
+    );
+    expect(dropped).not.toBe("answered");
+    expect(dropped).not.toMatch(/status code/);
+    await vonage.accounts.getBalance();
+    expect(sim.requests().map((r) => r.status)).toEqual([200, 0, 200]);
+    expect(sim.requestCount()).toBe(3);
+  });
+});
+
+describe("latency", () => {
+  it("delays responses by at least the configured latency (checked in the request log)", async () => {
+    const sim = await start({ latencyMs: 40, jitterMs: 10 });
+    await client(sim).accounts.getBalance();
+    expect(sim.requests()[0]?.durationMs).toBeGreaterThanOrEqual(40);
+  });
+});
+
+describe("onRequest", () => {
+  it("reports every API request with its number, method, path and API key", async () => {
+    const seen: string[] = [];
+    const sim = await start({
+      onRequest: (n, info) => seen.push(`${n} ${info.method} ${info.path} ${info.apiKey ?? "-"}`),
+    });
+    await client(sim).accounts.getBalance();
+    await raw(sim, "GET", "/v2/applications", { auth: null });
+    await admin(sim, "GET", "/_sim/state");
+    expect(seen).toEqual([`1 GET /account/get-balance ${sim.primary.apiKey}`, "2 GET /v2/applications -"]);
+  });
+});
