@@ -3,7 +3,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VonageApiError } from "../../../src/engine/errors.js";
-import { startSimulator, type RunningSimulator } from "../../../src/simulator/index.js";
+import { buildScenario, startSimulator, type RunningSimulator } from "../../../src/simulator/index.js";
 import {
   AUTH_FAILED_MESSAGE,
   createDryRunGateway,
@@ -114,10 +114,9 @@ describe("gateway against the simulator (compromised)", () => {
         ...before,
         appId: created.id,
         ...(before.voiceCallbackType === "app" ? { voiceCallbackValue: created.id } : {}),
+        ...(before.messagesCallbackType === "app" ? { messagesCallbackValue: created.id } : {}),
       };
-      const { messagesCallbackValue: _a, ...nowRest } = now as Record<string, unknown>;
-      const { messagesCallbackValue: _b, ...expectedRest } = expected as Record<string, unknown>;
-      expect(nowRest).toEqual(expectedRest);
+      expect(now).toEqual(expected);
     }
 
     await gw.deleteApplication(oldId);
@@ -331,6 +330,42 @@ describe("gateway against the simulator: unavailable APIs and errors", () => {
         expect(text).not.toContain(basic);
         expect(text).not.toContain("Basic ");
       }
+    }
+  });
+});
+
+describe("gateway against the simulator: relinking keeps a number's other callbacks", () => {
+  it("re-sends moHttpUrl, SIP voice routing and the voice status callback", async () => {
+    const state = buildScenario("compromised");
+    const [first, second] = state.applications;
+    const number = state.numbers.find((n) => n.appId === first?.id);
+    expect(first && second && number).toBeTruthy();
+    if (!first || !second || !number) return;
+    Object.assign(number, {
+      moHttpUrl: "https://hooks.example.com/mo",
+      voiceCallbackType: "sip",
+      voiceCallbackValue: "sip:pbx@example.com",
+      voiceStatusCallback: "https://hooks.example.com/voice-status",
+    });
+    const sim = await startSimulator({ port: 0, state });
+    try {
+      const gw = gatewayFor(sim);
+      const listed = (await gw.listNumbers({ applicationId: first.id })).find(
+        (n) => n.msisdn === number.msisdn,
+      );
+      expect(listed).toBeDefined();
+      if (!listed) return;
+      await gw.linkNumber(listed, second.id);
+      const after = sim.dumpState().numbers.find((n) => n.msisdn === number.msisdn);
+      expect(after).toMatchObject({
+        appId: second.id,
+        moHttpUrl: "https://hooks.example.com/mo",
+        voiceCallbackType: "sip",
+        voiceCallbackValue: "sip:pbx@example.com",
+        voiceStatusCallback: "https://hooks.example.com/voice-status",
+      });
+    } finally {
+      await sim.close();
     }
   });
 });
