@@ -280,6 +280,21 @@ describe("gateway against the simulator: unavailable APIs and errors", () => {
     await sim.close();
   });
 
+  it("retries a read whose connection dropped, but never a create", async () => {
+    const gw = gatewayFor(sim);
+    sim.setFaults({ dropConnectionOn: [sim.requestCount() + 1] });
+    await expect(gw.getBalance()).resolves.toMatchObject({ autoReload: expect.any(Boolean) });
+    const secretsBefore = sim.dumpState().primary.secrets.length;
+    const seq = sim.requestCount() + 1;
+    sim.setFaults({ dropConnectionOn: [seq] });
+    const error = await failure(gw.createSecret(sim.primary.apiKey, "Dropped-Secret-1"));
+    expect(error.kind).toBe("unreachable");
+    expect(sim.requestCount()).toBe(seq);
+    expect(sim.requests().filter((r) => r.method === "POST" && r.path.endsWith("/secrets"))).toHaveLength(1);
+    expect(sim.dumpState().primary.secrets.length).toBe(secretsBefore);
+    sim.setFaults({ dropConnectionOn: [] });
+  });
+
   it("reports subaccounts and audit as not available", async () => {
     const gw = gatewayFor(sim);
     const subs = await gw.listSubaccounts();
