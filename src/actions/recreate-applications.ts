@@ -119,8 +119,24 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
   params: recreateApplicationsParams,
 
   async plan(ctx, params) {
-    const apps = await ctx.gateway.listApplications();
+    const listed = await ctx.gateway.listApplications();
     const notes: string[] = [];
+    // On a resume, replacements this step already created are listed too: they are not replaced again, and
+    // creates done for applications since deleted still belong in the id map.
+    const doneCreates = new Map<string, string>();
+    const prefix = `${ctx.step.id}:`;
+    for (const [id, output] of ctx.outputs) {
+      if (id.startsWith(prefix) && id.endsWith("/create") && typeof output.newId === "string") {
+        doneCreates.set(id, output.newId);
+      }
+    }
+    const ours = new Set(doneCreates.values());
+    const apps = listed.filter((app) => !ours.has(app.id));
+    if (apps.length < listed.length) {
+      notes.push(
+        `${listed.length - apps.length} replacement(s) created earlier in this run are kept as they are`,
+      );
+    }
     const include = params.include;
     const exclude = params.exclude ?? [];
     for (const selector of [...(include ?? []), ...exclude]) {
@@ -131,7 +147,7 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
     const selected = apps.filter(
       (app) => (include === undefined || matches(app, include)) && !matches(app, exclude),
     );
-    if (selected.length === 0) {
+    if (selected.length === 0 && doneCreates.size === 0) {
       notes.push(apps.length === 0 ? "the account has no applications" : "no application selected");
       return { changes: [], notes };
     }
@@ -215,6 +231,7 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
         dependsOn: [full(`${base}/verify`)],
       });
     });
+    for (const id of doneCreates.keys()) if (!createIds.includes(id)) createIds.push(id);
     changes.push({
       id: "id-map",
       kind: "write-file",
@@ -224,7 +241,7 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
       params: {
         op: "id-map",
         creates: createIds,
-        count: selected.length,
+        count: createIds.length,
       },
       dependsOn: createIds,
     });
@@ -420,7 +437,8 @@ async function applyVerify(ctx: ActionContext, change: Change): Promise<ApplyOut
     );
   }
   if (!replacement) throw new Error(`the replacement application ${newId} does not exist`);
-  return { status: "done", output: { oldId, newId, numbersLeft: 0 } };
+  // Not `oldId`/`newId`: the report reads any output carrying both as an id-map entry.
+  return { status: "done", output: { replacementExists: true, numbersLeft: 0 } };
 }
 
 async function applyDelete(ctx: ActionContext, change: Change): Promise<ApplyOutcome> {

@@ -75,9 +75,16 @@ interface Run {
   prepared: Map<string, JsonObject>;
 }
 
-async function planChanges(f: Fixture, params: RecreateApplicationsParams = {}) {
+async function planChanges(
+  f: Fixture,
+  params: RecreateApplicationsParams = {},
+  outputs?: Map<string, JsonObject>,
+) {
   const parsed = recreateApplications.params.parse(params);
-  const result = await recreateApplications.plan(f.ctx({ planning: true }), parsed);
+  const result = await recreateApplications.plan(
+    f.ctx({ planning: true, ...(outputs ? { outputs } : {}) }),
+    parsed,
+  );
   return { changes: result.changes.map(toChange), notes: result.notes ?? [] };
 }
 
@@ -337,6 +344,36 @@ describe("applications.recreate", () => {
     const create2 = plan2.changes.find((c) => c.id.endsWith("/create"))!;
     const prepared2 = await recreateApplications.prepare!(f2.ctx(), create2);
     expect(await recreateApplications.reconcile!(f2.ctx(), create2, prepared2)).toBeUndefined();
+  });
+
+  it("re-planned on resume, leaves this run's replacements alone and keeps done creates in the id map", async () => {
+    const f = await fixture();
+    const shop = f.h.sim.dumpState().applications.find((a) => a.name === "shop-voice")!;
+    const first = await planChanges(f, { include: ["shop-voice"] });
+    const outputs = new Map<string, JsonObject>();
+    // Interrupted after the create: backup and create are done.
+    const upToCreate = first.changes.filter((c) => /\/(backup|create)$/.test(c.id));
+    await applyAll(f, upToCreate, outputs);
+    const newId = outputs.get(`${STEP}:${shop.id}/create`)?.newId;
+    expect(typeof newId).toBe("string");
+
+    const again = await planChanges(f, { include: ["shop-voice"] }, outputs);
+    expect(again.changes.map((c) => c.id)).toEqual(first.changes.map((c) => c.id));
+    expect(again.notes.join("\n")).toMatch(/1 replacement\(s\) created earlier in this run/);
+    await applyAll(f, again.changes, outputs);
+
+    // Once the old application is gone, a re-plan only rewrites the id map, which still names the replacement.
+    const last = await planChanges(f, { include: ["shop-voice"] }, outputs);
+    expect(last.changes.map((c) => c.id)).toEqual([`${STEP}:id-map`]);
+    await applyAll(f, last.changes, new Map([...outputs].filter(([id]) => id !== `${STEP}:id-map`)));
+    const idMap = JSON.parse(await readFile(join(f.h.dir, ID_MAP_FILE), "utf8")) as JsonObject[];
+    expect(idMap).toEqual([expect.objectContaining({ oldId: shop.id, newId, name: "shop-voice" })]);
+    expect(
+      f.h.sim
+        .dumpState()
+        .applications.filter((a) => a.name === "shop-voice")
+        .map((a) => a.id),
+    ).toEqual([newId]);
   });
 
   it("reconciles a delete whose done was lost", async () => {
