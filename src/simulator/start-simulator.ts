@@ -365,15 +365,23 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const address = server.address() as AddressInfo;
   const urlHost = address.address.includes(":") ? `[${address.address}]` : address.address;
 
-  const primaryState = ctx.state.primary;
-  const legitId = ctx.state.meta.legitimateSecretIds[0];
-  const primarySecret = primaryState.secrets.find((s) => s.id === legitId) ?? primaryState.secrets[0];
+  /** The operator's credentials in the loaded state: its first legitimate primary secret. */
+  const loadedPrimary = (): { apiKey: string; apiSecret: string } => {
+    const legitId = initial.meta.legitimateSecretIds[0];
+    const secret = initial.primary.secrets.find((s) => s.id === legitId) ?? initial.primary.secrets[0];
+    return { apiKey: initial.primary.apiKey, apiSecret: secret?.value ?? "" };
+  };
 
   return {
     url: `http://${urlHost}:${address.port}`,
     adminToken,
-    primary: { apiKey: primaryState.apiKey, apiSecret: primarySecret?.value ?? "" },
-    meta: structuredClone(ctx.state.meta),
+    // Getters, so a state loaded later through PUT /_sim/state is reflected.
+    get primary() {
+      return loadedPrimary();
+    },
+    get meta() {
+      return structuredClone(initial.meta);
+    },
     requestCount: () => count,
     requests: () => log.map((e) => ({ ...e })),
     dumpState: () => structuredClone(ctx.state),

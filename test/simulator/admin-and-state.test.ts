@@ -159,6 +159,8 @@ describe("admin endpoints", () => {
     const clean = buildScenario("clean", { seed: 3 });
     expect((await admin(sim, "PUT", "/_sim/state", clean)).status).toBe(200);
     expect(sim.dumpState().primary.apiKey).toBe(clean.primary.apiKey);
+    expect(sim.primary).toEqual({ apiKey: clean.primary.apiKey, apiSecret: clean.primary.secrets[0]?.value });
+    expect(sim.meta.scenario).toBe("clean");
     expect((await admin(sim, "PUT", "/_sim/state", { version: 2 })).status).toBe(400);
   });
 
