@@ -1,6 +1,7 @@
 // `secrets.rotate`: replace every API secret of the primary (and optionally each subaccount) with one
 // generated here. Order is the safety argument: new secret in the sink → created → proven → switched to →
 // only then the old ones revoked; the last secret is never revoked (ARCHITECTURE.md, invariant 2).
+import { join } from "node:path";
 import { z } from "zod";
 import { DriftError, InternalError, UsageError, VonageApiError } from "../engine/errors.js";
 import { API_SECRET_LENGTH, fingerprint, generateApiSecret } from "../security/index.js";
@@ -26,6 +27,24 @@ interface AccountToRotate {
   apiKey: string;
   primary: boolean;
   secrets: SecretMeta[];
+}
+
+function deployInstructions(key: string, print: string, path: string): string {
+  return `Deploy the new API secret (fingerprint ${print}, file ${path}) to every service that uses API key ${key}, then confirm. The old secret keeps working until then.`;
+}
+
+/** The deploy instructions with what became known when the secret was created: its fingerprint and file. */
+function withDeployFacts(ctx: ActionContext, change: Change): Change {
+  const createdRef = change.params["created"];
+  if (!change.manual || createdRef === undefined) return change;
+  const created = resolveRef(ctx.outputs, createdRef);
+  if (!created || typeof created !== "object" || Array.isArray(created)) return change;
+  const print = typeof created["fingerprint"] === "string" ? created["fingerprint"] : "(unknown)";
+  const path = typeof created["path"] === "string" ? created["path"] : str(change.params, "sinkName");
+  return {
+    ...change,
+    manual: { ...change.manual, instructions: deployInstructions(str(change.params, "apiKey"), print, path) },
+  };
 }
 
 function short(id: string): string {
@@ -220,10 +239,10 @@ async function planAccount(
       target: `deploy the new API secret of ${key}`,
       reversible: true,
       idempotent: true,
-      params: { ...base, role: "deploy", sinkName },
+      params: { ...base, role: "deploy", sinkName, created: ref(full(createId)) },
       dependsOn: [full(verifyNewId)],
       manual: {
-        instructions: `Deploy the new API secret (fingerprint and file: see the output of ${full(createId)}; file ${sinkName} in the run's secrets/ directory) to every service that uses API key ${key}, then confirm. The old secret keeps working until then.`,
+        instructions: deployInstructions(key, "(known after apply)", join(ctx.runDir, "secrets", sinkName)),
         evidence: [],
         verify: undefined,
       },
@@ -402,7 +421,7 @@ async function readNewSecret(ctx: ActionContext, change: Change): Promise<string
 }
 
 async function apply(ctx: ActionContext, change: Change, prepared: JsonObject): Promise<ApplyOutcome> {
-  if (change.kind === "manual") return runManualChange(ctx, change, new Map());
+  if (change.kind === "manual") return runManualChange(ctx, withDeployFacts(ctx, change), new Map());
   const key = str(change.params, "apiKey");
   const primary = isPrimary(change);
   switch (roleOf(change)) {

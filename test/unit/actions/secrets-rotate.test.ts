@@ -415,6 +415,11 @@ describe("secrets.rotate with revoke: after-confirmation", () => {
     const rest = planned.changes.filter((c) => !outputs.has(c.id));
     expect((await runChanges(h, rest, outputs, { prompter })).pending).toEqual([]);
     await expectRotated(h, h.sim.primary.apiKey, outputs);
+    // The instructions shown name the new secret's fingerprint and file, known once it was created.
+    const created = outputs.get(`${STEP}:create`);
+    const shown = prompter.said.join("\n");
+    expect(shown).toContain(`fingerprint ${String(created?.["fingerprint"])}`);
+    expect(shown).toContain(`file ${String(created?.["path"])}`);
   });
 });
 
