@@ -7,6 +7,7 @@ export { formatEnvLines } from "./format-env-lines.js";
 export { buildScenario, scenarioNames, isScenarioName } from "./build-scenario.js";
 export type { ScenarioName, ScenarioParams } from "./build-scenario.js";
 export { SimStateSchema, ScenarioMetaSchema, parseSimState } from "./sim-state.js";
+export { loadStateFile } from "./load-state-file.js";
 export type {
   ScenarioMeta,
   SimApplication,

@@ -1,12 +1,16 @@
 // The state format, the built-in scenarios, the /_sim/ admin endpoints, and the `simulate` command body.
 
 import { Vonage } from "@vonage/server-sdk";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 import {
   buildScenario,
   formatEnvLines,
+  loadStateFile,
   runSimulate,
   scenarioNames,
   SimStateSchema,
@@ -98,6 +102,20 @@ describe("state", () => {
     expect(second.primary).toEqual(first.primary);
     const vonage = new Vonage(second.primary, { apiHost: second.url, restHost: second.url });
     expect((await vonage.secrets.listSecrets(second.primary.apiKey))._embedded.secrets).toHaveLength(1);
+  });
+
+  it("loadStateFile reads a dumped state file and names the file in errors", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "sim-state-"));
+    try {
+      const file = path.join(dir, "state.json");
+      const state = buildScenario("clean", { seed: 4 });
+      await writeFile(file, JSON.stringify(state));
+      expect(await loadStateFile(file)).toEqual(state);
+      await writeFile(file, "{");
+      await expect(loadStateFile(file)).rejects.toThrow(/state\.json: not valid JSON/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses an invalid state with readable paths", async () => {
