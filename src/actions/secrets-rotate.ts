@@ -142,7 +142,7 @@ async function planAccount(
   after: string[],
 ): Promise<AccountDrafts> {
   const key = account.apiKey;
-  const prefix = account.primary ? "" : `${key}/`;
+  const prefix = `${key}/`;
   const full = (draftId: string) => `${ctx.step.id}:${draftId}`;
   const since = params.compromisedSince;
   const meta = (s: SecretMeta): JsonObject => ({
@@ -332,8 +332,9 @@ async function plan(ctx: ActionContext, params: SecretsRotateParams) {
   const primaryDrafts = await planAccount(ctx, primary, params, notes, []);
   // Subaccount calls use the primary's credentials: they start only after the client switched to the new
   // primary secret, so no call is in flight with a secret that is about to be revoked.
-  const afterPrimary = primaryDrafts.prepare.some((d) => d.id === "verify-new")
-    ? [`${ctx.step.id}:verify-new`]
+  const primaryVerify = `${primary.apiKey}/verify-new`;
+  const afterPrimary = primaryDrafts.prepare.some((d) => d.id === primaryVerify)
+    ? [`${ctx.step.id}:${primaryVerify}`]
     : [];
   const all = [primaryDrafts];
   for (const sub of subs) all.push(await planAccount(ctx, sub, params, notes, afterPrimary));

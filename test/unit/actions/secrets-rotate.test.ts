@@ -77,8 +77,15 @@ async function runChanges(
   return { pending };
 }
 
-function localIds(changes: Change[]): string[] {
-  return changes.map((c) => c.id.slice(STEP.length + 1));
+/** Draft ids of the primary's changes without the `<key>/` prefix; subaccounts' keep theirs. */
+function localIds(changes: Change[], primaryKey?: string): string[] {
+  const key = primaryKey ?? harness?.sim.primary.apiKey ?? "";
+  return changes.map((c) => c.id.slice(STEP.length + 1).replace(`${key}/`, ""));
+}
+
+/** The full id of one of the primary's changes. */
+function pid(role: string): string {
+  return `${STEP}:${harness?.sim.primary.apiKey ?? ""}/${role}`;
 }
 
 function secretsOf(state: SimState, apiKey: string) {
@@ -97,8 +104,8 @@ function allSecretValues(...states: SimState[]): string[] {
   return [...values];
 }
 
-async function expectRotated(h: Harness, apiKey: string, outputs: Map<string, JsonObject>, prefix = "") {
-  const created = outputs.get(`${STEP}:${prefix}create`);
+async function expectRotated(h: Harness, apiKey: string, outputs: Map<string, JsonObject>) {
+  const created = outputs.get(`${STEP}:${apiKey}/create`);
   expect(created).toBeDefined();
   const state = h.sim.dumpState();
   const secrets = secretsOf(state, apiKey);
@@ -126,7 +133,7 @@ describe("secrets.rotate on an account with one secret", () => {
     ).toBe(false);
     // The run switched to the new secret: later calls still work.
     expect(await h.current().listSecrets(h.sim.primary.apiKey)).toHaveLength(1);
-    const created = outputs.get(`${STEP}:create`);
+    const created = outputs.get(pid("create"));
     expect(created).toMatchObject({ sinkName: `api-secret-${h.sim.primary.apiKey}` });
     expect(String(created?.["fingerprint"])).toMatch(/\S/);
   });
@@ -227,10 +234,10 @@ describe("secrets.rotate never revokes the last secret", () => {
     const h = await start("clean");
     const planned = await planRotation(h, {});
     const outputs = new Map<string, JsonObject>();
-    const revoke = planned.changes.find((c) => c.id.includes(":revoke/"));
+    const revoke = planned.changes.find((c) => c.id.includes("/revoke/"));
     if (!revoke) throw new Error("no revoke change");
     // Before the new secret exists, a revoke would remove the last secret.
-    outputs.set(`${STEP}:create`, { secretId: "not-created-yet" });
+    outputs.set(pid("create"), { secretId: "not-created-yet" });
     const ctx = h.context({ stepId: STEP, outputs });
     expect(await secretsRotate.checkPrecondition?.(ctx, revoke)).toMatch(/refusing to revoke the last one/);
   });
@@ -239,14 +246,14 @@ describe("secrets.rotate never revokes the last secret", () => {
     const h = await start("clean");
     const planned = await planRotation(h, {});
     const outputs = new Map<string, JsonObject>();
-    await runChanges(h, planned.changes, outputs, { until: (c) => c.id.includes(":verify-new") });
+    await runChanges(h, planned.changes, outputs, { until: (c) => c.id.endsWith("/verify-new") });
     expect(h.sim.dumpState().primary.secrets).toHaveLength(2);
-    const revoke = planned.changes.find((c) => c.id.includes(":revoke/"));
+    const revoke = planned.changes.find((c) => c.id.includes("/revoke/"));
     if (!revoke) throw new Error("no revoke change");
     // The output names a secret that is not there (e.g. an attacker revoked ours and added their own).
     const wrong = new Map(outputs);
-    wrong.set(`${STEP}:create`, {
-      ...outputs.get(`${STEP}:create`),
+    wrong.set(pid("create"), {
+      ...outputs.get(pid("create")),
       secretId: "11111111-2222-4333-8444-555555555555",
     });
     const ctx = h.context({ stepId: STEP, outputs: wrong });
@@ -281,13 +288,13 @@ describe("secrets.rotate with subaccounts", () => {
     expect(planned.notes.join("\n")).toContain(`subaccount ${suspendKey}`);
     expect(planned.changes.some((c) => c.id.includes(suspendKey))).toBe(false);
     const subCreate = planned.changes.find((c) => c.id === `${STEP}:${keepKey}/create`);
-    expect(subCreate?.dependsOn).toContain(`${STEP}:verify-new`);
+    expect(subCreate?.dependsOn).toContain(pid("verify-new"));
 
     const outputs = new Map<string, JsonObject>();
     expect((await runChanges(h, planned.changes, outputs)).pending).toEqual([]);
     await expectRotated(h, h.sim.primary.apiKey, outputs);
     const rotated = [keepKey, ...h.sim.meta.attackerSubaccountKeys];
-    for (const key of rotated) await expectRotated(h, key, outputs, `${key}/`);
+    for (const key of rotated) await expectRotated(h, key, outputs);
     const before = secretsOf(h.sim.dumpState(), suspendKey);
     expect(before).toHaveLength(1);
   });
@@ -350,8 +357,8 @@ describe("secrets.rotate reconciles after a crash between intent and done", () =
     const h = await start("clean");
     const planned = await planRotation(h, {});
     const outputs = new Map<string, JsonObject>();
-    await runChanges(h, planned.changes, outputs, { until: (c) => c.id.includes(":revoke/") });
-    const revoke = planned.changes.find((c) => c.id.includes(":revoke/"));
+    await runChanges(h, planned.changes, outputs, { until: (c) => c.id.includes("/revoke/") });
+    const revoke = planned.changes.find((c) => c.id.includes("/revoke/"));
     if (!revoke) throw new Error("no revoke change");
     const ctx = h.context({ stepId: STEP, outputs });
     expect(await secretsRotate.reconcile?.(ctx, revoke, {})).toBeUndefined();
@@ -367,7 +374,7 @@ describe("secrets.rotate reconciles after a crash between intent and done", () =
     const planned = await planRotation(h, {});
     const outputs = new Map<string, JsonObject>();
     await runChanges(h, planned.changes, outputs);
-    const verifyNew = planned.changes.find((c) => c.id === `${STEP}:verify-new`);
+    const verifyNew = planned.changes.find((c) => c.id === pid("verify-new"));
     if (!verifyNew) throw new Error("no verify-new");
     const ctx: ActionContext = h.context({ stepId: STEP, outputs });
     const before = h.current();
@@ -391,14 +398,14 @@ describe("secrets.rotate with revoke: after-confirmation", () => {
       revokeFirst: h.sim.meta.attackerSecretIds[0],
     });
     const ids = localIds(planned.changes);
-    const deploy = planned.changes.find((c) => c.id === `${STEP}:deploy`);
+    const deploy = planned.changes.find((c) => c.id === pid("deploy"));
     expect(deploy?.kind).toBe("manual");
     expect(deploy?.manual?.instructions).toContain(`API key ${h.sim.primary.apiKey}`);
     expect(deploy?.manual?.instructions).toContain("The old secret keeps working until then.");
     const legitId = h.sim.meta.legitimateSecretIds[0] ?? "";
     expect(ids.indexOf("deploy")).toBeLessThan(ids.indexOf(`revoke/${legitId}`));
-    const revoke = planned.changes.find((c) => c.id === `${STEP}:revoke/${legitId}`);
-    expect(revoke?.dependsOn).toEqual([`${STEP}:verify-new`, `${STEP}:deploy`]);
+    const revoke = planned.changes.find((c) => c.id === pid(`revoke/${legitId}`));
+    expect(revoke?.dependsOn).toEqual([pid("verify-new"), pid("deploy")]);
 
     // Non-interactive without an attestation: the deploy stays pending and the old secret is not revoked.
     const outputs = new Map<string, JsonObject>();
@@ -416,7 +423,7 @@ describe("secrets.rotate with revoke: after-confirmation", () => {
     expect((await runChanges(h, rest, outputs, { prompter })).pending).toEqual([]);
     await expectRotated(h, h.sim.primary.apiKey, outputs);
     // The instructions shown name the new secret's fingerprint and file, known once it was created.
-    const created = outputs.get(`${STEP}:create`);
+    const created = outputs.get(pid("create"));
     const shown = prompter.said.join("\n");
     expect(shown).toContain(`fingerprint ${String(created?.["fingerprint"])}`);
     expect(shown).toContain(`file ${String(created?.["path"])}`);
