@@ -78,15 +78,11 @@ function listing(secrets: SecretMeta[], since: string | undefined): string {
     .join(", ");
 }
 
-/** The id a value of the new secret's create output resolves to (known after apply). */
+/** The new secret's id, from the output of its create change (known after apply). */
 function newSecretIdOf(ctx: ActionContext, change: Change): string {
   const value = resolveRef(ctx.outputs, change.params["newSecretId"] ?? null);
   if (typeof value !== "string") throw new InternalError(`${change.id}: the new secret's id is not known`);
   return value;
-}
-
-async function listFor(ctx: ActionContext, apiKey: string): Promise<SecretMeta[]> {
-  return ctx.gateway.listSecrets(apiKey);
 }
 
 /** Chooses which of two secrets to revoke before a new one can be created. */
@@ -294,7 +290,7 @@ async function plan(ctx: ActionContext, params: SecretsRotateParams) {
   const notes: string[] = [];
   const primaryKey = ctx.gateway.apiKey;
   const accounts: AccountToRotate[] = [
-    { apiKey: primaryKey, primary: true, secrets: await listFor(ctx, primaryKey) },
+    { apiKey: primaryKey, primary: true, secrets: await ctx.gateway.listSecrets(primaryKey) },
   ];
   if (params.includeSubaccounts) {
     const subs = await ctx.gateway.listSubaccounts();
@@ -308,7 +304,11 @@ async function plan(ctx: ActionContext, params: SecretsRotateParams) {
           notes.push(`subaccount ${sub.apiKey} (${sub.name}) is suspended: its secrets are not rotated`);
           continue;
         }
-        accounts.push({ apiKey: sub.apiKey, primary: false, secrets: await listFor(ctx, sub.apiKey) });
+        accounts.push({
+          apiKey: sub.apiKey,
+          primary: false,
+          secrets: await ctx.gateway.listSecrets(sub.apiKey),
+        });
       }
     }
   }
@@ -375,7 +375,7 @@ async function checkPrecondition(ctx: ActionContext, change: Change): Promise<st
   const key = str(change.params, "apiKey");
   const role = roleOf(change);
   if (role === "deploy" || role === "verify-new" || role === "verify-end") return undefined;
-  const secrets = await listFor(ctx, key);
+  const secrets = await ctx.gateway.listSecrets(key);
   const ids = secrets.map((s) => s.id);
   if (role === "revoke-first") {
     const id = str(change.params, "secretId");
@@ -394,7 +394,7 @@ async function checkPrecondition(ctx: ActionContext, change: Change): Promise<st
       return `${key} lists secret(s) that did not exist when the plan was made: ${unknown.join(", ")}`;
     return undefined;
   }
-  // revoke: never the last secret, never before the new one is there, never with a stranger in the list.
+  // revoke: never the last secret, and only while the new one is listed (with 2 at most, no stranger fits).
   const id = str(change.params, "secretId");
   const newId = newSecretIdOf(ctx, change);
   if (secrets.length < MAX_SECRETS)
@@ -468,7 +468,7 @@ async function apply(ctx: ActionContext, change: Change, prepared: JsonObject): 
     }
     case "verify-end": {
       const newId = newSecretIdOf(ctx, change);
-      const secrets = await listFor(ctx, key);
+      const secrets = await ctx.gateway.listSecrets(key);
       const ids = secrets.map((s) => s.id);
       if (secrets.length !== 1 || ids[0] !== newId) {
         throw new DriftError(
@@ -505,7 +505,7 @@ async function revokeUnlessGone(ctx: ActionContext, key: string, id: string): Pr
     return false;
   } catch (error) {
     if (error instanceof VonageApiError && error.kind === "not-found") {
-      const ids = (await listFor(ctx, key)).map((s) => s.id);
+      const ids = (await ctx.gateway.listSecrets(key)).map((s) => s.id);
       if (!ids.includes(id)) return true;
     }
     throw error;
@@ -535,7 +535,7 @@ async function reconcile(
   const role = roleOf(change);
   if (role === "revoke-first" || role === "revoke") {
     const id = str(change.params, "secretId");
-    const ids = (await listFor(ctx, key)).map((s) => s.id);
+    const ids = (await ctx.gateway.listSecrets(key)).map((s) => s.id);
     if (ids.includes(id)) return undefined;
     if (role === "revoke-first" && isPrimary(change)) await assertCurrentCredentialsWork(ctx, id);
     return { status: "done", output: { apiKey: key, revokedSecretId: id }, note: "found revoked on resume" };
@@ -545,7 +545,7 @@ async function reconcile(
     const knownIds = new Set(
       Array.isArray(known) ? known.filter((v): v is string => typeof v === "string") : [],
     );
-    const fresh = (await listFor(ctx, key)).filter((s) => !knownIds.has(s.id));
+    const fresh = (await ctx.gateway.listSecrets(key)).filter((s) => !knownIds.has(s.id));
     if (fresh.length === 0) return undefined;
     const value = await ctx.sink.read(str(prepared, "sinkName"));
     ctx.registerSecret(value);

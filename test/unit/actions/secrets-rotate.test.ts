@@ -299,6 +299,25 @@ describe("secrets.rotate with subaccounts", () => {
     expect(before).toHaveLength(1);
   });
 
+  it("revokes first in a subaccount at the limit, with secrets.revokeFirst naming the subaccount's secret", async () => {
+    const h = await start("compromised");
+    const subKey = h.sim.meta.legitimateSubaccountKeys[0] ?? "";
+    const extra = await h.gateway.createSecret(subKey, "Extra-sub-s3cret");
+    const planned = await planRotation(h, {
+      includeSubaccounts: true,
+      compromisedSince: h.sim.meta.compromisedSince,
+      revokeFirst: extra.id,
+    });
+    const subIds = localIds(planned.changes).filter((id) => id.startsWith(`${subKey}/`));
+    expect(subIds[0]).toBe(`${subKey}/revoke-first/${extra.id}`);
+    // The primary still decides by its only suspect.
+    expect(localIds(planned.changes)[0]).toBe(`revoke-first/${h.sim.meta.attackerSecretIds[0] ?? ""}`);
+    const outputs = new Map<string, JsonObject>();
+    expect((await runChanges(h, planned.changes, outputs)).pending).toEqual([]);
+    await expectRotated(h, subKey, outputs);
+    await expectRotated(h, h.sim.primary.apiKey, outputs);
+  });
+
   it("notes, without failing, that subaccounts are not available", async () => {
     harness = await createHarness({ scenario: "clean", subaccountsAvailable: false });
     const planned = await planRotation(harness, { includeSubaccounts: true });
