@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // The installed entry point: everything lives in dist/ (built on `npm install`).
-import { main } from "../dist/cli/main.js";
+import { runCli } from "../dist/cli/main.js";
 
-await main(process.argv.slice(2));
+await runCli(process.argv.slice(2));

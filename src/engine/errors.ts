@@ -86,7 +86,11 @@ export class AbortError extends VonageIrError {
 export class InternalError extends VonageIrError {
   readonly exitCode = ExitCode.stepFailed;
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, "this is a bug in vonage-ir: please report it with the journal (it holds no secrets)", options);
+    super(
+      message,
+      "this is a bug in vonage-ir: please report it with the journal (it holds no secrets)",
+      options,
+    );
   }
 }
 

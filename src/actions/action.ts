@@ -1,0 +1,172 @@
+// The contract every action implements: params schema, plan (reads only), describe, apply (writes through
+// the gateway), and the reconciliation a resume needs when a change was started but not recorded as done.
+import type { z } from "zod";
+import type { Gateway } from "../vonage/gateway.js";
+import type { Prompter } from "../io/prompter.js";
+import type { EventInput } from "../io/events.js";
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+export type ChangeKind = "create" | "update" | "delete" | "suspend" | "manual" | "verify" | "write-file";
+
+/** What must be shown to an operator before a manual change: instructions and the evidence to collect. */
+export interface ManualSpec {
+  instructions: string;
+  evidence: EvidenceField[];
+  /** A verifier id (see actions/verifiers.ts) run after the operator says "done". */
+  verify?: string | undefined;
+}
+
+export interface EvidenceField {
+  id: string;
+  label: string;
+  required: boolean;
+  /** A regular expression the answer must match. */
+  pattern?: string | undefined;
+}
+
+/** A change as an action plans it; the engine prefixes its id with the step id. */
+export interface ChangeDraft {
+  /** Stable within the step (so a resume can match it): e.g. `revoke/3f2a…`. */
+  id: string;
+  kind: ChangeKind;
+  /** Human label of what is changed: `secret 3f2a… of abcd1234`. */
+  target: string;
+  before?: JsonValue | undefined;
+  after?: JsonValue | undefined;
+  reversible: boolean;
+  /** Safe to apply again after a crash between intent and done (no reconcile needed). */
+  idempotent: boolean;
+  /** Data the action's own apply needs. References to earlier changes' outputs: `{ "$ref": "<change id>" }`. */
+  params: JsonObject;
+  /** What must still be true of live state (checked by the action right before apply). */
+  precondition?: JsonValue | undefined;
+  /** Ids of changes (full ids) that must be done before this one. */
+  dependsOn?: string[] | undefined;
+  manual?: ManualSpec | undefined;
+  /** Shown in the plan and the report: things the operator should know (e.g. `http://` webhooks). */
+  warnings?: string[] | undefined;
+}
+
+export interface Change extends ChangeDraft {
+  /** `<stepId>:<draft id>`, unique in the plan. */
+  id: string;
+  stepId: string;
+  action: string;
+  /** describe(change), computed once at plan time: feeds the dry-run diff, confirm prompts and the journal. */
+  summary: string;
+}
+
+export type ApplyOutcome =
+  | { status: "done"; output?: JsonObject | undefined; note?: string | undefined }
+  | { status: "pending"; reason: string }
+  | { status: "skipped"; reason: string };
+
+/** An attestation of a manual step from the config file (non-interactive runs). */
+export interface Attestation {
+  by: string;
+  at: string;
+  note?: string | undefined;
+  evidence?: Record<string, string> | undefined;
+}
+
+export interface Clock {
+  now(): Date;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** The sink, as actions see it: writes secret material durably before it is used, returns safe metadata. */
+export interface SinkWriter {
+  readonly dir: string;
+  write(name: string, value: string): Promise<{ path: string; fingerprint: string }>;
+  read(name: string): Promise<string>;
+  exists(name: string): Promise<boolean>;
+}
+
+export interface ProgressReporter {
+  (done: number, total: number | undefined, label?: string): void;
+}
+
+export interface ActionContext {
+  /** Read-only while planning; during apply it authenticates with the current primary secret. */
+  readonly gateway: Gateway;
+  /** Undefined in non-interactive runs: a decision that needs one must fail at plan time naming the input. */
+  readonly prompter: Prompter | undefined;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly attestations: Readonly<Record<string, Attestation>>;
+  readonly sink: SinkWriter;
+  readonly runDir: string;
+  readonly runId: string;
+  readonly clock: Clock;
+  readonly signal: AbortSignal;
+  readonly step: { id: string; title: string };
+  /** Outputs of changes already done in this run (from the journal), by full change id. */
+  readonly outputs: ReadonlyMap<string, JsonObject>;
+  emit(event: EventInput): void;
+  progress: ProgressReporter;
+  /** Switch every later API call of this run to another primary secret (after it was proven to work). */
+  usePrimarySecret(secret: string): void;
+  /** Registers a value that must never appear in any output (redaction). */
+  registerSecret(value: string): void;
+}
+
+export interface PlanResult {
+  changes: ChangeDraft[];
+  /** Facts found while planning, shown in the plan (e.g. "2 suspects: ..."). */
+  notes?: string[] | undefined;
+}
+
+export interface Action<P = unknown> {
+  readonly id: string;
+  readonly title: string;
+  /** One line: why this matters during a compromise. */
+  readonly why: string;
+  readonly params: z.ZodType<P>;
+  /** Reads only (the gateway it gets refuses writes). */
+  plan(ctx: ActionContext, params: P): Promise<PlanResult>;
+  describe(change: ChangeDraft): string;
+  /** Returns a message when live state drifted from what the change was planned against. */
+  checkPrecondition?(ctx: ActionContext, change: Change): Promise<string | undefined>;
+  /**
+   * Runs right before the intent record: generates local material (a secret, a key pair), writes it to the
+   * sink, and returns redacted data for the intent (fingerprints, sink paths) that reconcile can use later.
+   */
+  prepare?(ctx: ActionContext, change: Change): Promise<JsonObject>;
+  apply(ctx: ActionContext, change: Change, prepared: JsonObject): Promise<ApplyOutcome>;
+  /**
+   * A change has an intent but no done (a crash, a kill, a lost connection): find out from live state whether
+   * it took effect. Returns the outcome if it did, undefined if it did not (the engine then applies it again).
+   */
+  reconcile?(ctx: ActionContext, change: Change, prepared: JsonObject): Promise<ApplyOutcome | undefined>;
+  /** On resume, re-establish what a done change set up in the process (e.g. switch to the new secret). */
+  restore?(ctx: ActionContext, change: Change, output: JsonObject): Promise<void>;
+}
+
+/** Resolves `{ "$ref": "<change id>", "field": "x" }` against the outputs of done changes. */
+export function resolveRef(outputs: ReadonlyMap<string, JsonObject>, value: JsonValue): JsonValue {
+  if (value && typeof value === "object" && !Array.isArray(value) && typeof value.$ref === "string") {
+    const output = outputs.get(value.$ref);
+    if (!output) throw new Error(`the output of change ${value.$ref} is not known yet`);
+    const field = typeof value.field === "string" ? value.field : undefined;
+    return field === undefined ? output : (output[field] ?? null);
+  }
+  return value;
+}
+
+export function ref(changeId: string, field?: string): JsonObject {
+  return field === undefined ? { $ref: changeId } : { $ref: changeId, field };
+}
+
+/** Automated verification after a manual step (e.g. auto-reload read back as off). */
+export interface Verifier {
+  readonly id: string;
+  readonly description: string;
+  verify(ctx: ActionContext): Promise<{ ok: boolean; detail: string }>;
+}
+
+export interface Registry {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each action has its own params type
+  readonly actions: ReadonlyMap<string, Action<any>>;
+  readonly verifiers: ReadonlyMap<string, Verifier>;
+}

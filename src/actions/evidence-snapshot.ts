@@ -1,0 +1,170 @@
+// Before anything changes: a read-only snapshot of the account to evidence/ with a sha256 manifest, and the
+// suspects (things created after the compromise time). Reads only; writes only local files.
+import { createHash } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import type { Action, JsonObject, JsonValue } from "./action.js";
+import type { AuditEvent, Availability, SecretMeta } from "../vonage/gateway.js";
+
+export const evidenceSnapshotParams = z.strictObject({
+  /** ISO date-time of the compromise: anything created after it is a suspect. */
+  compromisedSince: z.iso.datetime({ offset: true }).optional(),
+});
+
+export interface Suspect {
+  kind: string;
+  id: string;
+  createdAt: string;
+  detail: string;
+}
+
+const SUSPICIOUS_EVENTS =
+  /^(ACCOUNT_SECRET_CREATE|APP_CREATE|APP_UPDATE|NUMBER_ASSIGN|NUMBER_LINKED|NUMBER_UPDATED|USER_CREATE|USER_UPDATE|USER_API_KEYS_UPDATE|IP_WHITELIST_DELETE|ACCOUNT_UPDATE_SETTINGS(_API)?|AUTORELOAD_ENABLE|AUTORELOAD_UPDATE)$/;
+
+function after(createdAt: string | undefined, since: string | undefined): boolean {
+  if (!since || !createdAt) return false;
+  // Audit timestamps have no zone (UTC per Vonage); secrets end in Z.
+  const stamp = /[zZ]|[+-]\d\d:?\d\d$/.test(createdAt) ? createdAt : `${createdAt}Z`;
+  return Date.parse(stamp) > Date.parse(since);
+}
+
+export function findSuspects(
+  since: string | undefined,
+  secrets: { apiKey: string; secrets: SecretMeta[] }[],
+  subaccounts: Availability<{ apiKey: string; name: string; createdAt: string }[]>,
+  audit: Availability<AuditEvent[]>,
+): Suspect[] {
+  const suspects: Suspect[] = [];
+  for (const account of secrets) {
+    for (const secret of account.secrets) {
+      if (after(secret.createdAt, since)) {
+        suspects.push({
+          kind: "secret",
+          id: secret.id,
+          createdAt: secret.createdAt,
+          detail: `API secret of ${account.apiKey}`,
+        });
+      }
+    }
+  }
+  if (subaccounts.available) {
+    for (const sub of subaccounts.value) {
+      if (after(sub.createdAt, since)) {
+        suspects.push({
+          kind: "subaccount",
+          id: sub.apiKey,
+          createdAt: sub.createdAt,
+          detail: `subaccount "${sub.name}"`,
+        });
+      }
+    }
+  }
+  if (audit.available) {
+    for (const event of audit.value) {
+      if (SUSPICIOUS_EVENTS.test(event.eventType) && after(event.createdAt, since)) {
+        suspects.push({
+          kind: "audit-event",
+          id: event.id,
+          createdAt: event.createdAt,
+          detail: `${event.eventType} by ${event.userEmail ?? event.source ?? "unknown"} from ${event.sourceIp ?? "unknown IP"}`,
+        });
+      }
+    }
+  }
+  return suspects;
+}
+
+export const evidenceSnapshot: Action<z.infer<typeof evidenceSnapshotParams>> = {
+  id: "evidence.snapshot",
+  title: "Preserve evidence: a read-only snapshot of the account",
+  why: "what the attacker touched must be recorded before containment changes it",
+  params: evidenceSnapshotParams,
+  async plan(_ctx, params) {
+    return {
+      changes: [
+        {
+          id: "snapshot",
+          kind: "write-file",
+          target: "evidence/",
+          reversible: true,
+          idempotent: true,
+          params: { compromisedSince: params.compromisedSince ?? null },
+        },
+      ],
+    };
+  },
+  describe: (change) =>
+    `> snapshot secrets metadata, applications, numbers, subaccounts, balance, callbacks and audit events to ${change.target}${change.params.compromisedSince ? ` (suspects: created after ${String(change.params.compromisedSince)})` : ""}`,
+  async apply(ctx, change) {
+    const since =
+      typeof change.params.compromisedSince === "string" ? change.params.compromisedSince : undefined;
+    const gateway = ctx.gateway;
+    const [primarySecrets, applications, numbers, subaccounts, balance, settings, audit] = await Promise.all([
+      gateway.listSecrets(gateway.apiKey),
+      gateway.listApplications((done, total) => ctx.progress(done, total, "applications")),
+      gateway.listNumbers({}, (done, total) => ctx.progress(done, total, "numbers")),
+      gateway.listSubaccounts(),
+      gateway.getBalance(),
+      gateway.getAccountSettings(),
+      gateway.listAuditEvents(since === undefined ? {} : { since }),
+    ]);
+    const subSecrets: { apiKey: string; secrets: SecretMeta[] }[] = [];
+    if (subaccounts.available) {
+      for (const sub of subaccounts.value) {
+        subSecrets.push({
+          apiKey: sub.apiKey,
+          secrets: await gateway.listSecrets(sub.apiKey).catch(() => []),
+        });
+      }
+    }
+    const secrets = [{ apiKey: gateway.apiKey, secrets: primarySecrets }, ...subSecrets];
+    const suspects = findSuspects(since, secrets, subaccounts, audit);
+    const linked = numbers.filter((n) => n.appId !== undefined).length;
+    const files: Record<string, unknown> = {
+      "secrets.json": secrets,
+      "applications.json": applications.map((a) => ({
+        id: a.id,
+        name: a.name,
+        public_key: a.publicKey,
+        ...a.config,
+      })),
+      "numbers.json": numbers.map((n) => n.raw),
+      "subaccounts.json": subaccounts.available
+        ? subaccounts.value.map((s) => s.raw)
+        : { unavailable: subaccounts.reason },
+      "balance.json": balance,
+      "account-settings.json": settings.raw,
+      "audit-events.json": audit.available ? audit.value.map((e) => e.raw) : { unavailable: audit.reason },
+      "suspects.json": suspects,
+    };
+    const dir = join(ctx.runDir, "evidence");
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const manifest: Record<string, string> = {};
+    for (const [name, content] of Object.entries(files)) {
+      const text = `${JSON.stringify(content, null, 2)}\n`;
+      await writeFile(join(dir, name), text, { mode: 0o600 });
+      manifest[name] = createHash("sha256").update(text).digest("hex");
+    }
+    const manifestText = `${JSON.stringify({ takenAt: ctx.clock.now().toISOString(), account: gateway.apiKey, compromisedSince: since ?? null, sha256: manifest }, null, 2)}\n`;
+    await writeFile(join(dir, "manifest.json"), manifestText, { mode: 0o600 });
+    const manifestSha256 = createHash("sha256").update(manifestText).digest("hex");
+    const summary: JsonObject = {
+      manifestSha256,
+      files: Object.keys(files).length,
+      secrets: primarySecrets.length,
+      applications: applications.length,
+      numbers: numbers.length,
+      linkedNumbers: linked,
+      subaccounts: subaccounts.available ? subaccounts.value.length : "unavailable",
+      autoReload: balance.autoReload,
+      auditEvents: audit.available ? audit.value.length : "unavailable",
+      suspects: suspects as unknown as JsonValue,
+    };
+    return {
+      status: "done",
+      output: summary,
+      note: `${applications.length} applications, ${numbers.length} numbers, ${suspects.length} suspect(s); manifest sha256 ${manifestSha256.slice(0, 16)}…`,
+    };
+  },
+};

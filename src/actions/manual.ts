@@ -1,0 +1,210 @@
+// Manual changes: things with no API (dashboard users, MFA contacts, ...). Interactive: the operator answers
+// done / skip (reason required) / abort and gives the evidence asked for; an optional verifier checks the
+// result. Non-interactive: done only when the config attests it (who, when, note), otherwise pending.
+import { z } from "zod";
+import { AbortError } from "../engine/errors.js";
+import type {
+  Action,
+  ActionContext,
+  ApplyOutcome,
+  Attestation,
+  Change,
+  EvidenceField,
+  JsonObject,
+  ManualSpec,
+  Registry,
+} from "./action.js";
+
+export const manualParams = z.strictObject({
+  title: z.string(),
+  instructions: z.string(),
+  evidence: z
+    .array(
+      z.strictObject({
+        id: z.string(),
+        label: z.string(),
+        required: z.boolean(),
+        pattern: z.string().optional(),
+      }),
+    )
+    .default([]),
+  verify: z.string().optional(),
+});
+export type ManualParams = z.infer<typeof manualParams>;
+
+/** Runs one manual change: prompts (interactive) or reads the step's attestation (non-interactive). */
+export async function runManualChange(
+  ctx: ActionContext,
+  change: Change,
+  verifiers: Registry["verifiers"],
+): Promise<ApplyOutcome> {
+  const spec = change.manual;
+  if (!spec) return { status: "done" };
+  const verifier = spec.verify === undefined ? undefined : verifiers.get(spec.verify);
+
+  const prompter = ctx.prompter;
+  if (!prompter) {
+    if (verifier) {
+      const verdict = await verifier.verify(ctx);
+      if (verdict.ok)
+        return { status: "done", note: `verified: ${verdict.detail}`, output: { verified: verdict.detail } };
+    }
+    const attestation = ctx.attestations[change.stepId];
+    if (!attestation) {
+      return {
+        status: "pending",
+        reason: `needs a person: attest it under "attest.${change.stepId}" in the config, or resume interactively`,
+      };
+    }
+    const missing = spec.evidence.filter((f) => f.required && !attestation.evidence?.[f.id]);
+    if (missing.length > 0) {
+      return {
+        status: "pending",
+        reason: `the attestation lacks evidence: ${missing.map((f) => `attest.${change.stepId}.evidence.${f.id}`).join(", ")}`,
+      };
+    }
+    if (verifier) {
+      const verdict = await verifier.verify(ctx);
+      if (!verdict.ok)
+        return { status: "pending", reason: `attested, but verification failed: ${verdict.detail}` };
+    }
+    return {
+      status: "done",
+      note: `attested by ${attestation.by}`,
+      output: attestationOutput(attestation, "config"),
+    };
+  }
+
+  prompter.say(formatInstructions(change, spec));
+  for (;;) {
+    const answer = await prompter.select<"done" | "skip" | "later" | "abort">({
+      message: `${change.target}: is it done?`,
+      choices: [
+        { value: "done", name: "Done", description: "I did this; record it (with the evidence asked for)" },
+        {
+          value: "skip",
+          name: "Skip",
+          description: "Not applicable or deliberately not done (a reason is required)",
+        },
+        {
+          value: "later",
+          name: "Later",
+          description: "Leave it pending; the run can be resumed to finish it",
+        },
+        {
+          value: "abort",
+          name: "Abort the run",
+          description: "Stop here; everything so far is kept and resumable",
+        },
+      ],
+    });
+    if (answer === "abort")
+      throw new AbortError(
+        "aborted by the operator at a manual step",
+        `resume with: vonage-ir run --resume ${ctx.runId}`,
+      );
+    if (answer === "later") return { status: "pending", reason: "left for later by the operator" };
+    if (answer === "skip") {
+      const reason = await prompter.input({
+        message: "Why is it skipped? (recorded in the journal and the report)",
+        validate: (value) =>
+          value.trim().length >= 3 ? true : "a reason of at least a few words is required",
+      });
+      return { status: "skipped", reason: reason.trim() };
+    }
+    const evidence: Record<string, string> = {};
+    for (const field of spec.evidence) evidence[field.id] = await askEvidence(ctx, field);
+    if (verifier) {
+      const verdict = await verifier.verify(ctx);
+      if (!verdict.ok) {
+        prompter.say(`  ✖ verification failed: ${verdict.detail}`);
+        continue;
+      }
+      prompter.say(`  ✔ verified: ${verdict.detail}`);
+    }
+    const by = await prompter.input({
+      message: "Who did it? (name or email, recorded as the attestation)",
+      validate: (value) => (value.trim() ? true : "a name is required"),
+    });
+    const attestation: Attestation = { by: by.trim(), at: ctx.clock.now().toISOString(), evidence };
+    return {
+      status: "done",
+      note: `done by ${attestation.by}`,
+      output: attestationOutput(attestation, "operator"),
+    };
+  }
+}
+
+async function askEvidence(ctx: ActionContext, field: EvidenceField): Promise<string> {
+  const pattern = field.pattern === undefined ? undefined : new RegExp(field.pattern);
+  const answer = await ctx.prompter!.input({
+    message: field.label,
+    validate: (value) => {
+      const trimmed = value.trim();
+      if (field.required && trimmed === "") return "required";
+      if (pattern && trimmed !== "" && !pattern.test(trimmed)) return `must match ${field.pattern}`;
+      return true;
+    },
+  });
+  return answer.trim();
+}
+
+function attestationOutput(a: Attestation, source: "operator" | "config"): JsonObject {
+  return {
+    attestation: {
+      by: a.by,
+      at: a.at,
+      ...(a.note === undefined ? {} : { note: a.note }),
+      evidence: a.evidence ?? {},
+      source,
+    },
+  };
+}
+
+export function formatInstructions(change: Change, spec: ManualSpec): string {
+  const indent = (text: string) =>
+    text
+      .trimEnd()
+      .split("\n")
+      .map((line) => `    ${line}`)
+      .join("\n");
+  const lines = [`\n  ! ${change.target}`, indent(spec.instructions)];
+  if (spec.evidence.length > 0)
+    lines.push(`    You will be asked for: ${spec.evidence.map((f) => f.label).join("; ")}`);
+  return lines.join("\n");
+}
+
+export function manualDraft(stepId: string, title: string, spec: ManualSpec, id = "manual") {
+  return {
+    id,
+    kind: "manual" as const,
+    target: title,
+    reversible: true,
+    idempotent: true,
+    params: { stepId },
+    manual: spec,
+  };
+}
+
+/** The action behind every `manual:` step of a runbook. */
+export function createManualAction(verifiers: () => Registry["verifiers"]): Action<ManualParams> {
+  return {
+    id: "manual",
+    title: "A manual step (instructions, evidence, optional verification)",
+    why: "some containment has no API: a person must do it and say so",
+    params: manualParams,
+    async plan(ctx, params) {
+      return {
+        changes: [
+          manualDraft(ctx.step.id, params.title, {
+            instructions: params.instructions,
+            evidence: params.evidence,
+            verify: params.verify,
+          }),
+        ],
+      };
+    },
+    describe: (change) => `manual: ${change.target}`,
+    apply: (ctx, change) => runManualChange(ctx, change, verifiers()),
+  };
+}

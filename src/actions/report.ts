@@ -1,0 +1,279 @@
+// The incident report, built from the run's journal alone (so `vonage-ir report <run-id>` can rebuild it):
+// timeline, every change with before/after (redacted), suspects, the application id map, where the new
+// secrets and keys are (paths and fingerprints only), what is pending, and the evidence manifest hash.
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import type { Action, JsonObject, JsonValue } from "./action.js";
+import { readJournal, type JournalState } from "../engine/journal.js";
+import { redact } from "../io/redact.js";
+
+export interface ReportChange {
+  id: string;
+  step: string;
+  summary: string;
+  kind: string;
+  status: "done" | "pending" | "skipped" | "failed" | "started" | "not run";
+  before?: JsonValue | undefined;
+  after?: JsonValue | undefined;
+  warnings?: string[] | undefined;
+  note?: string | undefined;
+  reason?: string | undefined;
+  attestation?: JsonValue | undefined;
+}
+
+export interface Report {
+  runId: string;
+  runbook: string;
+  account: string;
+  startedAt: string;
+  generatedAt: string;
+  status: string;
+  timeline: { at: string; what: string }[];
+  changes: ReportChange[];
+  suspects: JsonValue[];
+  applicationIdMap: JsonValue[];
+  credentials: { what: string; path: string; fingerprint: string }[];
+  pending: { step: string; summary: string; reason: string }[];
+  evidenceManifestSha256: string | undefined;
+  reverse: string[];
+}
+
+function obj(value: JsonValue | undefined): JsonObject {
+  return value && typeof value === "object" && !Array.isArray(value) ? value : {};
+}
+
+export function buildReport(state: JournalState, runDir: string, now: Date = new Date()): Report {
+  const notes = new Map<string, string>();
+  const attestations = new Map<string, JsonValue>();
+  const timeline: Report["timeline"] = [];
+  const started = new Set<string>();
+  for (const record of state.records) {
+    if (record.t === "done") {
+      if (record.note) notes.set(record.changeId, record.note);
+      const output = obj(record.output);
+      if (output.attestation) attestations.set(record.changeId, output.attestation);
+    }
+    if (record.t === "intent") started.add(record.changeId);
+    const line = timelineLine(record, state);
+    if (line) timeline.push({ at: record.ts, what: line });
+  }
+  const changes: ReportChange[] = [];
+  const pending: Report["pending"] = [];
+  for (const step of state.plan.steps) {
+    for (const change of step.changes) {
+      const status: ReportChange["status"] = state.done.has(change.id)
+        ? "done"
+        : state.skipped.has(change.id)
+          ? "skipped"
+          : state.pending.has(change.id)
+            ? "pending"
+            : state.failed.has(change.id)
+              ? "failed"
+              : started.has(change.id)
+                ? "started"
+                : "not run";
+      const reason =
+        state.skipped.get(change.id) ?? state.pending.get(change.id) ?? state.failed.get(change.id);
+      changes.push({
+        id: change.id,
+        step: step.id,
+        summary: change.summary,
+        kind: change.kind,
+        status,
+        before: change.before,
+        after: change.after,
+        warnings: change.warnings,
+        note: notes.get(change.id),
+        reason,
+        attestation: attestations.get(change.id),
+      });
+      if (status === "pending" || status === "not run" || status === "started" || status === "failed") {
+        if (!step.skipped) pending.push({ step: step.id, summary: change.summary, reason: reason ?? status });
+      }
+    }
+  }
+  const suspects: JsonValue[] = [];
+  const idMap: JsonValue[] = [];
+  const credentials: Report["credentials"] = [];
+  let manifest: string | undefined;
+  for (const [changeId, output] of state.done) {
+    if (Array.isArray(output.suspects)) suspects.push(...output.suspects);
+    if (typeof output.manifestSha256 === "string") manifest = output.manifestSha256;
+    if (typeof output.newId === "string" && typeof output.oldId === "string") {
+      idMap.push({
+        oldId: output.oldId,
+        newId: output.newId,
+        name: output.name ?? null,
+        keyPath: output.keyPath ?? null,
+      });
+    }
+    const path =
+      typeof output.path === "string"
+        ? output.path
+        : typeof output.keyPath === "string"
+          ? output.keyPath
+          : undefined;
+    const fp =
+      typeof output.fingerprint === "string"
+        ? output.fingerprint
+        : typeof output.publicKeyFingerprint === "string"
+          ? output.publicKeyFingerprint
+          : undefined;
+    if (path && fp) credentials.push({ what: changeId, path, fingerprint: fp });
+  }
+  const reverse = changes
+    .filter((c) => c.status === "done" && c.kind === "suspend")
+    .map(
+      (c) =>
+        `${c.summary}: reverse with PATCH /accounts/${state.header.account}/subaccounts/<key> {"suspended": false} or in the dashboard (Subaccounts)`,
+    );
+  return redact({
+    runId: state.header.runId,
+    runbook: `${state.plan.runbook.title} (${state.plan.runbook.id} v${state.plan.runbook.version})`,
+    account: state.header.account,
+    startedAt: state.header.startedAt,
+    generatedAt: now.toISOString(),
+    status: state.ended?.status ?? (pending.length > 0 ? "in progress" : "done"),
+    timeline,
+    changes,
+    suspects,
+    applicationIdMap: idMap,
+    credentials: credentials.map((c) => ({ ...c, path: c.path.startsWith(runDir) ? c.path : c.path })),
+    pending,
+    evidenceManifestSha256: manifest,
+    reverse,
+  });
+}
+
+function timelineLine(record: JournalState["records"][number], state: JournalState): string | undefined {
+  const summary = (id: string) =>
+    state.plan.steps.flatMap((s) => s.changes).find((c) => c.id === id)?.summary ?? id;
+  switch (record.t) {
+    case "run":
+      return `run started for account ${record.account}`;
+    case "resume":
+      return `run resumed (${record.mode})`;
+    case "step":
+      return record.status === "started"
+        ? undefined
+        : `step ${record.stepId}: ${record.status}${record.reason ? ` (${record.reason})` : ""}`;
+    case "done":
+      return `done: ${summary(record.changeId)}${record.how === "reconciled" ? " (reconciled after an interruption)" : ""}`;
+    case "failed":
+      return `FAILED: ${summary(record.changeId)}: ${record.error}`;
+    case "skipped":
+      return `skipped: ${summary(record.changeId)} (${record.reason})`;
+    case "pending":
+      return `pending: ${summary(record.changeId)} (${record.reason})`;
+    case "interrupted":
+      return `interrupted by ${record.signal}`;
+    case "end":
+      return `run ended: ${record.status} (exit ${record.exitCode})`;
+    default:
+      return undefined;
+  }
+}
+
+const STATUS: Record<ReportChange["status"], string> = {
+  done: "✔ done",
+  pending: "… pending",
+  skipped: "↷ skipped",
+  failed: "✖ failed",
+  started: "? started, outcome unknown",
+  "not run": "· not run",
+};
+
+export function renderMarkdown(report: Report): string {
+  const lines: string[] = [
+    `# Incident report: ${report.runbook}`,
+    "",
+    `- Run: \`${report.runId}\``,
+    `- Account: \`${report.account}\``,
+    `- Started: ${report.startedAt}`,
+    `- Status: **${report.status}**`,
+    `- Generated: ${report.generatedAt}`,
+    `- Evidence manifest sha256: ${report.evidenceManifestSha256 ? `\`${report.evidenceManifestSha256}\`` : "(no snapshot taken)"}`,
+    "",
+    "This report holds no secret values: only fingerprints and the paths of the 0600 files that hold them.",
+    "",
+    "## Pending",
+    "",
+  ];
+  if (report.pending.length === 0) lines.push("Nothing is pending.");
+  for (const p of report.pending) lines.push(`- **${p.step}**: ${p.summary} (${p.reason})`);
+  lines.push("", "## New credentials", "");
+  if (report.credentials.length === 0) lines.push("No new credentials were created.");
+  for (const c of report.credentials) lines.push(`- ${c.what}: \`${c.path}\` (${c.fingerprint})`);
+  lines.push("", "## Application id map (update every consumer of the old ids)", "");
+  if (report.applicationIdMap.length === 0) lines.push("No application was replaced.");
+  else {
+    lines.push("| old id | new id | name | private key |", "| --- | --- | --- | --- |");
+    for (const entry of report.applicationIdMap.map(obj)) {
+      lines.push(
+        `| \`${String(entry.oldId)}\` | \`${String(entry.newId)}\` | ${String(entry.name ?? "")} | \`${String(entry.keyPath ?? "")}\` |`,
+      );
+    }
+  }
+  lines.push("", "## Suspects (created after the compromise time)", "");
+  if (report.suspects.length === 0) lines.push("None found.");
+  for (const s of report.suspects.map(obj))
+    lines.push(`- ${String(s.kind)} \`${String(s.id)}\` created ${String(s.createdAt)}: ${String(s.detail)}`);
+  lines.push("", "## Changes", "");
+  for (const c of report.changes) {
+    lines.push(
+      `- ${STATUS[c.status]}: ${c.summary}${c.note ? ` (${c.note})` : ""}${c.reason && c.status !== "done" ? ` (${c.reason})` : ""}`,
+    );
+    for (const w of c.warnings ?? []) lines.push(`  - ⚠ ${w}`);
+    if (c.before !== undefined) lines.push(`  - before: \`${JSON.stringify(c.before)}\``);
+    if (c.after !== undefined) lines.push(`  - after: \`${JSON.stringify(c.after)}\``);
+    if (c.attestation !== undefined) lines.push(`  - attestation: \`${JSON.stringify(c.attestation)}\``);
+  }
+  if (report.reverse.length > 0) {
+    lines.push("", "## How to reverse", "");
+    for (const r of report.reverse) lines.push(`- ${r}`);
+  }
+  lines.push("", "## Timeline", "");
+  for (const t of report.timeline) lines.push(`- ${t.at} ${t.what}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** (Re)writes report.md and report.json of a run directory from its journal. */
+export async function writeReport(
+  runDir: string,
+  now?: Date,
+): Promise<{ markdown: string; json: string; report: Report }> {
+  const state = await readJournal(join(runDir, "journal.jsonl"));
+  const report = buildReport(state, runDir, now);
+  const markdown = join(runDir, "report.md");
+  const json = join(runDir, "report.json");
+  await writeFile(markdown, renderMarkdown(report), { mode: 0o600 });
+  await writeFile(json, `${JSON.stringify(report, null, 2)}\n`, { mode: 0o600 });
+  return { markdown, json, report };
+}
+
+export const writeReportAction: Action<Record<string, never>> = {
+  id: "report",
+  title: "Write the incident report from the journal",
+  why: "the record of what happened and what was done, for the ticket, the post-mortem and Vonage support",
+  params: z.strictObject({}),
+  async plan() {
+    return {
+      changes: [
+        {
+          id: "write",
+          kind: "write-file",
+          target: "report.md, report.json",
+          reversible: true,
+          idempotent: true,
+          params: {},
+        },
+      ],
+    };
+  },
+  describe: (change) => `> write ${change.target} (from the journal; rewritten at the end of every run)`,
+  async apply(ctx) {
+    const { markdown } = await writeReport(ctx.runDir, ctx.clock.now());
+    return { status: "done", output: { path: markdown } };
+  },
+};

@@ -1,0 +1,123 @@
+// `vonage-ir apply plan.json`: applies exactly a saved plan. The file must be intact (sha256), for this
+// account, and for the runbook file as it is now; each change's precondition is re-checked before it runs.
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { UsageError, ValidationError } from "../../engine/errors.js";
+import { PLAN_VERSION, type Plan } from "../../engine/plan-types.js";
+import { canonicalJson } from "../../runbook/config.js";
+import { executeRun } from "../execute-run.js";
+import type { CliIo } from "../io.js";
+import type { Values } from "../main.js";
+import { createPrompter } from "../prompter-factory.js";
+import { createShippedRegistry } from "../shipped-registry.js";
+import {
+  DEFAULT_OUT,
+  buildGateway,
+  completeInputs,
+  detectMode,
+  hostsFromEnv,
+  loadRunbookAndConfig,
+  parseConcurrency,
+  readCredentials,
+  sha256,
+} from "../session.js";
+
+export async function readPlanFile(file: string): Promise<Plan> {
+  let data: unknown;
+  try {
+    data = JSON.parse(await readFile(file, "utf8"));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ValidationError([
+      {
+        file,
+        path: "",
+        message: code
+          ? `cannot read (${code})`
+          : "not JSON: is this a plan saved by `vonage-ir plan --save`?",
+      },
+    ]);
+  }
+  const record = data as Partial<Plan> & { sha256?: string };
+  if (
+    !record ||
+    typeof record !== "object" ||
+    record.version !== PLAN_VERSION ||
+    !Array.isArray(record.steps) ||
+    typeof record.sha256 !== "string"
+  ) {
+    throw new ValidationError([
+      { file, path: "version", message: `not a vonage-ir plan (version ${PLAN_VERSION} expected)` },
+    ]);
+  }
+  const { sha256: stated, ...plan } = record;
+  if (sha256(canonicalJson(plan)) !== stated) {
+    throw new ValidationError(
+      [
+        {
+          file,
+          path: "sha256",
+          message: "the plan's content does not match its sha256: it was edited after it was saved",
+        },
+      ],
+      "make a new plan with `vonage-ir plan --save`",
+    );
+  }
+  return plan as Plan;
+}
+
+export default async function applyCommand(
+  { values, positionals }: { values: Values; positionals: string[] },
+  io: CliIo,
+): Promise<number> {
+  const [planFile, ...extra] = positionals;
+  if (!planFile || extra.length > 0)
+    throw new UsageError("expected exactly one plan file", "usage: vonage-ir apply plan.json");
+  const thePlan = await readPlanFile(resolve(io.cwd, planFile));
+  const registry = createShippedRegistry();
+  const mode = detectMode(values, io, { mutates: true });
+  const loaded = await loadRunbookAndConfig(
+    thePlan.runbook.file,
+    values.config as string | undefined,
+    io,
+    registry,
+  );
+  if (loaded.runbookHash !== thePlan.runbook.hash) {
+    throw new UsageError(
+      `the runbook ${thePlan.runbook.file} changed since the plan was made`,
+      "make a new plan with `vonage-ir plan --save`",
+    );
+  }
+  if (loaded.configHash !== thePlan.configHash) {
+    throw new UsageError(
+      "the config differs from the one the plan was made with",
+      "pass the same --config, or make a new plan",
+    );
+  }
+  const credentials = await readCredentials(values, io);
+  if (credentials.apiKey !== thePlan.account) {
+    throw new UsageError(
+      `the plan is for account ${thePlan.account}, but VONAGE_API_KEY is ${credentials.apiKey}`,
+      "set the credentials of the planned account, or make a new plan",
+    );
+  }
+  const prompter = await createPrompter(mode, io, () => "resume with: vonage-ir run --resume <run-id>");
+  const inputs = await completeInputs(loaded.loaded.runbook, loaded.config, prompter, loaded.config.file);
+  const concurrency = parseConcurrency(values.concurrency, loaded.config.concurrency ?? 8);
+  const { gateway } = await buildGateway(credentials, hostsFromEnv(io), concurrency);
+  return executeRun({
+    io,
+    mode,
+    registry,
+    loaded,
+    inputs,
+    attestations: loaded.config.attest,
+    gateway,
+    prompter,
+    out: (values.out as string | undefined) ?? loaded.config.out ?? DEFAULT_OUT,
+    concurrency,
+    dryRun: false,
+    breakLock: Boolean(values["break-lock"]),
+    savedPlan: thePlan,
+  });
+}

@@ -1,0 +1,79 @@
+// `vonage-ir plan <runbook> [--save plan.json]`: reads live state, prints the plan, optionally saves it
+// (versioned, with a sha256 over its content so `apply` can refuse a tampered file).
+import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { ExitCode, UsageError } from "../../engine/errors.js";
+import { plan, RunState } from "../../engine/engine.js";
+import { canonicalJson } from "../../runbook/config.js";
+import { createDryRunGateway } from "../../vonage/dry-run-gateway.js";
+import { reportersFor, summarisePlan, systemClock } from "../execute-run.js";
+import type { CliIo } from "../io.js";
+import type { Values } from "../main.js";
+import { createPrompter } from "../prompter-factory.js";
+import { createShippedRegistry } from "../shipped-registry.js";
+import {
+  buildGateway,
+  completeInputs,
+  detectMode,
+  hostsFromEnv,
+  loadRunbookAndConfig,
+  readCredentials,
+  sha256,
+} from "../session.js";
+import { SecretSink } from "../../security/secret-sink.js";
+import { silentTaskUi } from "../../io/task-ui.js";
+
+export default async function planCommand(
+  { values, positionals }: { values: Values; positionals: string[] },
+  io: CliIo,
+): Promise<number> {
+  if (positionals.length > 1) throw new UsageError(`expected one runbook, got: ${positionals.join(" ")}`);
+  const registry = createShippedRegistry();
+  const mode = detectMode(values, io, { mutates: false });
+  const loaded = await loadRunbookAndConfig(
+    positionals[0],
+    values.config as string | undefined,
+    io,
+    registry,
+  );
+  const credentials = await readCredentials(values, io);
+  const prompter = await createPrompter(mode, io, () => "nothing was changed: run the plan again");
+  const inputs = await completeInputs(loaded.loaded.runbook, loaded.config, prompter, loaded.config.file);
+  const { gateway } = await buildGateway(credentials, hostsFromEnv(io), 8);
+  const { events } = reportersFor(mode, io);
+  const guarded = createDryRunGateway(gateway);
+  const thePlan = await plan(
+    {
+      loaded: loaded.loaded,
+      runbookHash: loaded.runbookHash,
+      configHash: loaded.configHash,
+      inputs,
+      attestations: loaded.config.attest,
+    },
+    {
+      registry,
+      gateway: guarded,
+      prompter,
+      clock: systemClock,
+      events,
+      ui: silentTaskUi,
+      signal: io.signal,
+      sink: new SecretSink(resolve(io.cwd, ".unused-sink")),
+      runDir: resolve(io.cwd),
+      runId: "plan",
+      concurrency: 1,
+    },
+    new RunState(guarded),
+  );
+  events.emit({ kind: "plan.ready", steps: summarisePlan(thePlan) });
+  const save = values.save as string | undefined;
+  if (save) {
+    const file = { ...thePlan, sha256: sha256(canonicalJson(thePlan)) };
+    await writeFile(resolve(io.cwd, save), `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+    events.emit({
+      kind: "info",
+      message: `Plan saved to ${save}: apply exactly this plan with \`vonage-ir apply ${save}\``,
+    });
+  }
+  return ExitCode.ok;
+}

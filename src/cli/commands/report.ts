@@ -1,0 +1,24 @@
+// `vonage-ir report <run-id>`: rebuilds report.md/report.json from the journal and prints it.
+import { resolve } from "node:path";
+import { renderMarkdown, writeReport } from "../../actions/report.js";
+import { ExitCode, UsageError } from "../../engine/errors.js";
+import type { CliIo } from "../io.js";
+import type { Values } from "../main.js";
+import { loadResume } from "../execute-run.js";
+import { DEFAULT_OUT } from "../session.js";
+
+export default async function report(
+  { values, positionals }: { values: Values; positionals: string[] },
+  io: CliIo,
+): Promise<number> {
+  const [runId, ...extra] = positionals;
+  if (!runId || extra.length > 0)
+    throw new UsageError("expected one run id", "usage: vonage-ir report <run-id> [--out DIR] [--json]");
+  const out = resolve(io.cwd, (values.out as string | undefined) ?? DEFAULT_OUT);
+  await loadResume(out, runId);
+  const written = await writeReport(resolve(out, runId));
+  io.stdout.write(
+    values.json ? `${JSON.stringify(written.report, null, 2)}\n` : renderMarkdown(written.report),
+  );
+  return ExitCode.ok;
+}

@@ -1,0 +1,92 @@
+// `vonage-ir run <runbook>`: plan and apply (or --dry-run: plan only), or --resume a run.
+import { resolve } from "node:path";
+import { UsageError } from "../../engine/errors.js";
+import { createShippedRegistry } from "../shipped-registry.js";
+import { executeRun, loadResume } from "../execute-run.js";
+import type { CliIo } from "../io.js";
+import type { Values } from "../main.js";
+import {
+  DEFAULT_OUT,
+  buildGateway,
+  completeInputs,
+  detectMode,
+  hostsFromEnv,
+  loadRunbookAndConfig,
+  parseConcurrency,
+  readCredentials,
+} from "../session.js";
+import { createPrompter } from "../prompter-factory.js";
+
+export default async function run(
+  { values, positionals }: { values: Values; positionals: string[] },
+  io: CliIo,
+): Promise<number> {
+  const dryRun = Boolean(values["dry-run"]);
+  const resumeId = values.resume as string | undefined;
+  if (positionals.length > 1) throw new UsageError(`expected one runbook, got: ${positionals.join(" ")}`);
+  if (resumeId && positionals.length > 0)
+    throw new UsageError("--resume takes the runbook from the run's journal: do not pass a runbook");
+  if (resumeId && dryRun) throw new UsageError("--dry-run cannot be combined with --resume");
+  if (!resumeId && positionals.length === 0 && !values.config) {
+    throw new UsageError(
+      "which runbook?",
+      "e.g. vonage-ir run compromise --config vonage-ir.yaml (vonage-ir list shows the runbooks)",
+    );
+  }
+  const registry = createShippedRegistry();
+  const mode = detectMode(values, io, { mutates: !dryRun });
+  let out = (values.out as string | undefined) ?? DEFAULT_OUT;
+  const resume = resumeId
+    ? { runId: resumeId, journal: await loadResume(resolve(io.cwd, out), resumeId) }
+    : undefined;
+  const loaded = await loadRunbookAndConfig(
+    resume ? resume.journal.header.runbook.file : positionals[0],
+    values.config as string | undefined,
+    io,
+    registry,
+  );
+  if (!values.out && loaded.config.out) out = loaded.config.out;
+  if (resume) {
+    if (resume.journal.header.runbook.hash !== loaded.runbookHash) {
+      throw new UsageError(
+        `the runbook ${resume.journal.header.runbook.file} changed since run ${resumeId} started`,
+        "a resume must apply the runbook it planned: restore it, or start a new run",
+      );
+    }
+    if (resume.journal.header.configHash !== loaded.configHash) {
+      throw new UsageError(
+        `the config differs from the one run ${resumeId} started with`,
+        "pass the same --config file, unchanged (or start a new run)",
+      );
+    }
+  }
+  const credentials = await readCredentials(values, io);
+  if (resume && resume.journal.header.account !== credentials.apiKey) {
+    throw new UsageError(
+      `run ${resumeId} is for account ${resume.journal.header.account}, but VONAGE_API_KEY is ${credentials.apiKey}`,
+    );
+  }
+  const prompter = await createPrompter(
+    mode,
+    io,
+    () => `resume with: vonage-ir run --resume ${resumeId ?? "<run-id>"}`,
+  );
+  const inputs = await completeInputs(loaded.loaded.runbook, loaded.config, prompter, loaded.config.file);
+  const concurrency = parseConcurrency(values.concurrency, loaded.config.concurrency ?? 8);
+  const { gateway } = await buildGateway(credentials, hostsFromEnv(io), concurrency);
+  return executeRun({
+    io,
+    mode,
+    registry,
+    loaded,
+    inputs,
+    attestations: loaded.config.attest,
+    gateway,
+    prompter,
+    out,
+    concurrency,
+    dryRun,
+    breakLock: Boolean(values["break-lock"]),
+    resume,
+  });
+}

@@ -1,0 +1,32 @@
+// `vonage-ir validate <runbook> [--config FILE]`: the file:line:path errors, or "ok". Changes nothing.
+import { relative } from "node:path";
+import { ExitCode } from "../../engine/errors.js";
+import type { CliIo } from "../io.js";
+import type { Values } from "../main.js";
+import { loadRunbookAndConfig } from "../session.js";
+import { createShippedRegistry } from "../shipped-registry.js";
+import { UsageError } from "../../engine/errors.js";
+
+export default async function validate(
+  { values, positionals }: { values: Values; positionals: string[] },
+  io: CliIo,
+): Promise<number> {
+  if (positionals.length === 0 && !values.config)
+    throw new UsageError("which runbook?", "usage: vonage-ir validate <runbook id or file> [--config FILE]");
+  if (positionals.length > 1) throw new UsageError(`expected one runbook, got: ${positionals.join(" ")}`);
+  const { loaded, config } = await loadRunbookAndConfig(
+    positionals[0],
+    values.config as string | undefined,
+    io,
+    createShippedRegistry(),
+  );
+  const file = relative(io.cwd, loaded.source.file) || loaded.source.file;
+  io.stdout.write(
+    `ok: ${file}: runbook ${loaded.runbook.id} v${loaded.runbook.version}, ${loaded.runbook.steps.length} steps\n`,
+  );
+  if (config.file)
+    io.stdout.write(
+      `ok: ${relative(io.cwd, config.file) || config.file}: ${Object.keys(config.values).length} input(s), ${Object.keys(config.attest).length} attestation(s)\n`,
+    );
+  return ExitCode.ok;
+}

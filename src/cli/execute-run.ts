@@ -1,0 +1,314 @@
+// One run of a runbook, shared by `run`, `apply` and `drill`: mode, reporters, lock, run directory, journal,
+// plan (or the saved plan, or the journaled plan on resume), apply, report, exit code.
+import { join, resolve } from "node:path";
+import type { Attestation, Clock, Registry } from "../actions/action.js";
+import { writeReport } from "../actions/report.js";
+import {
+  AbortError,
+  DriftError,
+  ExitCode,
+  LockError,
+  UsageError,
+  VonageIrError,
+  messageOf,
+} from "../engine/errors.js";
+import {
+  apply,
+  plan,
+  planSteps,
+  restore,
+  RunState,
+  unstartedSteps,
+  type EngineDeps,
+} from "../engine/engine.js";
+import { Journal, JOURNAL_VERSION, readJournal, type JournalState } from "../engine/journal.js";
+import { acquireLock, type HeldLock } from "../engine/lock.js";
+import type { Plan } from "../engine/plan-types.js";
+import { createRunDirectory, enclosingGitTree, newRunId, runPaths } from "../engine/run-directory.js";
+import type { EventSink, PlannedStepSummary, RunStatus } from "../io/events.js";
+import type { Prompter } from "../io/prompter.js";
+import { ConsoleReporter, JsonReporter, chooseRenderer } from "../io/reporters.js";
+import { silentTaskUi, type TaskUi } from "../io/task-ui.js";
+import { SecretSink } from "../security/secret-sink.js";
+import { createDryRunGateway } from "../vonage/dry-run-gateway.js";
+import type { Gateway } from "../vonage/gateway.js";
+import type { CliIo } from "./io.js";
+import type { Loaded, Mode } from "./session.js";
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms, signal) =>
+    new Promise((resolvePromise, reject) => {
+      if (signal?.aborted) return reject(new AbortError("aborted while waiting"));
+      const timer = setTimeout(resolvePromise, ms);
+      signal?.addEventListener(
+        "abort",
+        () => {
+          clearTimeout(timer);
+          reject(new AbortError("aborted while waiting"));
+        },
+        { once: true },
+      );
+    }),
+};
+
+export interface RunRequest {
+  io: CliIo;
+  mode: Mode;
+  registry: Registry;
+  loaded: Loaded;
+  inputs: Record<string, unknown>;
+  attestations: Record<string, Attestation>;
+  gateway: Gateway;
+  prompter: Prompter | undefined;
+  out: string;
+  concurrency: number;
+  dryRun: boolean;
+  breakLock: boolean;
+  /** Resume this run id. */
+  resume?: { runId: string; journal: JournalState } | undefined;
+  /** Apply exactly this saved plan. */
+  savedPlan?: Plan | undefined;
+  /** What the run command tells the operator to type to resume. */
+  resumeCommand?: ((runId: string) => string) | undefined;
+  /** Called at the end with the run directory (drill prints its summary). */
+  onFinished?:
+    | ((info: { runDir: string; exitCode: number; reportPath: string | undefined }) => Promise<void>)
+    | undefined;
+}
+
+export function reportersFor(mode: Mode, io: CliIo): { events: EventSink; ui: TaskUi } {
+  if (mode.json) return { events: new JsonReporter(io.stdout), ui: silentTaskUi };
+  const reporter = new ConsoleReporter(io.stderr, chooseRenderer({ json: false, tty: mode.tty }));
+  return { events: reporter, ui: reporter };
+}
+
+export function summarisePlan(
+  thePlan: Plan,
+  hide?: { done: ReadonlySet<string>; skipped: ReadonlySet<string> },
+): PlannedStepSummary[] {
+  return thePlan.steps.map((step) => ({
+    id: step.id,
+    title: step.title,
+    why: step.why,
+    skipped: step.skipped,
+    notes: step.notes,
+    changes: step.changes
+      .filter((c) => !hide || (!hide.done.has(c.id) && !hide.skipped.has(c.id)))
+      .map((c) => ({ id: c.id, kind: c.kind, summary: c.summary, warnings: c.warnings })),
+  }));
+}
+
+export async function executeRun(request: RunRequest): Promise<number> {
+  const { io, mode, registry, loaded } = request;
+  const { events, ui } = reportersFor(mode, io);
+  const runId = request.resume?.runId ?? newRunId();
+  const gateway = request.dryRun ? createDryRunGateway(request.gateway) : request.gateway;
+  const outDir = resolve(io.cwd, request.out);
+  const paths = runPaths(outDir, runId);
+  const deps: EngineDeps = {
+    registry,
+    gateway,
+    prompter: request.prompter,
+    clock: systemClock,
+    events,
+    ui,
+    signal: io.signal,
+    sink: new SecretSink(paths.sink),
+    runDir: paths.dir,
+    runId,
+    concurrency: request.concurrency,
+  };
+  const state = new RunState(gateway);
+  const planInput = {
+    loaded: loaded.loaded,
+    runbookHash: loaded.runbookHash,
+    configHash: loaded.configHash,
+    inputs: request.inputs,
+    attestations: request.attestations,
+  };
+
+  if (request.dryRun) {
+    events.emit({
+      kind: "run.started",
+      runId,
+      runbook: loaded.loaded.runbook.id,
+      account: gateway.apiKey,
+      mode: "non-interactive",
+      dryRun: true,
+      resumed: false,
+    });
+    const thePlan = await plan(planInput, deps, state);
+    events.emit({ kind: "plan.ready", runId, steps: summarisePlan(thePlan) });
+    events.emit({ kind: "info", message: "Dry run: nothing was changed (no mutating request was sent)." });
+    return ExitCode.ok;
+  }
+
+  let lock: HeldLock | undefined;
+  let journal: Journal | undefined;
+  let exitCode: number = ExitCode.stepFailed;
+  let status: RunStatus = "failed";
+  let pending: { stepId: string; changeId: string; summary: string }[] = [];
+  const resumeCommand = (
+    request.resumeCommand ??
+    ((id: string) =>
+      `vonage-ir run --resume ${id}${loaded.config.file ? ` --config ${loaded.config.file}` : ""}${request.out !== "vonage-ir-runs" ? ` --out ${request.out}` : ""}`)
+  )(runId);
+  try {
+    lock = await acquireLock(outDir, gateway.apiKey, runId, {
+      breakLock: request.breakLock,
+      warn: (message) => events.emit({ kind: "warning", message }),
+    });
+    let thePlan: Plan;
+    let journalState: JournalState | undefined;
+    if (request.resume) {
+      journalState = request.resume.journal;
+      journal = await Journal.open(paths.journal, journalState.nextSeq);
+      await journal.append({ t: "resume", mode: mode.interactive ? "interactive" : "non-interactive" }, true);
+      thePlan = journalState.plan;
+      await restore(thePlan, journalState, deps, state, request.inputs, request.attestations);
+      const fresh = unstartedSteps(thePlan, journalState);
+      if (fresh.size > 0) {
+        const replanned = await planSteps(planInput, deps, state, fresh);
+        for (const step of replanned) {
+          const index = thePlan.steps.findIndex((s) => s.id === step.id);
+          if (index >= 0) thePlan.steps[index] = step;
+          await journal.append({ t: "replan", stepId: step.id, plan: step });
+        }
+      }
+    } else {
+      await createRunDirectory(outDir, runId);
+      const tree = await enclosingGitTree(outDir);
+      if (tree) {
+        events.emit({
+          kind: "warning",
+          message: `the out directory ${outDir} is inside the git work tree ${tree}: the run directory ignores itself (.gitignore), but keep secrets out of repositories (--out elsewhere)`,
+        });
+      }
+      thePlan = request.savedPlan ?? (await plan(planInput, deps, state));
+      journal = await Journal.open(paths.journal);
+      await journal.append({
+        t: "run",
+        v: JOURNAL_VERSION,
+        runId,
+        runbook: {
+          id: thePlan.runbook.id,
+          version: thePlan.runbook.version,
+          file: thePlan.runbook.file,
+          hash: thePlan.runbook.hash,
+        },
+        configHash: thePlan.configHash,
+        account: gateway.apiKey,
+        startedAt: new Date().toISOString(),
+      });
+      await journal.append({ t: "plan", plan: thePlan }, true);
+    }
+    events.emit({
+      kind: "run.started",
+      runId,
+      runbook: loaded.loaded.runbook.id,
+      account: gateway.apiKey,
+      mode: mode.interactive ? "interactive" : "non-interactive",
+      dryRun: false,
+      resumed: Boolean(request.resume),
+      runDir: paths.dir,
+    });
+    const hide = journalState
+      ? { done: new Set(journalState.done.keys()), skipped: new Set(journalState.skipped.keys()) }
+      : undefined;
+    const summary = summarisePlan(thePlan, hide);
+    events.emit({ kind: "plan.ready", runId, steps: summary });
+    if (request.prompter && mode.interactive) {
+      const count = summary.reduce((n, s) => n + s.changes.length, 0);
+      const go = await request.prompter.confirm({
+        message: `${request.resume ? "Continue" : "Start"}: ${count} change(s) on account ${gateway.apiKey}, run directory ${paths.dir}. Proceed?`,
+        default: true,
+      });
+      if (!go)
+        throw new AbortError(
+          "nothing was started: the operator declined the plan",
+          `start it later with: ${resumeCommand}`,
+        );
+    }
+    const result = await apply(
+      thePlan,
+      deps,
+      state,
+      journal,
+      journalState,
+      request.inputs,
+      request.attestations,
+    );
+    pending = result.pending;
+    status = result.status === "done" ? "done" : result.status === "pending" ? "pending" : "failed";
+    exitCode =
+      result.status === "done"
+        ? ExitCode.ok
+        : result.status === "pending"
+          ? ExitCode.manualPending
+          : ExitCode.stepFailed;
+    return exitCode;
+  } catch (error) {
+    exitCode = error instanceof VonageIrError ? error.exitCode : ExitCode.stepFailed;
+    status =
+      error instanceof AbortError
+        ? "aborted"
+        : error instanceof DriftError || error instanceof LockError
+          ? "refused"
+          : "failed";
+    if (error instanceof AbortError && journal)
+      await journal.append({ t: "interrupted", signal: String(io.signal.reason ?? "operator") });
+    throw error;
+  } finally {
+    let reportPath: string | undefined;
+    if (journal) {
+      await journal.append({ t: "end", status, exitCode }, true).catch(() => undefined);
+      await journal.close().catch(() => undefined);
+      reportPath = await writeReport(paths.dir)
+        .then((r) => r.markdown)
+        .catch((error: unknown) => {
+          events.emit({ kind: "warning", message: `could not write the report: ${messageOf(error)}` });
+          return undefined;
+        });
+      events.emit({
+        kind: "run.finished",
+        runId,
+        status,
+        exitCode,
+        pending,
+        reportPath,
+        sinkDir: paths.sink,
+        resumeCommand: exitCode === ExitCode.ok ? undefined : resumeCommand,
+      });
+    }
+    await lock?.release().catch(() => undefined);
+    await request.onFinished?.({ runDir: paths.dir, exitCode, reportPath });
+  }
+}
+
+/** Reads the journal of a run to resume; unknown ids list what is there. */
+export async function loadResume(outDir: string, runId: string): Promise<JournalState> {
+  const { readdir } = await import("node:fs/promises");
+  const { RUN_ID_PATTERN } = await import("../engine/run-directory.js");
+  if (!RUN_ID_PATTERN.test(runId))
+    throw new UsageError(`"${runId}" is not a run id (they look like 20261122-193000-a1b2c3)`);
+  const journalPath = join(resolve(outDir), runId, "journal.jsonl");
+  try {
+    return await readJournal(journalPath);
+  } catch (error) {
+    if (error instanceof VonageIrError && /cannot read journal/.test(error.message)) {
+      const runs = await readdir(resolve(outDir)).catch(() => [] as string[]);
+      const known = runs
+        .filter((r) => RUN_ID_PATTERN.test(r))
+        .sort()
+        .slice(-5);
+      throw new UsageError(
+        `unknown run id ${runId} in ${resolve(outDir)}`,
+        known.length
+          ? `recent runs there: ${known.join(", ")} (or pass --out)`
+          : "no runs there: pass the --out directory the run used",
+      );
+    }
+    throw error;
+  }
+}

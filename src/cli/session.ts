@@ -1,0 +1,222 @@
+// The pieces every runbook command assembles: where runbooks live, loading runbook + config, the mode
+// (interactive or scripted), credentials from env or stdin (never argv), and the gateway.
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Registry } from "../actions/action.js";
+import { UsageError, ValidationError } from "../engine/errors.js";
+import type { Prompter } from "../io/prompter.js";
+import { registerSecret } from "../io/redact.js";
+import {
+  configRunbook,
+  emptyConfig,
+  inputValueSchema,
+  readConfigSource,
+  resolveInputs,
+  validateConfig,
+  type RunConfig,
+} from "../runbook/config.js";
+import { loadRunbookFile, type LoadedRunbook } from "../runbook/load-runbook.js";
+import type { Runbook } from "../runbook/schema.js";
+import type { Credentials, Gateway } from "../vonage/gateway.js";
+import type { CliIo } from "./io.js";
+import type { Values } from "./main.js";
+
+export const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const RUNBOOK_DIR = resolve(PACKAGE_ROOT, "runbooks");
+export const DEFAULT_OUT = "vonage-ir-runs";
+
+/** A runbook argument is a file path when it looks like one, else the id of a shipped runbook. */
+export function resolveRunbookPath(arg: string, cwd: string): string {
+  if (/\.ya?ml$/i.test(arg) || arg.includes("/") || arg.includes("\\"))
+    return isAbsolute(arg) ? arg : resolve(cwd, arg);
+  const shipped = resolve(RUNBOOK_DIR, `${arg}.yaml`);
+  if (existsSync(shipped)) return shipped;
+  throw new UsageError(
+    `no runbook "${arg}"`,
+    "run `vonage-ir list` for the shipped runbooks, or pass a file path",
+  );
+}
+
+export function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+export interface Loaded {
+  loaded: LoadedRunbook;
+  config: RunConfig;
+  runbookHash: string;
+  configHash: string;
+}
+
+export async function loadRunbookAndConfig(
+  runbookArg: string | undefined,
+  configFile: string | undefined,
+  io: CliIo,
+  registry: Registry,
+): Promise<Loaded> {
+  const configSource = configFile ? await readConfigSource(resolve(io.cwd, configFile)) : undefined;
+  const arg = runbookArg ?? (configSource ? configRunbook(configSource) : undefined);
+  if (!arg)
+    throw new UsageError(
+      "which runbook? pass its id or file (or set `runbook:` in the config)",
+      "e.g. vonage-ir run compromise --config vonage-ir.yaml",
+    );
+  const loaded = await loadRunbookFile(resolveRunbookPath(arg, io.cwd), registry);
+  const config = configSource ? validateConfig(configSource, loaded.runbook) : emptyConfig();
+  return { loaded, config, runbookHash: sha256(loaded.text), configHash: sha256(config.canonical) };
+}
+
+export interface Mode {
+  interactive: boolean;
+  json: boolean;
+  tty: boolean;
+}
+
+/**
+ * Interactive when stdin and stdout (stderr for prompts) are terminals and neither --yes, --json nor CI says
+ * otherwise. A mutating command without a terminal needs --yes or CI: piping into vonage-ir by accident must
+ * not change an account.
+ */
+export function detectMode(values: Values, io: CliIo, options: { mutates: boolean }): Mode {
+  const json = Boolean(values.json);
+  const tty = Boolean(io.stdin.isTTY && io.stderr.isTTY);
+  const ci = Boolean(io.env.CI && io.env.CI !== "false" && io.env.CI !== "0");
+  if (io.prompter) return { interactive: !values.yes && !json, json, tty };
+  const interactive = tty && !values.yes && !json && !ci;
+  if (!interactive && options.mutates && !values.yes && !ci) {
+    throw new UsageError(
+      json
+        ? "--json runs are not interactive: pass --yes to apply without prompts"
+        : "no terminal to ask questions on (stdin/stderr is not a TTY)",
+      "to run unattended, pass --yes with a --config that holds the decisions (see examples/); or run it in a terminal",
+    );
+  }
+  return { interactive, json, tty };
+}
+
+async function readFirstLine(stream: CliIo["stdin"]): Promise<string> {
+  let data = "";
+  for await (const chunk of stream) {
+    data += typeof chunk === "string" ? chunk : (chunk as Buffer).toString("utf8");
+    if (data.includes("\n")) break;
+  }
+  return data.split(/\r?\n/)[0]?.trim() ?? "";
+}
+
+/** Credentials from VONAGE_API_KEY / VONAGE_API_SECRET, or the secret from stdin with --secret-stdin. */
+export async function readCredentials(values: Values, io: CliIo): Promise<Credentials> {
+  const apiKey = io.env.VONAGE_API_KEY?.trim();
+  let apiSecret = io.env.VONAGE_API_SECRET;
+  if (values["secret-stdin"]) {
+    if (io.stdin.isTTY)
+      throw new UsageError(
+        "--secret-stdin reads the secret from a pipe, but stdin is a terminal",
+        "e.g. pass-cli show vonage | vonage-ir run ... --secret-stdin",
+      );
+    apiSecret = await readFirstLine(io.stdin);
+  }
+  if (!apiKey || !apiSecret) {
+    throw new UsageError(
+      `missing credentials: ${!apiKey ? "VONAGE_API_KEY" : "VONAGE_API_SECRET"} is not set`,
+      "export VONAGE_API_KEY and VONAGE_API_SECRET (or pipe the secret with --secret-stdin); secrets are never taken from arguments",
+    );
+  }
+  registerSecret(apiSecret);
+  return { apiKey, apiSecret };
+}
+
+export interface Hosts {
+  apiHost: string | undefined;
+  restHost: string | undefined;
+}
+
+export function hostsFromEnv(io: CliIo): Hosts {
+  return { apiHost: io.env.VONAGE_API_HOST || undefined, restHost: io.env.VONAGE_REST_HOST || undefined };
+}
+
+export async function buildGateway(
+  credentials: Credentials,
+  hosts: Hosts,
+  concurrency: number,
+): Promise<{ gateway: Gateway; stats: () => { requests: number; rateLimited: number } }> {
+  const { createSdkGateway } = await import("../vonage/sdk-gateway.js");
+  const { RequestScheduler } = await import("../vonage/request-scheduler.js");
+  const scheduler = new RequestScheduler({ concurrency: Math.max(concurrency, 1) * 2 });
+  const gateway = createSdkGateway({
+    credentials,
+    apiHost: hosts.apiHost,
+    restHost: hosts.restHost,
+    scheduler,
+  });
+  return {
+    gateway,
+    stats: () => {
+      const s = scheduler.stats();
+      return { requests: s.requests, rateLimited: s.rateLimited };
+    },
+  };
+}
+
+export function parseConcurrency(value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new UsageError(`--concurrency must be an integer from 1 to 64, not "${String(value)}"`);
+  return n;
+}
+
+/** Values for required inputs the config does not give: asked for interactively, else a clear error. */
+export async function completeInputs(
+  runbook: Runbook,
+  config: RunConfig,
+  prompter: Prompter | undefined,
+  configFile: string | undefined,
+): Promise<Record<string, unknown>> {
+  const { values, missing } = resolveInputs(runbook, config);
+  if (missing.length === 0) return values;
+  if (!prompter) {
+    throw new ValidationError(
+      missing.map(({ name, spec }) => ({
+        file: configFile ?? "(no --config)",
+        path: name,
+        message: `required input is not set${spec.description ? ` (${spec.description})` : ""}`,
+      })),
+      `set ${missing.map((m) => m.name).join(", ")} in the config file (see examples/${runbook.id}.yaml)`,
+    );
+  }
+  for (const { name, spec } of missing) {
+    const schema = inputValueSchema(spec);
+    const answer = await prompter.input({
+      message: `${name}${spec.description ? ` (${spec.description})` : ""}:`,
+      validate: (value) => {
+        const parsed = schema.safeParse(
+          spec.type === "list"
+            ? value
+                .split(",")
+                .map((v) => v.trim())
+                .filter(Boolean)
+            : spec.type === "number"
+              ? Number(value)
+              : spec.type === "boolean"
+                ? value === "true"
+                : value.trim(),
+        );
+        return parsed.success ? true : (parsed.error.issues[0]?.message ?? "invalid");
+      },
+    });
+    values[name] =
+      spec.type === "list"
+        ? answer
+            .split(",")
+            .map((v) => v.trim())
+            .filter(Boolean)
+        : spec.type === "number"
+          ? Number(answer)
+          : spec.type === "boolean"
+            ? answer === "true"
+            : answer.trim();
+  }
+  return values;
+}

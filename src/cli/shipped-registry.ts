@@ -1,0 +1,7 @@
+// The registry the CLI uses: the shipped actions.
+import { createRegistry } from "../actions/registry.js";
+import type { Registry } from "../actions/action.js";
+
+export function createShippedRegistry(): Registry {
+  return createRegistry();
+}

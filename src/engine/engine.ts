@@ -1,0 +1,578 @@
+// plan() reads live state through a read-only gateway and returns a serialisable Plan; apply() executes it
+// change by change: precondition → prepare (sink writes) → intent (fsynced) → apply → done/failed/pending.
+// Resume never repeats a done change and reconciles a started one against live state first.
+import type {
+  Action,
+  ActionContext,
+  ApplyOutcome,
+  Attestation,
+  Change,
+  Clock,
+  JsonObject,
+  Registry,
+  SinkWriter,
+} from "../actions/action.js";
+import type { Gateway } from "../vonage/gateway.js";
+import { createReadOnlyGateway } from "../vonage/dry-run-gateway.js";
+import type { Prompter } from "../io/prompter.js";
+import type { ChangeStatus, EventSink, StepStatus } from "../io/events.js";
+import { redact, registerSecret } from "../io/redact.js";
+import type { TaskUi } from "../io/task-ui.js";
+import type { LoadedRunbook } from "../runbook/load-runbook.js";
+import { describeWhen, evaluateWhen } from "../runbook/rules.js";
+import { resolveWith, interpolate } from "../runbook/templates.js";
+import { zodIssues } from "../runbook/yaml-source.js";
+import {
+  AbortError,
+  DriftError,
+  InternalError,
+  StepFailedError,
+  ValidationError,
+  VonageIrError,
+  messageOf,
+} from "./errors.js";
+import type { Journal, JournalState } from "./journal.js";
+import { PLAN_VERSION, type Plan, type PlanStep } from "./plan-types.js";
+
+export interface EngineDeps {
+  registry: Registry;
+  /** The gateway for apply; plan() always wraps it read-only. A dry run passes the dry-run gateway. */
+  gateway: Gateway;
+  prompter: Prompter | undefined;
+  clock: Clock;
+  events: EventSink;
+  ui: TaskUi;
+  signal: AbortSignal;
+  sink: SinkWriter;
+  runDir: string;
+  runId: string;
+  concurrency: number;
+}
+
+export interface PlanInput {
+  loaded: LoadedRunbook;
+  runbookHash: string;
+  configHash: string;
+  inputs: Record<string, unknown>;
+  attestations: Record<string, Attestation>;
+}
+
+/** The mutable state an engine carries through a run: current gateway and the outputs of done changes. */
+export class RunState {
+  gateway: Gateway;
+  readonly outputs = new Map<string, JsonObject>();
+  constructor(gateway: Gateway) {
+    this.gateway = gateway;
+  }
+}
+
+function wrapSink(sink: SinkWriter): SinkWriter {
+  return {
+    dir: sink.dir,
+    async write(name, value) {
+      registerSecret(value);
+      return sink.write(name, value);
+    },
+    async read(name) {
+      const value = await sink.read(name);
+      registerSecret(value);
+      return value;
+    },
+    exists: (name) => sink.exists(name),
+  };
+}
+
+const planningSink: SinkWriter = {
+  dir: "",
+  write: async () => {
+    throw new InternalError("an action tried to write to the secret sink while planning");
+  },
+  read: async () => {
+    throw new InternalError("an action tried to read the secret sink while planning");
+  },
+  exists: async () => false,
+};
+
+function makeContext(
+  deps: EngineDeps,
+  state: RunState,
+  step: { id: string; title: string },
+  inputs: Record<string, unknown>,
+  attestations: Record<string, Attestation>,
+  planning: boolean,
+): ActionContext {
+  const readOnly = planning ? createReadOnlyGateway(state.gateway) : undefined;
+  const sink = planning ? planningSink : wrapSink(deps.sink);
+  let lastProgress = 0;
+  const started = deps.clock.now().getTime();
+  return {
+    get gateway() {
+      return readOnly ?? state.gateway;
+    },
+    prompter: deps.prompter,
+    inputs,
+    attestations,
+    sink,
+    runDir: deps.runDir,
+    runId: deps.runId,
+    clock: deps.clock,
+    signal: deps.signal,
+    step,
+    outputs: state.outputs,
+    emit: (event) => deps.events.emit(event),
+    progress: (done, total, label) => {
+      const now = deps.clock.now().getTime();
+      if (now - lastProgress < 250 && done !== total) return;
+      lastProgress = now;
+      const elapsed = (now - started) / 1000;
+      const rate = elapsed > 0 ? done / elapsed : undefined;
+      const eta = rate && total !== undefined && rate > 0 ? (total - done) / rate : undefined;
+      deps.ui.progress(`${label ?? "progress"}: ${done}${total === undefined ? "" : `/${total}`}`);
+      deps.events.emit({
+        kind: "progress",
+        stepId: step.id,
+        done,
+        total,
+        ratePerSecond: rate,
+        etaSeconds: eta,
+        label,
+      });
+    },
+    usePrimarySecret: (secret) => {
+      registerSecret(secret);
+      state.gateway = state.gateway.withSecret(secret);
+    },
+    registerSecret,
+  };
+}
+
+export async function planSteps(
+  input: PlanInput,
+  deps: EngineDeps,
+  state: RunState,
+  only?: ReadonlySet<string>,
+): Promise<PlanStep[]> {
+  const { runbook, source } = input.loaded;
+  const steps: PlanStep[] = [];
+  for (const [index, step] of runbook.steps.entries()) {
+    if (only && !only.has(step.id)) continue;
+    const actionId = step.action ?? "manual";
+    const action = deps.registry.actions.get(actionId);
+    if (!action) throw new InternalError(`action ${actionId} is not registered`);
+    const base: PlanStep = {
+      id: step.id,
+      title: step.title,
+      why: step.why,
+      action: actionId,
+      confirm: step.confirm,
+      continueOnError: step.continueOnError,
+      changes: [],
+      notes: [],
+    };
+    if (step.when && !evaluateWhen(step.when, input.inputs)) {
+      steps.push({ ...base, skipped: `when ${describeWhen(step.when)} is false` });
+      continue;
+    }
+    let rawParams: unknown;
+    if (step.manual) {
+      rawParams = {
+        title: step.title,
+        instructions: interpolate(step.manual.instructions, input.inputs),
+        evidence: step.manual.evidence,
+        verify: step.manual.verify,
+      };
+    } else {
+      rawParams = resolveWith(step.with ?? {}, input.inputs);
+    }
+    const parsed = action.params.safeParse(rawParams);
+    if (!parsed.success) {
+      throw new ValidationError(
+        zodIssues(source, parsed.error.issues, ["steps", index, step.manual ? "manual" : "with"]),
+        "a value comes from the config file or an input default: fix it there",
+      );
+    }
+    const ctx = makeContext(deps, state, step, input.inputs, input.attestations, true);
+    const result = await (action as Action).plan(ctx, parsed.data);
+    base.notes = result.notes ?? [];
+    base.changes = result.changes.map((draft) => {
+      const change: Change = {
+        ...draft,
+        id: `${step.id}:${draft.id}`,
+        stepId: step.id,
+        action: actionId,
+        summary: action.describe(draft),
+        dependsOn: draft.dependsOn,
+      };
+      return redact(change);
+    });
+    steps.push(base);
+  }
+  return steps;
+}
+
+export async function plan(input: PlanInput, deps: EngineDeps, state: RunState): Promise<Plan> {
+  const { runbook, source } = input.loaded;
+  return {
+    version: PLAN_VERSION,
+    runbook: {
+      id: runbook.id,
+      title: runbook.title,
+      version: runbook.version,
+      file: source.file,
+      hash: input.runbookHash,
+    },
+    configHash: input.configHash,
+    account: deps.gateway.apiKey,
+    createdAt: deps.clock.now().toISOString(),
+    inputs: redact(input.inputs),
+    steps: await planSteps(input, deps, state),
+  };
+}
+
+function actionFor(registry: Registry, change: Change): Action {
+  const action = registry.actions.get(change.action);
+  if (!action) throw new InternalError(`action ${change.action} is not registered`);
+  return action as Action;
+}
+
+/**
+ * On resume: load the outputs of done changes and re-establish what they set up in the process (e.g. the
+ * client switching to the new secret) before any API call, including the re-planning of unstarted steps.
+ */
+export async function restore(
+  thePlan: Plan,
+  journalState: JournalState,
+  deps: EngineDeps,
+  state: RunState,
+  inputs: Record<string, unknown>,
+  attestations: Record<string, Attestation>,
+): Promise<void> {
+  for (const [id, output] of journalState.done) state.outputs.set(id, output);
+  for (const step of thePlan.steps) {
+    for (const change of step.changes) {
+      const output = state.outputs.get(change.id);
+      const action = actionFor(deps.registry, change);
+      if (output && action.restore) {
+        await action.restore(makeContext(deps, state, step, inputs, attestations, false), change, output);
+      }
+    }
+  }
+}
+
+/** Steps of a journaled plan that no record mentions: a resume re-plans them against live state. */
+export function unstartedSteps(thePlan: Plan, journalState: JournalState): Set<string> {
+  const touched = new Set<string>();
+  for (const record of journalState.records) {
+    if (record.t === "step") touched.add(record.stepId);
+    if ("changeId" in record && typeof record.changeId === "string")
+      touched.add(record.changeId.split(":")[0] ?? "");
+  }
+  return new Set(thePlan.steps.map((s) => s.id).filter((id) => !touched.has(id)));
+}
+
+export interface ApplyResult {
+  status: "done" | "pending" | "failed";
+  pending: { stepId: string; changeId: string; summary: string }[];
+  failedSteps: string[];
+  stepStatus: Map<string, StepStatus>;
+}
+
+/**
+ * Applies a plan. `journalState` carries what an earlier attempt of the same run recorded (resume); the
+ * journal receives every record of this attempt.
+ */
+export async function apply(
+  thePlan: Plan,
+  deps: EngineDeps,
+  state: RunState,
+  journal: Journal,
+  journalState: JournalState | undefined,
+  inputs: Record<string, unknown>,
+  attestations: Record<string, Attestation>,
+): Promise<ApplyResult> {
+  const done = new Set<string>(journalState?.done.keys() ?? []);
+  const skipped = new Map<string, string>(journalState?.skipped ?? []);
+  const openIntents = new Map<string, JsonObject>(journalState?.openIntents ?? []);
+  const statusOf = new Map<string, ChangeStatus>();
+  for (const id of done) statusOf.set(id, "done");
+  for (const id of skipped.keys()) statusOf.set(id, "skipped");
+  for (const [id, output] of journalState?.done ?? []) state.outputs.set(id, output);
+
+  const actionOf = (change: Change) => actionFor(deps.registry, change);
+
+  const result: ApplyResult = { status: "done", pending: [], failedSteps: [], stepStatus: new Map() };
+
+  for (const step of thePlan.steps) {
+    if (step.skipped) {
+      if (!journalState?.records.some((r) => r.t === "step" && r.stepId === step.id)) {
+        await journal.append({ t: "step", stepId: step.id, status: "skipped", reason: step.skipped });
+      }
+      deps.events.emit({
+        kind: "step.finished",
+        stepId: step.id,
+        status: "skipped",
+        durationMs: 0,
+        reason: step.skipped,
+      });
+      result.stepStatus.set(step.id, "skipped");
+      continue;
+    }
+    const remaining = step.changes.filter((c) => !done.has(c.id) && !skipped.has(c.id));
+    if (remaining.length === 0) {
+      const status: StepStatus =
+        step.changes.length > 0 && step.changes.every((c) => skipped.has(c.id)) ? "skipped" : "done";
+      result.stepStatus.set(step.id, status);
+      continue;
+    }
+    if (deps.signal.aborted) throw abortError(deps.runId);
+    const started = deps.clock.now().getTime();
+    deps.events.emit({ kind: "step.started", stepId: step.id, title: step.title, why: step.why });
+    await journal.append({ t: "step", stepId: step.id, status: "started" });
+    const ctx = makeContext(deps, state, step, inputs, attestations, false);
+
+    if (step.confirm && deps.prompter && remaining.some((c) => c.kind !== "manual")) {
+      deps.prompter.say(remaining.map((c) => `    ${c.summary}`).join("\n"));
+      const go = await deps.prompter.confirm({
+        message: `Apply ${remaining.length} change(s) of "${step.title}"?`,
+        default: true,
+      });
+      if (!go) {
+        for (const change of remaining) {
+          await journal.append({ t: "skipped", changeId: change.id, reason: "declined by the operator" });
+          skipped.set(change.id, "declined by the operator");
+          statusOf.set(change.id, "skipped");
+        }
+        await journal.append({
+          t: "step",
+          stepId: step.id,
+          status: "skipped",
+          reason: "declined by the operator",
+        });
+        deps.events.emit({
+          kind: "step.finished",
+          stepId: step.id,
+          status: "skipped",
+          durationMs: deps.clock.now().getTime() - started,
+          reason: "declined by the operator",
+        });
+        result.stepStatus.set(step.id, "skipped");
+        continue;
+      }
+    }
+
+    const runOne = async (change: Change): Promise<ChangeStatus> => {
+      const action = actionOf(change);
+      const blocked = (change.dependsOn ?? []).find((dep) => statusOf.get(dep) !== "done");
+      if (blocked !== undefined) {
+        const reason = `waiting for ${blocked} (${statusOf.get(blocked) ?? "not run"})`;
+        await journal.append({ t: "pending", changeId: change.id, reason });
+        return "pending";
+      }
+      deps.events.emit({ kind: "change.started", changeId: change.id, summary: change.summary });
+      let prepared = openIntents.get(change.id);
+      let how: ChangeStatus = "done";
+      if (prepared !== undefined) {
+        if (action.reconcile) {
+          const outcome = await action.reconcile(ctx, change, prepared);
+          if (outcome) {
+            await record(change, outcome, "reconciled");
+            return outcome.status === "done" ? "reconciled" : outcome.status;
+          }
+        } else if (!change.idempotent) {
+          throw new StepFailedError(
+            step.id,
+            change.id,
+            new Error("it was started before an interruption and cannot be reconciled automatically"),
+            "check the account in the dashboard, then record the outcome in a new run",
+          );
+        }
+        how = "reconciled";
+      } else {
+        const drift = await action.checkPrecondition?.(ctx, change);
+        if (drift !== undefined) {
+          throw new DriftError(
+            `refused: ${change.summary}: ${drift}`,
+            "live state changed since the plan was made (is an attacker still active?): review it, then plan again",
+          );
+        }
+        prepared = action.prepare ? await action.prepare(ctx, change) : {};
+      }
+      await journal.append(
+        { t: "intent", changeId: change.id, summary: change.summary, data: prepared },
+        true,
+      );
+      openIntents.set(change.id, prepared);
+      let outcome: ApplyOutcome;
+      try {
+        outcome = await action.apply(ctx, change, prepared);
+      } catch (error) {
+        await journal.append({ t: "failed", changeId: change.id, error: messageOf(error) });
+        throw error;
+      }
+      await record(change, outcome, how);
+      return outcome.status === "done" ? how : outcome.status;
+    };
+
+    const record = async (change: Change, outcome: ApplyOutcome, how: string) => {
+      openIntents.delete(change.id);
+      if (outcome.status === "done") {
+        await journal.append({
+          t: "done",
+          changeId: change.id,
+          output: outcome.output,
+          note: outcome.note,
+          how,
+        });
+        state.outputs.set(change.id, outcome.output ?? {});
+        done.add(change.id);
+      } else if (outcome.status === "pending") {
+        await journal.append({ t: "pending", changeId: change.id, reason: outcome.reason });
+      } else {
+        await journal.append({ t: "skipped", changeId: change.id, reason: outcome.reason });
+        skipped.set(change.id, outcome.reason);
+      }
+    };
+
+    const finish = (change: Change, status: ChangeStatus, detail?: string) => {
+      statusOf.set(change.id, status);
+      deps.events.emit({
+        kind: "change.finished",
+        changeId: change.id,
+        summary: change.summary,
+        status,
+        detail,
+      });
+    };
+
+    let failure: unknown;
+    const automated: Change[] = [];
+    const flushAutomated = async () => {
+      if (automated.length === 0 || failure !== undefined) return;
+      const batch = automated.splice(0);
+      await deps.ui.task(step.title, async () => {
+        failure = await runPool(batch, deps, runOne, finish);
+      });
+    };
+    for (const change of remaining) {
+      if (failure !== undefined) break;
+      if (change.kind !== "manual") {
+        automated.push(change);
+        continue;
+      }
+      await flushAutomated();
+      if (failure !== undefined) break;
+      if (deps.signal.aborted) throw abortError(deps.runId);
+      try {
+        finish(change, await runOne(change));
+      } catch (error) {
+        finish(change, "failed", messageOf(error));
+        failure = error;
+      }
+    }
+    await flushAutomated();
+
+    const statuses = step.changes.map((c) => statusOf.get(c.id) ?? (done.has(c.id) ? "done" : "pending"));
+    const stepStatus: StepStatus =
+      failure !== undefined
+        ? "failed"
+        : statuses.includes("pending")
+          ? "pending"
+          : statuses.every((s) => s === "skipped")
+            ? "skipped"
+            : "done";
+    await journal.append({
+      t: "step",
+      stepId: step.id,
+      status: stepStatus,
+      ...(failure !== undefined ? { reason: messageOf(failure) } : {}),
+    });
+    deps.events.emit({
+      kind: "step.finished",
+      stepId: step.id,
+      status: stepStatus,
+      durationMs: deps.clock.now().getTime() - started,
+      reason: failure !== undefined ? messageOf(failure) : undefined,
+    });
+    result.stepStatus.set(step.id, stepStatus);
+    if (failure !== undefined) {
+      if (failure instanceof AbortError || failure instanceof DriftError) throw failure;
+      if (!step.continueOnError) {
+        throw failure instanceof StepFailedError ? failure : new StepFailedError(step.id, undefined, failure);
+      }
+      result.failedSteps.push(step.id);
+    }
+  }
+
+  for (const step of thePlan.steps) {
+    for (const change of step.changes) {
+      const status = statusOf.get(change.id) ?? (done.has(change.id) ? "done" : undefined);
+      if (status === "pending" || (status === undefined && !step.skipped && !skipped.has(change.id))) {
+        result.pending.push({ stepId: step.id, changeId: change.id, summary: change.summary });
+      }
+    }
+  }
+  result.status = result.failedSteps.length > 0 ? "failed" : result.pending.length > 0 ? "pending" : "done";
+  return result;
+}
+
+/**
+ * Runs a step's automated changes: independent ones concurrently (bounded), each after the changes it
+ * depends on. Stops launching on the first failure or on abort, waits for those in flight, returns the error.
+ */
+async function runPool(
+  changes: Change[],
+  deps: EngineDeps,
+  runOne: (change: Change) => Promise<ChangeStatus>,
+  finish: (change: Change, status: ChangeStatus, detail?: string) => void,
+): Promise<unknown> {
+  const inBatch = new Set(changes.map((c) => c.id));
+  const settled = new Set<string>();
+  const waiting = [...changes];
+  const running = new Map<string, Promise<void>>();
+  let failure: unknown;
+  let completed = 0;
+  const ready = (change: Change) =>
+    (change.dependsOn ?? []).every((dep) => !inBatch.has(dep) || settled.has(dep));
+
+  while (waiting.length > 0 || running.size > 0) {
+    while (failure === undefined && !deps.signal.aborted && running.size < deps.concurrency) {
+      const index = waiting.findIndex(ready);
+      if (index < 0) break;
+      const [change] = waiting.splice(index, 1);
+      if (!change) break;
+      const task = runOne(change)
+        .then(
+          (status) => finish(change, status),
+          (error: unknown) => {
+            finish(change, "failed", messageOf(error));
+            failure ??= error;
+          },
+        )
+        .finally(() => {
+          settled.add(change.id);
+          running.delete(change.id);
+          completed++;
+          deps.ui.progress(`${completed}/${changes.length} · ${change.summary}`);
+        });
+      running.set(change.id, task);
+    }
+    if (running.size === 0) break;
+    await Promise.race(running.values());
+  }
+  if (failure === undefined && deps.signal.aborted && waiting.length > 0) return abortError(deps.runId);
+  if (failure === undefined && waiting.length > 0) {
+    return new InternalError(`changes wait on each other: ${waiting.map((c) => c.id).join(", ")}`);
+  }
+  return failure;
+}
+
+export function abortError(runId: string): AbortError {
+  return new AbortError(
+    "aborted by the operator: the change in flight was completed and the journal is consistent",
+    `resume with: vonage-ir run --resume ${runId}`,
+  );
+}
+
+export function isVonageIrError(error: unknown): error is VonageIrError {
+  return error instanceof VonageIrError;
+}

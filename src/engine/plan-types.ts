@@ -1,0 +1,29 @@
+// The serialisable, versioned Plan: what `plan --save` writes, what `apply` reads back and what the
+// journal records at the start of a run.
+import type { Change } from "../actions/action.js";
+
+export const PLAN_VERSION = 1;
+
+export interface PlanStep {
+  id: string;
+  title: string;
+  why?: string | undefined;
+  action: string;
+  confirm: boolean;
+  continueOnError: boolean;
+  /** Set when the step's `when` is false: the reason it does not run. */
+  skipped?: string | undefined;
+  changes: Change[];
+  notes: string[];
+}
+
+export interface Plan {
+  version: number;
+  runbook: { id: string; title: string; version: string | number; file: string; hash: string };
+  configHash: string;
+  account: string;
+  createdAt: string;
+  /** Input values (redacted) the plan was made with. */
+  inputs: Record<string, unknown>;
+  steps: PlanStep[];
+}

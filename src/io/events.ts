@@ -1,0 +1,174 @@
+// Events are data: one union keyed by `kind`, redacted where they are built, rendered by exactly one
+// formatter per kind (human text for stderr, JSON lines for `--json`). The JSON schema is versioned.
+import { redact } from "./redact.js";
+
+export const EVENT_SCHEMA_VERSION = 1;
+
+export type StepStatus = "done" | "skipped" | "pending" | "failed";
+export type ChangeStatus = "done" | "pending" | "skipped" | "failed" | "reconciled" | "already-done";
+export type RunStatus = "done" | "pending" | "failed" | "aborted" | "refused" | "planned";
+
+export interface PlannedChangeSummary {
+  id: string;
+  kind: string;
+  summary: string;
+  warnings?: string[] | undefined;
+}
+
+export interface PlannedStepSummary {
+  id: string;
+  title: string;
+  why?: string | undefined;
+  skipped?: string | undefined;
+  changes: PlannedChangeSummary[];
+  notes?: string[] | undefined;
+}
+
+export type Event =
+  | {
+      kind: "run.started";
+      runId: string;
+      runbook: string;
+      account: string;
+      mode: "interactive" | "non-interactive";
+      dryRun: boolean;
+      resumed: boolean;
+      runDir?: string | undefined;
+    }
+  | { kind: "plan.ready"; runId?: string | undefined; steps: PlannedStepSummary[] }
+  | { kind: "step.started"; stepId: string; title: string; why?: string | undefined }
+  | {
+      kind: "step.finished";
+      stepId: string;
+      status: StepStatus;
+      durationMs: number;
+      reason?: string | undefined;
+    }
+  | { kind: "change.started"; changeId: string; summary: string }
+  | {
+      kind: "change.finished";
+      changeId: string;
+      summary: string;
+      status: ChangeStatus;
+      detail?: string | undefined;
+    }
+  | {
+      kind: "progress";
+      stepId: string;
+      done: number;
+      total?: number | undefined;
+      ratePerSecond?: number | undefined;
+      etaSeconds?: number | undefined;
+      label?: string | undefined;
+    }
+  | { kind: "info"; message: string }
+  | { kind: "warning"; message: string }
+  | {
+      kind: "run.finished";
+      runId: string;
+      status: RunStatus;
+      exitCode: number;
+      pending: { stepId: string; changeId: string; summary: string }[];
+      reportPath?: string | undefined;
+      sinkDir?: string | undefined;
+      resumeCommand?: string | undefined;
+    }
+  | { kind: "error"; message: string; hint?: string | undefined; exitCode: number };
+
+export type EventKind = Event["kind"];
+export type EventInput = Event;
+
+export interface EventSink {
+  emit(event: Event): void;
+}
+
+/** Builds the redacted, timestamped record of an event. */
+export function stamp(event: Event, now: Date = new Date()): Event & { v: number; ts: string } {
+  return { v: EVENT_SCHEMA_VERSION, ts: now.toISOString(), ...redact(event) };
+}
+
+type Formatters = { [K in EventKind]: (event: Extract<Event, { kind: K }>) => string | undefined };
+
+const STATUS_MARK: Record<ChangeStatus | StepStatus, string> = {
+  done: "✔",
+  pending: "…",
+  skipped: "↷",
+  failed: "✖",
+  reconciled: "✔",
+  "already-done": "✔",
+};
+
+/** One formatter per event kind: the human text (undefined = nothing to print). */
+export const humanFormatters: Formatters = {
+  "run.started": (e) =>
+    `${e.dryRun ? "Planning (dry run, nothing will change)" : e.resumed ? "Resuming" : "Starting"} ${e.runbook} for account ${e.account} (${e.mode})${e.runDir ? `\n  run directory: ${e.runDir}` : ""}`,
+  "plan.ready": (e) => formatPlan(e.steps),
+  "step.started": (e) => `\n▸ ${e.title} [${e.stepId}]${e.why ? `\n  why: ${e.why}` : ""}`,
+  "step.finished": (e) =>
+    `${STATUS_MARK[e.status]} ${e.stepId}: ${e.status}${e.reason ? ` (${e.reason})` : ""} in ${formatDuration(e.durationMs)}`,
+  "change.started": () => undefined,
+  "change.finished": (e) =>
+    `  ${STATUS_MARK[e.status]} ${e.summary}${e.status === "done" ? "" : ` (${e.status})`}${e.detail ? `: ${e.detail}` : ""}`,
+  progress: (e) =>
+    `  ${e.label ?? "progress"}: ${e.done}${e.total === undefined ? "" : `/${e.total}`}${e.ratePerSecond ? `, ${e.ratePerSecond.toFixed(1)}/s` : ""}${e.etaSeconds !== undefined ? `, ETA ${Math.ceil(e.etaSeconds)}s` : ""}`,
+  info: (e) => e.message,
+  warning: (e) => `! ${e.message}`,
+  "run.finished": (e) => formatFinish(e),
+  error: (e) => `error: ${e.message}${e.hint ? `\n  ${e.hint}` : ""}`,
+};
+
+export function formatHuman(event: Event): string | undefined {
+  const format = humanFormatters[event.kind] as (e: Event) => string | undefined;
+  return format(redact(event));
+}
+
+export function formatJsonLine(event: Event, now?: Date): string {
+  return JSON.stringify(stamp(event, now));
+}
+
+const KIND_MARK: Record<string, string> = {
+  create: "+",
+  update: "~",
+  delete: "-",
+  suspend: "~",
+  manual: "!",
+  verify: "?",
+  "write-file": ">",
+};
+
+export function formatPlan(steps: PlannedStepSummary[]): string {
+  const lines: string[] = ["Plan:"];
+  for (const step of steps) {
+    if (step.skipped) {
+      lines.push(`  ${step.id}: skipped (${step.skipped})`);
+      continue;
+    }
+    lines.push(`  ${step.title} [${step.id}]${step.changes.length === 0 ? ": nothing to change" : ""}`);
+    for (const note of step.notes ?? []) lines.push(`      note: ${note}`);
+    for (const change of step.changes) {
+      lines.push(`    ${KIND_MARK[change.kind] ?? "·"} ${change.summary}`);
+      for (const warning of change.warnings ?? []) lines.push(`        ! ${warning}`);
+    }
+  }
+  const count = steps.reduce((n, s) => n + s.changes.length, 0);
+  lines.push(`${count} change(s) in ${steps.filter((s) => !s.skipped).length} step(s).`);
+  return lines.join("\n");
+}
+
+function formatFinish(e: Extract<Event, { kind: "run.finished" }>): string {
+  const lines = [`\nRun ${e.runId}: ${e.status} (exit ${e.exitCode})`];
+  if (e.pending.length > 0) {
+    lines.push("Pending (needs a person):");
+    for (const p of e.pending) lines.push(`  ! ${p.stepId}: ${p.summary}`);
+  }
+  if (e.reportPath) lines.push(`Report: ${e.reportPath}`);
+  if (e.sinkDir) lines.push(`New secrets and keys (0600, never printed): ${e.sinkDir}`);
+  if (e.resumeCommand) lines.push(`Resume with: ${e.resumeCommand}`);
+  return lines.join("\n");
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+}

@@ -1,0 +1,45 @@
+// The Prompter for a real terminal, over Inquirer.js. Loaded lazily (commands that never prompt must not pay
+// for it). Ctrl-C inside a prompt becomes an AbortError: the run stops with a consistent, resumable journal.
+import type { Readable, Writable } from "node:stream";
+import { AbortError } from "../engine/errors.js";
+import type { Choice, Prompter } from "./prompter.js";
+
+function isPromptExit(error: unknown): boolean {
+  return error instanceof Error && (error.name === "ExitPromptError" || error.name === "AbortPromptError");
+}
+
+export async function createInquirerPrompter(io: {
+  input: Readable;
+  output: Writable;
+  resumeHint: () => string;
+}): Promise<Prompter> {
+  const inquirer = (await import("inquirer")).default;
+  const prompt = inquirer.createPromptModule({
+    input: io.input as NodeJS.ReadStream,
+    output: io.output as NodeJS.WriteStream,
+  });
+  const ask = async <T>(question: Record<string, unknown>): Promise<T> => {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Inquirer's question union is not worth restating
+      const answers = (await prompt([{ ...question, name: "value" } as any])) as { value: T };
+      return answers.value;
+    } catch (error) {
+      if (isPromptExit(error)) {
+        throw new AbortError("aborted by the operator (Ctrl-C at a prompt)", io.resumeHint());
+      }
+      throw error;
+    }
+  };
+  const toChoices = <T>(choices: Choice<T>[]) =>
+    choices.map((c) => ({ value: c.value, name: c.name, description: c.description, checked: c.checked }));
+  return {
+    select: (q) =>
+      ask({ type: "select", message: q.message, choices: toChoices(q.choices), default: q.default }),
+    checkbox: (q) => ask({ type: "checkbox", message: q.message, choices: toChoices(q.choices) }),
+    input: (q) => ask({ type: "input", message: q.message, default: q.default, validate: q.validate }),
+    confirm: (q) => ask({ type: "confirm", message: q.message, default: q.default }),
+    say: (text) => {
+      io.output.write(`${text}\n`);
+    },
+  };
+}

@@ -1,0 +1,87 @@
+// Where events go. Human: text on stderr, automated work under a listr2 task list (renderer chosen once:
+// default on a TTY, simple otherwise) with change lines held back while the list renders (printing around a
+// running list corrupts it). JSON: one event per line on stdout, nothing else on stdout.
+import type { Writable } from "node:stream";
+import { formatHuman, formatJsonLine, type Event, type EventSink } from "./events.js";
+import type { TaskUi } from "./task-ui.js";
+
+export type RendererKind = "default" | "simple" | "silent";
+
+/** The one place the renderer is chosen. */
+export function chooseRenderer(options: { json: boolean; tty: boolean }): RendererKind {
+  if (options.json) return "silent";
+  return options.tty ? "default" : "simple";
+}
+
+const MAX_HELD_LINES = 40;
+
+export class ConsoleReporter implements EventSink, TaskUi {
+  private held: string[] | undefined;
+  private setOutput: ((line: string) => void) | undefined;
+
+  constructor(
+    private readonly out: Writable,
+    private readonly renderer: RendererKind,
+  ) {}
+
+  emit(event: Event): void {
+    if (event.kind === "progress" || event.kind === "change.started") return;
+    const text = formatHuman(event);
+    if (text === undefined) return;
+    if (this.held) this.held.push(text);
+    else this.out.write(`${text}\n`);
+  }
+
+  async task(title: string, work: () => Promise<void>): Promise<void> {
+    if (this.renderer === "silent") return work();
+    const { Listr, ListrLogger, ProcessOutput, PRESET_TIMER } = await import("listr2");
+    this.held = [];
+    const stream = this.out as NodeJS.WriteStream;
+    const list = new Listr(
+      [
+        {
+          title,
+          task: async (_ctx, task) => {
+            this.setOutput = (line) => {
+              task.output = line;
+            };
+            await work();
+          },
+        },
+      ],
+      {
+        renderer: this.renderer,
+        rendererOptions: {
+          timer: PRESET_TIMER,
+          logger: new ListrLogger({ processOutput: new ProcessOutput(stream, stream) }),
+        },
+        registerSignalListeners: false,
+        exitOnError: true,
+        collectErrors: false,
+      },
+    );
+    try {
+      await list.run();
+    } finally {
+      this.setOutput = undefined;
+      const held = this.held ?? [];
+      this.held = undefined;
+      const shown = held.length > MAX_HELD_LINES ? held.slice(0, MAX_HELD_LINES) : held;
+      for (const line of shown) this.out.write(`${line}\n`);
+      if (held.length > shown.length) {
+        this.out.write(`  … and ${held.length - shown.length} more (see the journal and the report)\n`);
+      }
+    }
+  }
+
+  progress(line: string): void {
+    this.setOutput?.(line);
+  }
+}
+
+export class JsonReporter implements EventSink {
+  constructor(private readonly out: Writable) {}
+  emit(event: Event): void {
+    this.out.write(`${formatJsonLine(event)}\n`);
+  }
+}

@@ -1,0 +1,181 @@
+// The config file (`--config vonage-ir.yaml`): values for a runbook's inputs (nested maps or dotted keys,
+// e.g. `secrets: { revokeFirst: ... }` = `secrets.revokeFirst`), attestations of manual steps, and a few
+// run settings. Validated against the runbook's declared inputs with file:line:path errors.
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+import { UsageError, ValidationError, type ValidationIssue } from "../engine/errors.js";
+import type { Attestation } from "../actions/action.js";
+import type { InputSpec, Runbook } from "./schema.js";
+import { parseYamlSource, zodIssues, type PathSegment, type YamlSource } from "./yaml-source.js";
+
+export const RESERVED_CONFIG_KEYS = ["runbook", "out", "concurrency", "attest"] as const;
+
+export interface RunConfig {
+  file: string | undefined;
+  runbook: string | undefined;
+  out: string | undefined;
+  concurrency: number | undefined;
+  /** Input values given by the config, keyed by input name. */
+  values: Record<string, unknown>;
+  attest: Record<string, Attestation>;
+  /** Canonical text of what was given, hashed into the journal. */
+  canonical: string;
+}
+
+const attestationSchema = z.strictObject({
+  by: z.string().min(1),
+  at: z.iso.datetime({ offset: true }),
+  note: z.string().optional(),
+  evidence: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).optional(),
+});
+
+const settingsSchema = z.object({
+  runbook: z.string().min(1).optional(),
+  out: z.string().min(1).optional(),
+  concurrency: z.number().int().min(1).max(64).optional(),
+  attest: z.record(z.string(), attestationSchema).optional(),
+});
+
+export function inputValueSchema(spec: InputSpec): z.ZodType {
+  switch (spec.type) {
+    case "string":
+      return z.string();
+    case "number":
+      return z.number();
+    case "boolean":
+      return z.boolean();
+    case "datetime":
+      return z.iso.datetime({
+        offset: true,
+        error: "expected an ISO-8601 date-time with a zone, e.g. 2026-11-20T08:00:00Z",
+      });
+    case "enum":
+      return z.enum(spec.values as [string, ...string[]]);
+    case "list":
+      return z.array(z.string());
+  }
+}
+
+export async function readConfigSource(file: string): Promise<YamlSource> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new UsageError(
+      `cannot read config ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+  return parseYamlSource(file, text);
+}
+
+/** The `runbook:` a config names, read before the runbook is loaded. */
+export function configRunbook(source: YamlSource): string | undefined {
+  const data = source.data;
+  if (data && typeof data === "object" && !Array.isArray(data)) {
+    const value = (data as Record<string, unknown>).runbook;
+    return typeof value === "string" ? value : undefined;
+  }
+  return undefined;
+}
+
+export function emptyConfig(): RunConfig {
+  return {
+    file: undefined,
+    runbook: undefined,
+    out: undefined,
+    concurrency: undefined,
+    values: {},
+    attest: {},
+    canonical: "{}",
+  };
+}
+
+export function validateConfig(source: YamlSource, runbook: Runbook): RunConfig {
+  const data = source.data ?? {};
+  if (typeof data !== "object" || Array.isArray(data)) {
+    throw new ValidationError([source.issue([], "a config file must be a map of keys to values")]);
+  }
+  const issues: ValidationIssue[] = [];
+  const record = data as Record<string, unknown>;
+  const settings = settingsSchema.safeParse(
+    Object.fromEntries(RESERVED_CONFIG_KEYS.filter((k) => k in record).map((k) => [k, record[k]])),
+  );
+  if (!settings.success) issues.push(...zodIssues(source, settings.error.issues));
+
+  const values: Record<string, unknown> = {};
+  const walk = (value: unknown, path: string[]) => {
+    const name = path.join(".");
+    const spec = runbook.inputs[name];
+    if (spec) {
+      const parsed = inputValueSchema(spec).safeParse(value);
+      if (parsed.success) values[name] = parsed.data;
+      else issues.push(...zodIssues(source, parsed.error.issues, path));
+      return;
+    }
+    const deeper = Object.keys(runbook.inputs).some((input) => input.startsWith(`${name}.`));
+    if (deeper && value && typeof value === "object" && !Array.isArray(value)) {
+      for (const [key, inner] of Object.entries(value)) walk(inner, [...path, key]);
+      return;
+    }
+    issues.push(
+      source.issue(
+        path as PathSegment[],
+        `unknown key "${name}": runbook ${runbook.id} has no such input (inputs: ${Object.keys(runbook.inputs).join(", ") || "none"})`,
+        true,
+      ),
+    );
+  };
+  for (const [key, value] of Object.entries(record)) {
+    if ((RESERVED_CONFIG_KEYS as readonly string[]).includes(key)) continue;
+    walk(value, [key]);
+  }
+
+  const stepIds = new Set(runbook.steps.map((s) => s.id));
+  for (const stepId of Object.keys(settings.data?.attest ?? {})) {
+    if (!stepIds.has(stepId)) {
+      issues.push(source.issue(["attest", stepId], `no step "${stepId}" in runbook ${runbook.id}`, true));
+    }
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+
+  const attest: Record<string, Attestation> = {};
+  for (const [stepId, a] of Object.entries(settings.data?.attest ?? {})) {
+    attest[stepId] = { by: a.by, at: a.at, note: a.note, evidence: a.evidence };
+  }
+  return {
+    file: source.file,
+    runbook: settings.data?.runbook,
+    out: settings.data?.out,
+    concurrency: settings.data?.concurrency,
+    values,
+    attest,
+    canonical: canonicalJson({ values, attest }),
+  };
+}
+
+export interface ResolvedInputs {
+  values: Record<string, unknown>;
+  missing: { name: string; spec: InputSpec }[];
+}
+
+/** Config values over defaults; required inputs without a value are listed as missing. */
+export function resolveInputs(runbook: Runbook, config: RunConfig): ResolvedInputs {
+  const values: Record<string, unknown> = {};
+  const missing: ResolvedInputs["missing"] = [];
+  for (const [name, spec] of Object.entries(runbook.inputs)) {
+    const value = config.values[name] ?? spec.default;
+    if (value !== undefined) values[name] = value;
+    else if (spec.required) missing.push({ name, spec });
+  }
+  return { values, missing };
+}
+
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+        )
+      : v,
+  );
+}

@@ -1,0 +1,136 @@
+// Parses a YAML file keeping positions, so any later error (zod, cross-step rules, config) can name the
+// file, line and column of the offending value.
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import type { z } from "zod";
+import { ValidationError, type ValidationIssue } from "../engine/errors.js";
+
+export type PathSegment = string | number;
+
+export interface YamlSource {
+  file: string;
+  data: unknown;
+  /** Line and column of the value at `path`, or of the nearest existing parent. */
+  locate(path: readonly PathSegment[], preferKey?: boolean): { line: number; column: number };
+  issue(path: readonly PathSegment[], message: string, preferKey?: boolean): ValidationIssue;
+}
+
+export function parseYamlSource(file: string, text: string): YamlSource {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ValidationError(
+      doc.errors.map((error) => {
+        const pos = lineCounter.linePos(error.pos[0]);
+        return { file, line: pos.line, column: pos.col, path: "", message: yamlMessage(error.message) };
+      }),
+    );
+  }
+  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  const locate = (path: readonly PathSegment[], preferKey = false) => {
+    const offset = offsetOf(doc, path, preferKey);
+    const pos = lineCounter.linePos(offset);
+    return { line: Math.max(pos.line, 1), column: Math.max(pos.col, 1) };
+  };
+  return {
+    file,
+    data,
+    locate,
+    issue: (path, message, preferKey) => ({
+      file,
+      ...locate(path, preferKey),
+      path: formatPath(path),
+      message,
+    }),
+  };
+}
+
+function yamlMessage(message: string): string {
+  // The yaml package appends a code frame after the first line; our message names line and column already.
+  return (message.split("\n")[0] ?? message).replace(/ at line \d+, column \d+:?$/, "");
+}
+
+function offsetOf(doc: Document, path: readonly PathSegment[], preferKey: boolean): number {
+  let node: unknown = doc.contents;
+  let offset = rangeStart(node) ?? 0;
+  for (let i = 0; i < path.length; i++) {
+    const segment = path[i];
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find(
+        (item) => isPair(item) && isScalar(item.key) && item.key.value === segment,
+      );
+      if (!pair) return offset;
+      const keyStart = rangeStart(pair.key);
+      if (last && (preferKey || pair.value === null) && keyStart !== undefined) return keyStart;
+      node = pair.value;
+      offset = rangeStart(node) ?? keyStart ?? offset;
+    } else if (isSeq(node) && typeof segment === "number") {
+      const item = node.items[segment];
+      if (item === undefined) return offset;
+      node = item;
+      offset = rangeStart(node) ?? offset;
+    } else {
+      return offset;
+    }
+  }
+  return offset;
+}
+
+function rangeStart(node: unknown): number | undefined {
+  return node && typeof node === "object" && "range" in node
+    ? ((node as Node).range?.[0] ?? undefined)
+    : undefined;
+}
+
+export function formatPath(path: readonly PathSegment[]): string {
+  let out = "";
+  for (const segment of path) {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else out += out ? `.${segment}` : segment;
+  }
+  return out;
+}
+
+/** Turns zod issues into positioned validation issues, with messages that say what was expected. */
+export function zodIssues(
+  source: YamlSource,
+  issues: readonly z.core.$ZodIssue[],
+  prefix: readonly PathSegment[] = [],
+): ValidationIssue[] {
+  return issues.flatMap((issue) => {
+    const path = [...prefix, ...(issue.path as PathSegment[])];
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => source.issue([...path, key], `unknown key "${key}"`, true));
+    }
+    return [source.issue(path, zodMessage(issue))];
+  });
+}
+
+export function zodMessage(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "invalid_value":
+      return `expected ${issue.values.map((value) => JSON.stringify(value)).join(" | ")}`;
+    case "invalid_type":
+      return issue.input === undefined
+        ? `required (expected ${issue.expected})`
+        : `expected ${issue.expected}, received ${describeValue(issue.input)}`;
+    case "invalid_union": {
+      const literals = issue.errors
+        .flat()
+        .flatMap((inner) => (inner.code === "invalid_value" ? inner.values : []))
+        .map((value) => JSON.stringify(value));
+      if (literals.length > 0 && literals.length === issue.errors.length)
+        return `expected ${literals.join(" | ")}`;
+      return issue.message.replace(/^Invalid input: ?/i, "") || "does not match any allowed form";
+    }
+    default:
+      return issue.message.replace(/^Invalid input: ?/i, "");
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a map";
+  return `${typeof value} ${JSON.stringify(value)}`;
+}

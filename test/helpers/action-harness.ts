@@ -1,0 +1,99 @@
+// Test harness for actions: a real simulator on loopback, the real SDK gateway pointed at it, a real
+// secret sink in a temp dir, and an ActionContext builder (scripted prompter or none, fixed inputs).
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ActionContext, Attestation, Clock, JsonObject } from "../../src/actions/action.js";
+import type { Event } from "../../src/io/events.js";
+import type { Prompter } from "../../src/io/prompter.js";
+import { registerSecret } from "../../src/io/redact.js";
+import { SecretSink } from "../../src/security/secret-sink.js";
+import { startSimulator, type RunningSimulator } from "../../src/simulator/index.js";
+import { createReadOnlyGateway } from "../../src/vonage/dry-run-gateway.js";
+import type { Gateway } from "../../src/vonage/gateway.js";
+import { createSdkGateway } from "../../src/vonage/sdk-gateway.js";
+
+export const testClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms, signal) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(resolve, Math.min(ms, 20));
+      signal?.addEventListener("abort", () => {
+        clearTimeout(timer);
+        reject(new Error("aborted"));
+      });
+    }),
+};
+
+export interface Harness {
+  sim: RunningSimulator;
+  gateway: Gateway;
+  sink: SecretSink;
+  dir: string;
+  events: Event[];
+  /** Builds a context; `planning` gives it a read-only gateway as plan() does. */
+  context(options?: {
+    stepId?: string;
+    planning?: boolean;
+    prompter?: Prompter;
+    inputs?: Record<string, unknown>;
+    attestations?: Record<string, Attestation>;
+    outputs?: Map<string, JsonObject>;
+  }): ActionContext;
+  /** The current primary gateway (after usePrimarySecret). */
+  current(): Gateway;
+  close(): Promise<void>;
+}
+
+export async function createHarness(
+  simOptions: Parameters<typeof startSimulator>[0] = { scenario: "compromised" },
+): Promise<Harness> {
+  const sim = await startSimulator({ port: 0, ...simOptions });
+  registerSecret(sim.primary.apiSecret);
+  const dir = await mkdtemp(join(tmpdir(), "vonage-ir-test-"));
+  const sink = new SecretSink(join(dir, "secrets"));
+  let gateway = createSdkGateway({
+    credentials: { apiKey: sim.primary.apiKey, apiSecret: sim.primary.apiSecret },
+    apiHost: sim.url,
+    restHost: sim.url,
+  });
+  const events: Event[] = [];
+  const harness: Harness = {
+    sim,
+    gateway,
+    sink,
+    dir,
+    events,
+    current: () => gateway,
+    context(options = {}) {
+      const stepId = options.stepId ?? "step";
+      return {
+        get gateway() {
+          return options.planning ? createReadOnlyGateway(gateway) : gateway;
+        },
+        prompter: options.prompter,
+        inputs: options.inputs ?? {},
+        attestations: options.attestations ?? {},
+        sink,
+        runDir: dir,
+        runId: "test-run",
+        clock: testClock,
+        signal: new AbortController().signal,
+        step: { id: stepId, title: stepId },
+        outputs: options.outputs ?? new Map(),
+        emit: (event) => events.push(event),
+        progress: () => undefined,
+        usePrimarySecret: (secret) => {
+          registerSecret(secret);
+          gateway = gateway.withSecret(secret);
+        },
+        registerSecret,
+      };
+    },
+    async close() {
+      await sim.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
