@@ -238,6 +238,15 @@ export async function runCli(argv: string[]): Promise<void> {
       process.exit(ExitCode.aborted);
     }
   };
+  // The SDK's debug logging prints requests with their Authorization header: never let it run.
+  if (process.env.DEBUG && /vonage/i.test(process.env.DEBUG)) {
+    process.stderr.write(
+      "warning: ignoring DEBUG for the Vonage SDK (its debug output contains credentials)\n",
+    );
+    process.env.DEBUG = process.env.DEBUG.split(",")
+      .filter((d) => !/vonage/i.test(d))
+      .join(",");
+  }
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   const code = await main(argv, processIo(controller.signal));

@@ -146,6 +146,11 @@ function makeContext(
   };
 }
 
+/** describe(), without the diff mark some actions prefix: the formatters add the mark of the change's kind. */
+function describeChange(action: Action, draft: Parameters<Action["describe"]>[0]): string {
+  return action.describe(draft).replace(/^[+\-~!?>] (?=\S)/, "");
+}
+
 export async function planSteps(
   input: PlanInput,
   deps: EngineDeps,
@@ -200,7 +205,7 @@ export async function planSteps(
         id: `${step.id}:${draft.id}`,
         stepId: step.id,
         action: actionId,
-        summary: action.describe(draft),
+        summary: describeChange(action, draft),
         dependsOn: draft.dependsOn,
       };
       return redact(change);

@@ -75,7 +75,8 @@ export class ConsoleReporter implements EventSink, TaskUi {
   }
 
   progress(line: string): void {
-    this.setOutput?.(line);
+    // The simple renderer prints every update as a line: on a non-TTY only the per-change lines are shown.
+    if (this.renderer === "default") this.setOutput?.(line);
   }
 }
 
