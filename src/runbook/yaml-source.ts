@@ -102,18 +102,28 @@ export function zodIssues(
     if (issue.code === "unrecognized_keys") {
       return issue.keys.map((key) => source.issue([...path, key], `unknown key "${key}"`, true));
     }
-    return [source.issue(path, zodMessage(issue))];
+    return [source.issue(path, zodMessage(issue, valueAt(source.data, path)))];
   });
 }
 
-export function zodMessage(issue: z.core.$ZodIssue): string {
+/** The value at `path` in parsed data (zod does not keep the input on its issues). */
+function valueAt(data: unknown, path: readonly PathSegment[]): unknown {
+  let current = data;
+  for (const segment of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<string | number, unknown>)[segment];
+  }
+  return current;
+}
+
+export function zodMessage(issue: z.core.$ZodIssue, input: unknown = issue.input): string {
   switch (issue.code) {
     case "invalid_value":
       return `expected ${issue.values.map((value) => JSON.stringify(value)).join(" | ")}`;
     case "invalid_type":
-      return issue.input === undefined
+      return input === undefined
         ? `required (expected ${issue.expected})`
-        : `expected ${issue.expected}, received ${describeValue(issue.input)}`;
+        : `expected ${issue.expected}, received ${describeValue(input)}`;
     case "invalid_union": {
       const literals = issue.errors
         .flat()
