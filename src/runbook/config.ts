@@ -22,9 +22,11 @@ export interface RunConfig {
   canonical: string;
 }
 
+const ISO_DATETIME_HINT = "expected an ISO-8601 date-time with a zone, e.g. 2026-11-20T08:00:00Z";
+
 const attestationSchema = z.strictObject({
   by: z.string().min(1),
-  at: z.iso.datetime({ offset: true }),
+  at: z.iso.datetime({ offset: true, error: ISO_DATETIME_HINT }),
   note: z.string().optional(),
   evidence: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).optional(),
 });
@@ -45,10 +47,7 @@ export function inputValueSchema(spec: InputSpec): z.ZodType {
     case "boolean":
       return z.boolean();
     case "datetime":
-      return z.iso.datetime({
-        offset: true,
-        error: "expected an ISO-8601 date-time with a zone, e.g. 2026-11-20T08:00:00Z",
-      });
+      return z.iso.datetime({ offset: true, error: ISO_DATETIME_HINT });
     case "enum":
       return z.enum(spec.values as [string, ...string[]]);
     case "list":
