@@ -1,0 +1,165 @@
+// The compromise runbook end to end: the built CLI, unattended, against the simulator's `compromised`
+// scenario; the end state read from the simulator, every output scanned for secrets.
+import { afterEach, describe, expect, it } from "vitest";
+import { compromiseEndState, endStateInvariants } from "./helpers/end-state.js";
+import { startE2eRun, type E2eRun } from "./helpers/e2e-run.js";
+import { writeRequests } from "./helpers/e2e-simulator.js";
+import type { SimulatorOptions } from "../../src/simulator/index.js";
+import type { ConfigOverrides } from "./helpers/write-config.js";
+
+let current: E2eRun | undefined;
+afterEach(async () => {
+  await current?.close();
+  current = undefined;
+});
+
+async function start(
+  simOptions: Omit<SimulatorOptions, "onRequest" | "port">,
+  config?: ConfigOverrides,
+): Promise<E2eRun> {
+  current = await startE2eRun(simOptions, config);
+  return current;
+}
+
+/** Asserts the compromise end state and the always-true invariants for the workspace's only run. */
+async function expectEndState(e: E2eRun, apps: number): Promise<string> {
+  const [runId, ...others] = await e.runIds();
+  expect(others).toEqual([]);
+  const runDir = e.runDir(runId ?? "");
+  const state = await e.sim.fetchState();
+  const { violations, idMap } = await compromiseEndState(state, runDir, {
+    initial: e.sim.initialState,
+    allowedSubaccounts: e.sim.meta.legitimateSubaccountKeys,
+  });
+  expect(violations).toEqual([]);
+  expect(idMap.size).toBe(apps);
+  expect(await endStateInvariants(state, e.sim.primary, runDir)).toEqual([]);
+  expect(await e.scan()).toEqual([]);
+  return runDir;
+}
+
+/** The secret ids in the DELETE /accounts/{key}/secrets/{id} requests, in order, and the create's index. */
+function secretRequests(e: E2eRun): { revoked: string[]; createdAfter: number } {
+  const writes = writeRequests(e.sim);
+  const revoked = writes
+    .filter((w) => w.method === "DELETE" && w.path.startsWith("/accounts/"))
+    .map((w) => w.path.split("/").at(-1) ?? "");
+  const firstCreate = writes.findIndex((w) => w.method === "POST" && /\/secrets$/.test(w.path));
+  const revokesBefore = writes
+    .slice(0, firstCreate)
+    .filter((w) => w.method === "DELETE" && w.path.startsWith("/accounts/")).length;
+  return { revoked, createdAfter: revokesBefore };
+}
+
+describe("compromise runbook, unattended, on the compromised scenario", () => {
+  it("reaches the end state with a complete config and exits 0 once auto-reload is off", async () => {
+    const e = await start({ scenario: "compromised" });
+    await e.sim.setAutoReload(false);
+    const result = await e.run();
+    expect(result.code, result.stderr).toBe(0);
+    const runDir = await expectEndState(e, 4);
+    const state = e.sim.dumpState();
+    expect(state.primary.autoReload).toBe(false);
+    // the legitimate subaccounts stay active, the attacker's is suspended
+    for (const key of e.sim.meta.attackerSubaccountKeys)
+      expect(state.subaccounts.find((s) => s.apiKey === key)?.suspended).toBe(true);
+    expect(runDir).toContain(e.out);
+  });
+
+  it("exits 3 while auto-reload is on, and a resume after switching it off in the dashboard exits 0", async () => {
+    const e = await start({ scenario: "compromised" });
+    const first = await e.run();
+    expect(first.code, first.stderr).toBe(3);
+    expect(first.stderr).toMatch(/auto-reload/i);
+    const [runId] = await e.runIds();
+    expect(runId).toBeDefined();
+    expect(e.sim.dumpState().primary.autoReload).toBe(true);
+    await e.sim.setAutoReload(false);
+    const second = await e.resume(runId ?? "");
+    expect(second.code, second.stderr).toBe(0);
+    await expectEndState(e, 4);
+  });
+
+  it("run --dry-run prints the plan and sends no mutating request", async () => {
+    const e = await start({ scenario: "compromised" });
+    const result = await e.run(["--dry-run"]);
+    expect(result.code, result.stderr).toBe(0);
+    const output = result.stdout + result.stderr;
+    expect(output).toMatch(/\+ new API secret for/);
+    expect(output).toMatch(/\+ application "shop-voice"/);
+    expect(output).toMatch(/suspend subaccount/);
+    expect(output).toMatch(/nothing was changed/i);
+    expect(e.sim.requests().length).toBeGreaterThan(0);
+    expect(writeRequests(e.sim)).toEqual([]);
+    // the only POST is the settings read, with no form fields (so nothing to change)
+    const state = e.sim.dumpState();
+    expect(state.primary).toEqual(e.sim.initialState.primary);
+    expect(state.applications).toEqual(e.sim.initialState.applications);
+    expect(state.numbers).toEqual(e.sim.initialState.numbers);
+    expect(state.subaccounts).toEqual(e.sim.initialState.subaccounts);
+    expect(await e.runIds()).toEqual([]);
+    expect(await e.scan()).toEqual([]);
+  });
+});
+
+describe("the 2-secret case (an attacker added a second primary secret)", () => {
+  it("revokes first the secret named by secrets.revokeFirst, before creating the new one", async () => {
+    const e = await start({ scenario: "compromised" });
+    await e.sim.setAutoReload(false);
+    const attacker = e.sim.meta.attackerSecretIds[0];
+    expect(attacker).toBeDefined();
+    const result = await e.run();
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain("named by secrets.revokeFirst");
+    const { revoked, createdAfter } = secretRequests(e);
+    expect(revoked[0]).toBe(attacker);
+    expect(createdAfter).toBe(1);
+    await expectEndState(e, 4);
+  });
+
+  it("without secrets.revokeFirst revokes first the only secret created after compromisedSince", async () => {
+    const e = await start({ scenario: "compromised" }, { values: { "secrets.revokeFirst": undefined } });
+    await e.sim.setAutoReload(false);
+    const result = await e.run();
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/the only one created after/);
+    const { revoked, createdAfter } = secretRequests(e);
+    expect(revoked[0]).toBe(e.sim.meta.attackerSecretIds[0]);
+    expect(createdAfter).toBe(1);
+    await expectEndState(e, 4);
+  });
+
+  it("undecidable without a terminal: exit 2 at plan time naming secrets.revokeFirst, nothing written", async () => {
+    const e = await start(
+      { scenario: "compromised" },
+      // before both secrets were created: both are suspects, so the only-suspect rule cannot decide
+      { values: { "secrets.revokeFirst": undefined, compromisedSince: "2020-01-01T00:00:00Z" } },
+    );
+    const secrets = e.sim.initialState.primary.secrets;
+    expect(secrets).toHaveLength(2);
+    expect(secrets.every((s) => Date.parse(s.createdAt) > Date.parse("2020-01-01T00:00:00Z"))).toBe(true);
+    const result = await e.run();
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain("secrets.revokeFirst");
+    for (const s of secrets) expect(result.stderr).toContain(s.id);
+    expect(writeRequests(e.sim)).toEqual([]);
+    expect(e.sim.dumpState().primary.secrets).toEqual(secrets);
+    expect(await e.scan()).toEqual([]);
+  });
+});
+
+describe("deleting an application that still has numbers", () => {
+  it.each(["refuse", "orphan"] as const)(
+    "with deleteAppWithNumbers=%s reaches the same end state",
+    async (mode) => {
+      const e = await start({ scenario: "compromised", deleteAppWithNumbers: mode });
+      await e.sim.setAutoReload(false);
+      const result = await e.run();
+      expect(result.code, result.stderr).toBe(0);
+      await expectEndState(e, 4);
+      // every old application was deleted once, after its numbers had moved (no 409 under `refuse`)
+      const deletes = e.sim.requests().filter((r) => r.method === "DELETE" && r.path.startsWith("/v2/"));
+      expect(deletes.map((d) => d.status)).toEqual([204, 204, 204, 204]);
+    },
+  );
+});

@@ -1,0 +1,82 @@
+// One e2e workspace: a simulator, a temp directory with a config, an out directory, and the CLI pointed at
+// them. Tests (and the chaos suite) build on it: run, kill, resume, then check the state and scan for leaks.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { SimulatorOptions } from "../../../src/simulator/index.js";
+import { startE2eSimulator, type E2eSimulator } from "./e2e-simulator.js";
+import { runCli, runIds, type CliResult, type RunCliOptions } from "./run-cli.js";
+import { allSecrets, scanForSecrets, type SecretHit } from "./scan-for-secrets.js";
+import { writeConfig, type ConfigOverrides } from "./write-config.js";
+
+export interface E2eRun {
+  sim: E2eSimulator;
+  dir: string;
+  out: string;
+  config: string;
+  /** Every CLI result of this workspace, for the leak scan. */
+  results: CliResult[];
+  /** `vonage-ir <args>` with the simulator's env, in `dir`; recorded in `results`. */
+  cli(args: string[], options?: Partial<RunCliOptions>): Promise<CliResult>;
+  /** `run compromise --config <config> --out <out> [...extra]`. */
+  run(extra?: string[], options?: Partial<RunCliOptions>): Promise<CliResult>;
+  /** `run --resume <id> --config <config> --out <out>`. */
+  resume(runId: string, options?: Partial<RunCliOptions>): Promise<CliResult>;
+  runIds(): Promise<string[]>;
+  runDir(runId: string): string;
+  /** Scans every output of this workspace (stdout, stderr, the out directory but the sinks). */
+  scan(): Promise<SecretHit[]>;
+  close(): Promise<void>;
+}
+
+export async function startE2eRun(
+  simOptions: Omit<SimulatorOptions, "onRequest" | "port">,
+  config: ConfigOverrides = {},
+): Promise<E2eRun> {
+  const sim = await startE2eSimulator(simOptions);
+  const dir = await mkdtemp(join(tmpdir(), "vonage-ir-e2e-"));
+  const out = join(dir, "runs");
+  const configPath = await writeConfig(dir, sim, config);
+  const results: CliResult[] = [];
+  const cli = async (args: string[], options: Partial<RunCliOptions> = {}) => {
+    const result = await runCli(args, {
+      ...options,
+      cwd: dir,
+      env: { ...sim.env(), ...options.env },
+    });
+    results.push(result);
+    return result;
+  };
+  const e2e: E2eRun = {
+    sim,
+    dir,
+    out,
+    config: configPath,
+    results,
+    cli,
+    run: (extra = [], options = {}) =>
+      cli(["run", "compromise", "--config", configPath, "--out", out, ...extra], options),
+    resume: (runId, options = {}) =>
+      cli(["run", "--resume", runId, "--config", configPath, "--out", out], options),
+    runIds: () => runIds(out),
+    runDir: (runId) => join(out, runId),
+    async scan() {
+      const ids = await runIds(out);
+      const secrets = await allSecrets(
+        [sim.initialState, sim.dumpState()],
+        ids.map((id) => join(out, id, "secrets")),
+        sim.adminToken,
+      );
+      return scanForSecrets(
+        [out],
+        results.flatMap((r) => [r.stdout, r.stderr]),
+        secrets,
+      );
+    },
+    async close() {
+      await sim.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return e2e;
+}

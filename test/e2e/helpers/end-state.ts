@@ -1,0 +1,164 @@
+// What must hold of a compromise run, read from the simulator's state and the run directory. Each check
+// returns a list of violations (empty = holds), so a test can assert `toEqual([])` and read what broke.
+import { createPublicKey } from "node:crypto";
+import { join } from "node:path";
+import { readJournal } from "../../../src/engine/journal.js";
+import type { SimApplication, SimState } from "../../../src/simulator/index.js";
+import { sinkValues } from "./scan-for-secrets.js";
+
+const APP_KEY_FILE = /^app-(.+)\.key$/;
+
+function spki(pem: string): string {
+  return createPublicKey(pem).export({ type: "spki", format: "der" }).toString("base64");
+}
+
+/** The application's configuration apart from id and keys (what a replacement must carry over). */
+export function appConfig(app: SimApplication): Record<string, unknown> {
+  const { id: _id, keys: _keys, ...rest } = app as Record<string, unknown>;
+  return rest;
+}
+
+/** The secret values of a run's sink by file name. */
+async function sinkByName(runDir: string): Promise<Map<string, string>> {
+  return new Map((await sinkValues(join(runDir, "secrets"))).map((f) => [f.name, f.value.trim()]));
+}
+
+/**
+ * Holds at every moment, even right after a kill: some secret in the sink or the operator's original
+ * authenticates the primary; no number points at a deleted application; the journal (if any) parses.
+ */
+export async function endStateInvariants(
+  state: SimState,
+  original: { apiKey: string; apiSecret: string },
+  runDir: string,
+): Promise<string[]> {
+  const violations: string[] = [];
+  const sink = await sinkByName(runDir);
+  const live = new Set(state.primary.secrets.map((s) => s.value));
+  const ours = [original.apiSecret, sink.get(`api-secret-${original.apiKey}`)].filter(
+    (v): v is string => v !== undefined,
+  );
+  if (!ours.some((v) => live.has(v)))
+    violations.push("neither the original secret nor the one in the sink authenticates the primary");
+  const appIds = new Set(state.applications.map((a) => a.id));
+  for (const n of state.numbers) {
+    if (n.appId && !appIds.has(n.appId))
+      violations.push(`number ${n.msisdn} points at deleted application ${n.appId}`);
+  }
+  try {
+    await readJournal(join(runDir, "journal.jsonl"));
+  } catch (error) {
+    violations.push(`journal does not parse: ${(error as Error).message}`);
+  }
+  return violations;
+}
+
+export interface ExpectedEndState {
+  /** The state before the run. */
+  initial: SimState;
+  /** API keys of subaccounts that must stay active (the rest active at the start must end suspended). */
+  allowedSubaccounts: string[];
+}
+
+/**
+ * The compromise runbook's end state: exactly one primary secret, the one in the sink; every application
+ * replaced once (same name and configuration, new key = the private key in the sink), its numbers relinked
+ * with their other fields unchanged; no number pointing at a deleted application; unknown subaccounts
+ * suspended, allowed ones not. Returns the old → new application id map with the violations.
+ */
+export async function compromiseEndState(
+  state: SimState,
+  runDir: string,
+  expected: ExpectedEndState,
+): Promise<{ violations: string[]; idMap: Map<string, string> }> {
+  const { initial } = expected;
+  const violations: string[] = [];
+  const key = initial.primary.apiKey;
+  const sink = await sinkByName(runDir);
+
+  const newSecret = sink.get(`api-secret-${key}`);
+  const secrets = state.primary.secrets;
+  if (secrets.length !== 1) violations.push(`primary holds ${secrets.length} secrets, not exactly one`);
+  if (!newSecret) violations.push("no new primary secret in the sink");
+  else if (!secrets.some((s) => s.value === newSecret))
+    violations.push("the primary's secret is not the one in the sink");
+  for (const old of initial.primary.secrets) {
+    if (secrets.some((s) => s.id === old.id)) violations.push(`old primary secret ${old.id} still exists`);
+  }
+
+  const oldApps = initial.applications.filter((a) => a.owner === key);
+  const liveApps = state.applications.filter((a) => a.owner === key);
+  const byKey = new Map(liveApps.map((a) => [spki(a.keys.public_key), a]));
+  const idMap = new Map<string, string>();
+  for (const old of oldApps) {
+    if (liveApps.some((a) => a.id === old.id))
+      violations.push(`old application ${old.id} (${old.name}) still exists`);
+    const pem = sink.get(`app-${old.id}.key`);
+    if (!pem) {
+      violations.push(`no private key in the sink for application ${old.id} (${old.name})`);
+      continue;
+    }
+    const replacement = byKey.get(spki(pem));
+    if (!replacement) {
+      violations.push(`no live application has the public key of the sink's key for ${old.id} (${old.name})`);
+      continue;
+    }
+    idMap.set(old.id, replacement.id);
+    const same =
+      JSON.stringify(sortKeys(appConfig(replacement))) === JSON.stringify(sortKeys(appConfig(old)));
+    if (!same) violations.push(`replacement ${replacement.id} of ${old.name} differs in configuration`);
+  }
+  const keyFiles = [...sink.keys()].filter((n) => APP_KEY_FILE.test(n));
+  if (keyFiles.length !== oldApps.length)
+    violations.push(`${keyFiles.length} application keys in the sink for ${oldApps.length} applications`);
+  const names = new Map<string, number>();
+  for (const a of liveApps) names.set(a.name, (names.get(a.name) ?? 0) + 1);
+  for (const [name, count] of names) if (count > 1) violations.push(`${count} applications named ${name}`);
+  if (liveApps.length !== oldApps.length)
+    violations.push(`${liveApps.length} applications at the end, ${oldApps.length} at the start`);
+
+  const appIds = new Set(state.applications.map((a) => a.id));
+  for (const n of state.numbers) {
+    if (n.appId && !appIds.has(n.appId))
+      violations.push(`number ${n.msisdn} points at deleted application ${n.appId}`);
+  }
+  for (const before of initial.numbers) {
+    const after = state.numbers.find((n) => n.msisdn === before.msisdn);
+    if (!after) {
+      violations.push(`number ${before.msisdn} disappeared`);
+      continue;
+    }
+    const wanted = before.appId ? (idMap.get(before.appId) ?? before.appId) : undefined;
+    if (after.appId !== wanted)
+      violations.push(`number ${before.msisdn} points at ${String(after.appId)}, expected ${String(wanted)}`);
+    // Callback values of type `app` name the application and follow it; every other field stays.
+    const expectedAfter = Object.fromEntries(
+      Object.entries(before).map(([k, v]) => [k, before.appId && v === before.appId ? wanted : v]),
+    );
+    if (JSON.stringify(sortKeys(expectedAfter)) !== JSON.stringify(sortKeys(after)))
+      violations.push(`number ${before.msisdn} changed more than its application`);
+  }
+
+  for (const sub of initial.subaccounts) {
+    const now = state.subaccounts.find((s) => s.apiKey === sub.apiKey);
+    const shouldSuspend = !sub.suspended && !expected.allowedSubaccounts.includes(sub.apiKey);
+    if (!now) violations.push(`subaccount ${sub.apiKey} disappeared`);
+    else if (shouldSuspend && !now.suspended)
+      violations.push(`unknown subaccount ${sub.apiKey} is not suspended`);
+    else if (!shouldSuspend && now.suspended !== sub.suspended)
+      violations.push(`subaccount ${sub.apiKey} changed its suspension`);
+  }
+  return { violations, idMap };
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => [k, sortKeys(v)]),
+    );
+  }
+  return value;
+}
