@@ -4,6 +4,7 @@ import type { Action, Registry, Verifier } from "./action.js";
 import { autoreloadOffVerifier, disableAutoreload } from "./disable-autoreload.js";
 import { evidenceSnapshot } from "./evidence-snapshot.js";
 import { createManualAction } from "./manual.js";
+import { postureAudit } from "./posture-audit.js";
 import { contactSupport, requestIpAllowlist, rotateSignatureSecret } from "./guided-steps.js";
 import { preflight } from "./preflight.js";
 import { recreateApplications } from "./recreate-applications.js";
@@ -33,6 +34,7 @@ export function createRegistry(extra: { actions?: Action<never>[]; verifiers?: V
     requestIpAllowlist,
     contactSupport,
     writeReportAction,
+    postureAudit,
     ...(extra.actions ?? []),
   ];
   for (const action of all) actions.set(action.id, action);

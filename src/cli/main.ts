@@ -112,6 +112,46 @@ export const commands: Command[] = [
     },
     run: lazy(() => import("./commands/drill.js")),
   },
+  {
+    name: "audit",
+    summary: "audit the account's security posture (read-only); --fail-on sets the exit code for CI",
+    usage:
+      "vonage-ir audit [--since ISO] [--allow-subaccounts k1,k2] [--fail-on high|medium|low] [--secret-max-age-days 365]\n       [--json] [--secret-stdin]",
+    options: {
+      since: { type: "string" },
+      "allow-subaccounts": { type: "string" },
+      "fail-on": { type: "string" },
+      "secret-max-age-days": { type: "string" },
+      json: { type: "boolean" },
+      "secret-stdin": { type: "boolean" },
+    },
+    details:
+      "Sends only reads (the gateway refuses writes). Lists findings by severity, then the checks to verify manually.\n--since ISO: anything created after it (secrets, subaccounts, audit events) is a suspect.\nExit code: 0, or 1 when a finding at or above --fail-on exists (default: none, always 0); 2 on bad flags.",
+    run: lazy(() => import("./commands/audit.js")),
+  },
+  {
+    name: "verify-callback",
+    summary:
+      "verify a captured signed callback (JWT + body) or signed request (sig); exit 0 valid, 1 invalid",
+    usage:
+      "vonage-ir verify-callback --body-file F (--token T | --header 'Bearer ...') [--api-key K] [--application-id A]\n       [--tolerance S] [--now UNIX_SECONDS] [--json] [--secret-stdin]\n       vonage-ir verify-callback --sig-params FILE.json --algorithm md5hash|md5hmac|sha1hmac|sha256hmac|sha512hmac",
+    options: {
+      "body-file": { type: "string" },
+      token: { type: "string" },
+      header: { type: "string" },
+      "api-key": { type: "string" },
+      "application-id": { type: "string" },
+      tolerance: { type: "string" },
+      now: { type: "string" },
+      "sig-params": { type: "string" },
+      algorithm: { type: "string" },
+      json: { type: "boolean" },
+      "secret-stdin": { type: "boolean" },
+    },
+    details:
+      "The signature secret comes from VONAGE_SIGNATURE_SECRET or, with --secret-stdin, the first line of stdin; never from a flag.\nThe body file is hashed as raw bytes. Prints `valid` and the claims, or `invalid: <reason>: <message>`.\nExit code: 0 valid, 1 invalid, 2 usage.",
+    run: lazy(() => import("./commands/verify-callback.js")),
+  },
 ];
 
 export const EXIT_CODES_HELP = `Exit codes:

@@ -1,0 +1,494 @@
+// The posture audit: read what the gateway can see (collectPosture, reads only), then judge it with pure checks
+// (runChecks) taken from Vonage's account-security advice. Used by `vonage-ir audit` and as the `posture.audit`
+// action, which writes the findings to the run directory (e.g. as the last step of the compromise runbook).
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import type { Action, JsonObject, JsonValue } from "./action.js";
+import { findSuspects } from "./evidence-snapshot.js";
+import type {
+  AccountSettings,
+  ApplicationRecord,
+  AuditEvent,
+  Availability,
+  Balance,
+  Gateway,
+  ListProgress,
+  NumberRecord,
+  SecretMeta,
+  SubaccountRecord,
+} from "../vonage/gateway.js";
+
+export type Severity = "high" | "medium" | "low" | "info";
+export const SEVERITIES: readonly Severity[] = ["high", "medium", "low", "info"];
+
+export interface Finding {
+  /** The check that produced it, e.g. `applications.webhook-not-https`; several findings may share it. */
+  id: string;
+  severity: Severity;
+  title: string;
+  detail: string;
+  fix: string;
+  /** A check no API can answer: a person must look (always severity "info"). */
+  manual?: boolean;
+}
+
+export interface PostureData {
+  apiKey: string;
+  /** The primary's secrets first, then each subaccount's (`unavailable` when its list failed). */
+  secrets: { apiKey: string; secrets: SecretMeta[]; unavailable?: string }[];
+  applications: ApplicationRecord[];
+  numbers: NumberRecord[];
+  subaccounts: Availability<SubaccountRecord[]>;
+  balance: Balance;
+  settings: AccountSettings;
+  /** Audit events since `since`; undefined when no `since` was given (nothing to compare against). */
+  audit: Availability<AuditEvent[]> | undefined;
+}
+
+export interface CollectOptions {
+  since?: string | undefined;
+  progress?: ((done: number, total: number | undefined, label: string) => void) | undefined;
+}
+
+export interface CheckOptions {
+  since?: string | undefined;
+  allowSubaccounts?: readonly string[] | undefined;
+  now: Date;
+  /** Secrets older than this many days are reported; default 365. */
+  secretMaxAgeDays?: number | undefined;
+}
+
+export const DEFAULT_SECRET_MAX_AGE_DAYS = 365;
+const DAY_MS = 86_400_000;
+
+/** Reads everything the checks need. Only gateway reads (the settings read is Vonage's empty POST). */
+export async function collectPosture(gateway: Gateway, options: CollectOptions = {}): Promise<PostureData> {
+  const progress = (label: string): ListProgress | undefined =>
+    options.progress ? (done, total) => options.progress?.(done, total, label) : undefined;
+  const [primarySecrets, applications, numbers, subaccounts, balance, settings, audit] = await Promise.all([
+    gateway.listSecrets(gateway.apiKey),
+    gateway.listApplications(progress("applications")),
+    gateway.listNumbers({}, progress("numbers")),
+    gateway.listSubaccounts(),
+    gateway.getBalance(),
+    gateway.getAccountSettings(),
+    options.since === undefined
+      ? Promise.resolve(undefined)
+      : gateway.listAuditEvents({ since: options.since }),
+  ]);
+  const subSecrets = subaccounts.available
+    ? await Promise.all(
+        subaccounts.value.map(async (sub) => {
+          try {
+            return { apiKey: sub.apiKey, secrets: await gateway.listSecrets(sub.apiKey) };
+          } catch (error) {
+            return {
+              apiKey: sub.apiKey,
+              secrets: [],
+              unavailable: error instanceof Error ? error.message : String(error),
+            };
+          }
+        }),
+      )
+    : [];
+  return {
+    apiKey: gateway.apiKey,
+    secrets: [{ apiKey: gateway.apiKey, secrets: primarySecrets }, ...subSecrets],
+    applications,
+    numbers,
+    subaccounts,
+    balance,
+    settings,
+    audit,
+  };
+}
+
+/** The checks nobody can run through an API: listed so they are not forgotten. */
+export const MANUAL_CHECKS: readonly Finding[] = [
+  {
+    id: "manual.mfa",
+    severity: "info",
+    title: "Two-factor authentication by authenticator app",
+    detail: "every dashboard user should sign in with an authenticator app (not SMS) as the second factor",
+    fix: "Dashboard → Settings → your profile → two-step verification; ask each user to switch to an authenticator app",
+    manual: true,
+  },
+  {
+    id: "manual.ip-allowlist",
+    severity: "info",
+    title: "IP allow-listing of API requests",
+    detail: "with an allow-list, a leaked API secret is useless from any other address",
+    fix: "ask Vonage support to restrict API access to your egress addresses",
+    manual: true,
+  },
+  {
+    id: "manual.fraud-defender",
+    severity: "info",
+    title: "Fraud Defender tier and protections",
+    detail: "traffic rules, AIT/SMS pumping protection, burst protection and fraud alerts depend on the tier",
+    fix: "Dashboard → Fraud Defender: enable what your tier offers; block destinations you do not serve",
+    manual: true,
+  },
+  {
+    id: "manual.low-balance-alert",
+    severity: "info",
+    title: "Low-balance notification",
+    detail: "a sudden drop in balance is often the first visible sign of fraud",
+    fix: "Dashboard → Billing → set a low-balance notification to an on-call address",
+    manual: true,
+  },
+  {
+    id: "manual.secondary-users",
+    severity: "info",
+    title: "Secondary users review",
+    detail: "every dashboard user should be a current team member, with the least role they need",
+    fix: "Dashboard → Settings → users: remove unknown or departed users, reduce roles",
+    manual: true,
+  },
+];
+
+/** Pure: the findings for `data`, most severe first, the manual checks last. */
+export function runChecks(data: PostureData, options: CheckOptions): Finding[] {
+  const findings: Finding[] = [
+    ...checkSecrets(data, options),
+    ...checkApplications(data),
+    ...checkAccountCallbacks(data.settings),
+    ...checkAutoReload(data.balance),
+    ...checkSubaccounts(data.subaccounts, options.allowSubaccounts),
+    ...checkSuspects(data, options.since),
+    ...checkNumbers(data),
+  ];
+  const rank = (f: Finding) => SEVERITIES.indexOf(f.severity);
+  findings.sort((a, b) => rank(a) - rank(b));
+  return [...findings, ...MANUAL_CHECKS.map((f) => ({ ...f }))];
+}
+
+export function countBySeverity(findings: readonly Finding[]): Record<Severity, number> {
+  const counts: Record<Severity, number> = { high: 0, medium: 0, low: 0, info: 0 };
+  for (const f of findings) counts[f.severity]++;
+  return counts;
+}
+
+/** Whether any finding is at or above `threshold` (high > medium > low). */
+export function failsThreshold(
+  findings: readonly Finding[],
+  threshold: Exclude<Severity, "info"> | undefined,
+): boolean {
+  if (threshold === undefined) return false;
+  const limit = SEVERITIES.indexOf(threshold);
+  return findings.some((f) => SEVERITIES.indexOf(f.severity) <= limit);
+}
+
+function accountLabel(data: PostureData, apiKey: string): string {
+  return apiKey === data.apiKey ? `primary account ${apiKey}` : `subaccount ${apiKey}`;
+}
+
+function checkSecrets(data: PostureData, options: CheckOptions): Finding[] {
+  const findings: Finding[] = [];
+  const maxAgeDays = options.secretMaxAgeDays ?? DEFAULT_SECRET_MAX_AGE_DAYS;
+  for (const account of data.secrets) {
+    const label = accountLabel(data, account.apiKey);
+    if (account.unavailable !== undefined) {
+      findings.push({
+        id: "secrets.unreadable",
+        severity: "info",
+        title: "Secrets could not be listed",
+        detail: `${label}: ${account.unavailable}`,
+        fix: "check this account's secrets in the dashboard",
+      });
+    }
+    if (account.secrets.length > 1) {
+      findings.push({
+        id: "secrets.multiple",
+        severity: "medium",
+        title: "More than one API secret",
+        detail: `${label} has ${account.secrets.length} secrets: ${account.secrets.map((s) => `${s.id} (created ${s.createdAt})`).join(", ")}; is every one of them known?`,
+        fix: "keep one secret per account outside a rotation; revoke any you cannot account for (vonage-ir run compromise rotates them safely)",
+      });
+    }
+    for (const secret of account.secrets) {
+      const created = Date.parse(secret.createdAt);
+      if (Number.isNaN(created)) continue;
+      const ageDays = Math.floor((options.now.getTime() - created) / DAY_MS);
+      if (ageDays > maxAgeDays) {
+        findings.push({
+          id: "secrets.old",
+          severity: "low",
+          title: `API secret older than ${maxAgeDays} days`,
+          detail: `${label}: secret ${secret.id} was created ${secret.createdAt} (${ageDays} days ago)`,
+          fix: "rotate it: create a new secret, move your services to it, then revoke the old one",
+        });
+      }
+    }
+  }
+  return findings;
+}
+
+type Json = Record<string, unknown>;
+const asObject = (value: unknown): Json =>
+  typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Json) : {};
+
+/** Vonage's default for answer_url is GET, and the NCCO fetch carries no message content: info only. */
+const GET_IS_DEFAULT = new Set(["voice.answer_url", "voice.fallback_answer_url"]);
+
+function checkApplications(data: PostureData): Finding[] {
+  const findings: Finding[] = [];
+  for (const app of data.applications) {
+    const label = `application "${app.name}" (${app.id})`;
+    const capabilities = asObject(app.config.capabilities);
+    for (const [capability, value] of Object.entries(capabilities)) {
+      const webhooks = asObject(asObject(value).webhooks);
+      for (const [hook, spec] of Object.entries(webhooks)) {
+        const { address, http_method: method } = asObject(spec);
+        if (typeof address !== "string" || address === "") continue;
+        const name = `${capability}.${hook}`;
+        if (!/^https:\/\//i.test(address)) {
+          findings.push({
+            id: "applications.webhook-not-https",
+            severity: "high",
+            title: "Application webhook is not HTTPS",
+            detail: `${label}: ${name} is ${address}`,
+            fix: "serve the webhook over HTTPS and update the application; an unknown host may be an attacker's collector",
+          });
+        }
+        if (typeof method === "string" && method.toUpperCase() !== "POST") {
+          const isDefault = GET_IS_DEFAULT.has(name);
+          findings.push({
+            id: "applications.webhook-not-post",
+            severity: isDefault ? "info" : "low",
+            title: "Application webhook is not POST",
+            detail: `${label}: ${name} uses ${method}${isDefault ? " (Vonage's default for this webhook)" : ""}`,
+            fix: "use POST so call and message data travel in the body, not in URLs that proxies and servers log",
+          });
+        }
+      }
+    }
+    for (const capability of ["voice", "rtc"]) {
+      if (!(capability in capabilities)) continue;
+      const signed = asObject(capabilities[capability]).signed_callbacks;
+      if (signed === true) continue;
+      findings.push({
+        id: "applications.unsigned-callbacks",
+        severity: signed === false ? "medium" : "info",
+        title: `${capability === "voice" ? "Voice" : "RTC"} callbacks not signed`,
+        detail:
+          signed === false
+            ? `${label}: capabilities.${capability}.signed_callbacks is false`
+            : `${label}: capabilities.${capability}.signed_callbacks is not reported (on by default since Applications API 2.4.1)`,
+        fix: `turn on signed callbacks for ${capability} and verify them (vonage-ir verify-callback, or verifySignedCallback from the library)`,
+      });
+    }
+  }
+  return findings;
+}
+
+function checkAccountCallbacks(settings: AccountSettings): Finding[] {
+  const findings: Finding[] = [];
+  for (const [name, url] of [
+    ["mo (inbound SMS)", settings.moCallbackUrl],
+    ["dr (delivery receipt)", settings.drCallbackUrl],
+  ] as const) {
+    if (url === undefined || url === "" || /^https:\/\//i.test(url)) continue;
+    findings.push({
+      id: "account.callback-not-https",
+      severity: "high",
+      title: "Account SMS callback is not HTTPS",
+      detail: `the account's ${name} callback is ${url}`,
+      fix: "Dashboard → Settings → SMS settings: use an HTTPS URL you control",
+    });
+  }
+  return findings;
+}
+
+function checkAutoReload(balance: Balance): Finding[] {
+  if (!balance.autoReload) return [];
+  return [
+    {
+      id: "balance.auto-reload",
+      severity: "medium",
+      title: "Auto-reload is on",
+      detail: `auto-reload tops the balance up automatically (balance now ${balance.value} EUR): fraud spend has no ceiling`,
+      fix: "Dashboard → Billing → turn auto-reload off (there is no API for it); rely on a low-balance notification",
+    },
+  ];
+}
+
+function checkSubaccounts(
+  subaccounts: Availability<SubaccountRecord[]>,
+  allow: readonly string[] | undefined,
+): Finding[] {
+  if (!subaccounts.available) {
+    return [
+      {
+        id: "subaccounts.unavailable",
+        severity: "info",
+        title: "Subaccounts could not be listed",
+        detail: subaccounts.reason,
+        fix: "if the account has subaccounts, review them in the dashboard",
+      },
+    ];
+  }
+  if (allow === undefined) {
+    const active = subaccounts.value.filter((s) => !s.suspended);
+    if (active.length === 0) return [];
+    return [
+      {
+        id: "subaccounts.review",
+        severity: "info",
+        title: "Subaccounts to review",
+        detail: `${active.length} active: ${active.map((s) => `${s.apiKey} "${s.name}" (created ${s.createdAt})`).join(", ")}`,
+        fix: "pass --allow-subaccounts with the keys you know to turn this into a check",
+      },
+    ];
+  }
+  return subaccounts.value
+    .filter((s) => !allow.includes(s.apiKey))
+    .map((s) => ({
+      id: "subaccounts.not-allowed",
+      severity: s.suspended ? "low" : "high",
+      title: "Subaccount not in the allow list",
+      detail: `subaccount ${s.apiKey} "${s.name}" (created ${s.createdAt})${s.suspended ? " is suspended" : " is active"}`,
+      fix: s.suspended
+        ? "suspended already; add it to the allow list if it is known"
+        : "suspend it if nobody knows it (vonage-ir run compromise, step subaccounts), else add it to the allow list",
+    }));
+}
+
+function checkSuspects(data: PostureData, since: string | undefined): Finding[] {
+  if (since === undefined) return [];
+  const findings: Finding[] = [];
+  if (data.audit !== undefined && !data.audit.available) {
+    findings.push({
+      id: "suspects.audit-unavailable",
+      severity: "info",
+      title: "Audit events could not be read",
+      detail: data.audit.reason,
+      fix: "review Dashboard → Audit events for changes since the given time",
+    });
+  }
+  const suspects = findSuspects(
+    since,
+    data.secrets,
+    data.subaccounts,
+    data.audit ?? { available: false, reason: "not read" },
+  );
+  for (const suspect of suspects) {
+    findings.push({
+      id: "suspects.created-after",
+      severity: "high",
+      title: `Created after ${since}`,
+      detail: `${suspect.kind} ${suspect.id} at ${suspect.createdAt}: ${suspect.detail}`,
+      fix: "confirm who made it; if nobody did, treat the account as compromised (vonage-ir run compromise)",
+    });
+  }
+  return findings;
+}
+
+function checkNumbers(data: PostureData): Finding[] {
+  const known = new Set(data.applications.map((a) => a.id));
+  return data.numbers
+    .filter((n) => n.appId !== undefined && !known.has(n.appId))
+    .map((n) => ({
+      id: "numbers.missing-application",
+      severity: "medium",
+      title: "Number linked to a missing application",
+      detail: `number ${n.msisdn} (${n.country}) is linked to application ${n.appId ?? ""}, which does not exist`,
+      fix: "link the number to a live application (or unlink it): calls and messages to it are lost",
+    }));
+}
+
+/** A readable markdown rendering (the action's .md file). */
+export function findingsMarkdown(
+  findings: readonly Finding[],
+  meta: { account: string; at: string },
+): string {
+  const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+  const counts = countBySeverity(findings.filter((f) => !f.manual));
+  const auto = findings.filter((f) => !f.manual);
+  const manual = findings.filter((f) => f.manual);
+  return [
+    `# Posture audit of ${meta.account}`,
+    "",
+    `Taken ${meta.at}. Findings: ${counts.high} high, ${counts.medium} medium, ${counts.low} low, ${counts.info} info.`,
+    "",
+    "| severity | check | detail | fix |",
+    "| --- | --- | --- | --- |",
+    ...auto.map((f) => `| ${f.severity} | ${f.id} | ${cell(f.detail)} | ${cell(f.fix)} |`),
+    "",
+    "## Verify manually",
+    "",
+    ...manual.map((f) => `- **${f.title}** (${f.id}): ${f.detail}. ${f.fix}.`),
+    "",
+  ].join("\n");
+}
+
+export const postureAuditParams = z.strictObject({
+  /** Anything created after this ISO date-time is a suspect. */
+  since: z.iso.datetime({ offset: true }).optional(),
+  /** Known subaccount API keys; any other subaccount is a finding. */
+  allowSubaccounts: z.array(z.string().min(1)).optional(),
+  /** Fail the step when a finding at or above this severity exists (after the files are written). */
+  failOn: z.enum(["high", "medium", "low"]).optional(),
+});
+
+export const postureAudit: Action<z.infer<typeof postureAuditParams>> = {
+  id: "posture.audit",
+  title: "Audit the account's security posture",
+  why: "after containment, what is still weak (and what needs a person to check) must be written down",
+  params: postureAuditParams,
+  plan(_ctx, params) {
+    return Promise.resolve({
+      changes: [
+        {
+          id: "audit",
+          kind: "write-file",
+          target: "posture-audit.json, posture-audit.md",
+          reversible: true,
+          idempotent: true,
+          params: {
+            since: params.since ?? null,
+            allowSubaccounts: params.allowSubaccounts ?? null,
+            failOn: params.failOn ?? null,
+          },
+        },
+      ],
+    });
+  },
+  describe: (change) =>
+    `> audit the account's posture (read-only) to ${change.target}${typeof change.params.since === "string" ? ` (suspects: created after ${change.params.since})` : ""}`,
+  async apply(ctx, change) {
+    const p = change.params;
+    const since = typeof p.since === "string" ? p.since : undefined;
+    const allowSubaccounts = Array.isArray(p.allowSubaccounts)
+      ? p.allowSubaccounts.filter((k): k is string => typeof k === "string")
+      : undefined;
+    const failOn = p.failOn === "high" || p.failOn === "medium" || p.failOn === "low" ? p.failOn : undefined;
+    const data = await collectPosture(ctx.gateway, {
+      since,
+      progress: (done, total, label) => ctx.progress(done, total, label),
+    });
+    const now = ctx.clock.now();
+    const findings = runChecks(data, { since, allowSubaccounts, now });
+    const counts = countBySeverity(findings);
+    await mkdir(ctx.runDir, { recursive: true });
+    const jsonPath = join(ctx.runDir, "posture-audit.json");
+    const mdPath = join(ctx.runDir, "posture-audit.md");
+    await writeFile(jsonPath, `${JSON.stringify({ v: 1, findings, counts }, null, 2)}\n`, { mode: 0o600 });
+    await writeFile(mdPath, findingsMarkdown(findings, { account: data.apiKey, at: now.toISOString() }), {
+      mode: 0o600,
+    });
+    if (failsThreshold(findings, failOn)) {
+      throw new Error(
+        `posture audit: ${findings.filter((f) => SEVERITIES.indexOf(f.severity) <= SEVERITIES.indexOf(failOn ?? "low")).length} finding(s) at or above ${failOn ?? ""} (see ${mdPath})`,
+      );
+    }
+    const output: JsonObject = {
+      json: jsonPath,
+      markdown: mdPath,
+      counts: counts as unknown as JsonValue,
+      summary: `${counts.high} high, ${counts.medium} medium, ${counts.low} low, ${counts.info} info (${MANUAL_CHECKS.length} to verify manually)`,
+    };
+    return { status: "done", output, note: String(output.summary) };
+  },
+};
