@@ -3,6 +3,7 @@
 // result. Non-interactive: done only when the config attests it (who, when, note), otherwise pending.
 import { z } from "zod";
 import { AbortError } from "../engine/errors.js";
+import type { Prompter } from "../io/prompter.js";
 import type {
   Action,
   ActionContext,
@@ -122,17 +123,33 @@ export async function runManualChange(
       }
       prompter.say(`  ✔ verified: ${verdict.detail}`);
     }
-    const by = await prompter.input({
-      message: "Who did it? (name or email, recorded as the attestation)",
-      validate: (value) => (value.trim() ? true : "a name is required"),
-    });
-    const attestation: Attestation = { by: by.trim(), at: ctx.clock.now().toISOString(), evidence };
+    const attestation: Attestation = {
+      by: await operatorName(prompter),
+      at: ctx.clock.now().toISOString(),
+      evidence,
+    };
     return {
       status: "done",
       note: `done by ${attestation.by}`,
       output: attestationOutput(attestation, "operator"),
     };
   }
+}
+
+/** Who is at the terminal: asked at the first attestation of a run, then reused. */
+const operators = new WeakMap<Prompter, string>();
+
+async function operatorName(prompter: Prompter): Promise<string> {
+  const known = operators.get(prompter);
+  if (known) return known;
+  const name = (
+    await prompter.input({
+      message: "Your name or email (recorded with each step you attest in this run)",
+      validate: (value) => (value.trim() ? true : "a name is required"),
+    })
+  ).trim();
+  operators.set(prompter, name);
+  return name;
 }
 
 async function askEvidence(ctx: ActionContext, field: EvidenceField): Promise<string> {

@@ -25,7 +25,13 @@ import { Journal, JOURNAL_VERSION, readJournal, type JournalState } from "../eng
 import { acquireLock, type HeldLock } from "../engine/lock.js";
 import type { Plan } from "../engine/plan-types.js";
 import { createRunDirectory, enclosingGitTree, newRunId, runPaths } from "../engine/run-directory.js";
-import type { EventSink, PlannedStepSummary, RunStatus } from "../io/events.js";
+import {
+  formatStartScreen,
+  type EventSink,
+  type PlannedStepSummary,
+  type RunStatus,
+  type StepStatus,
+} from "../io/events.js";
 import type { Prompter } from "../io/prompter.js";
 import { ConsoleReporter, JsonReporter, chooseRenderer } from "../io/reporters.js";
 import { silentTaskUi, type TaskUi } from "../io/task-ui.js";
@@ -101,7 +107,16 @@ export function summarisePlan(
 
 export async function executeRun(request: RunRequest): Promise<number> {
   const { io, mode, registry, loaded } = request;
-  const { events, ui } = reportersFor(mode, io);
+  const reporters = reportersFor(mode, io);
+  const ui = reporters.ui;
+  const steps: { stepId: string; status: StepStatus; durationMs: number }[] = [];
+  const events: EventSink = {
+    emit(event) {
+      if (event.kind === "step.finished")
+        steps.push({ stepId: event.stepId, status: event.status, durationMs: event.durationMs });
+      reporters.events.emit(event);
+    },
+  };
   const runId = request.resume?.runId ?? newRunId();
   const gateway = request.dryRun ? createDryRunGateway(request.gateway) : request.gateway;
   const outDir = resolve(io.cwd, request.out);
@@ -185,6 +200,12 @@ export async function executeRun(request: RunRequest): Promise<number> {
           message: `the out directory ${outDir} is inside the git work tree ${tree}: the run directory ignores itself (.gitignore), but keep secrets out of repositories (--out elsewhere)`,
         });
       }
+      if (!request.savedPlan && mode.interactive) {
+        events.emit({
+          kind: "info",
+          message: `Reading account ${gateway.apiKey} to plan ${loaded.loaded.runbook.id} (read-only: nothing changes until you confirm)…`,
+        });
+      }
       thePlan = request.savedPlan ?? (await plan(planInput, deps, state));
       journal = await Journal.open(paths.journal);
       await journal.append({
@@ -217,7 +238,12 @@ export async function executeRun(request: RunRequest): Promise<number> {
       ? { done: new Set(journalState.done.keys()), skipped: new Set(journalState.skipped.keys()) }
       : undefined;
     const summary = summarisePlan(thePlan, hide);
-    events.emit({ kind: "plan.ready", runId, steps: summary });
+    if (request.prompter && mode.interactive) {
+      // The start screen: counts per step; the full diff is what --dry-run prints.
+      request.prompter.say(formatStartScreen(summary));
+    } else {
+      events.emit({ kind: "plan.ready", runId, steps: summary });
+    }
     if (request.prompter && mode.interactive) {
       const count = summary.reduce((n, s) => n + s.changes.length, 0);
       const go = await request.prompter.confirm({
@@ -276,6 +302,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
         status,
         exitCode,
         pending,
+        steps,
         reportPath,
         sinkDir: paths.sink,
         resumeCommand: exitCode === ExitCode.ok ? undefined : resumeCommand,

@@ -15,7 +15,7 @@ import type {
 import type { Gateway } from "../vonage/gateway.js";
 import { createReadOnlyGateway } from "../vonage/dry-run-gateway.js";
 import type { Prompter } from "../io/prompter.js";
-import type { ChangeStatus, EventSink, StepStatus } from "../io/events.js";
+import { KIND_MARK, type ChangeStatus, type EventSink, type StepStatus } from "../io/events.js";
 import { redact, registerSecret } from "../io/redact.js";
 import type { TaskUi } from "../io/task-ui.js";
 import type { LoadedRunbook } from "../runbook/load-runbook.js";
@@ -330,13 +330,13 @@ export async function apply(
       continue;
     }
     if (deps.signal.aborted) throw abortError(deps.runId);
-    const started = deps.clock.now().getTime();
+    let started = deps.clock.now().getTime();
     deps.events.emit({ kind: "step.started", stepId: step.id, title: step.title, why: step.why });
     await journal.append({ t: "step", stepId: step.id, status: "started" });
     const ctx = makeContext(deps, state, step, inputs, attestations, false);
 
     if (step.confirm && deps.prompter && remaining.some((c) => c.kind !== "manual")) {
-      deps.prompter.say(remaining.map((c) => `    ${c.summary}`).join("\n"));
+      deps.prompter.say(remaining.map((c) => `    ${KIND_MARK[c.kind] ?? "·"} ${c.summary}`).join("\n"));
       const go = await deps.prompter.confirm({
         message: `Apply ${remaining.length} change(s) of "${step.title}"?`,
         default: true,
@@ -363,6 +363,7 @@ export async function apply(
         result.stepStatus.set(step.id, "skipped");
         continue;
       }
+      started = deps.clock.now().getTime();
     }
 
     const runOne = async (change: Change): Promise<ChangeStatus> => {
@@ -411,7 +412,11 @@ export async function apply(
       try {
         outcome = await action.apply(ctx, change, prepared);
       } catch (error) {
-        await journal.append({ t: "failed", changeId: change.id, error: messageOf(error) });
+        await journal.append(
+          error instanceof AbortError
+            ? { t: "pending", changeId: change.id, reason: "interrupted by the operator" }
+            : { t: "failed", changeId: change.id, error: messageOf(error) },
+        );
         throw error;
       }
       await record(change, outcome, how);
@@ -470,7 +475,7 @@ export async function apply(
       try {
         finish(change, await runOne(change));
       } catch (error) {
-        finish(change, "failed", messageOf(error));
+        finish(change, error instanceof AbortError ? "pending" : "failed", messageOf(error));
         failure = error;
       }
     }
@@ -478,13 +483,15 @@ export async function apply(
 
     const statuses = step.changes.map((c) => statusOf.get(c.id) ?? (done.has(c.id) ? "done" : "pending"));
     const stepStatus: StepStatus =
-      failure !== undefined
-        ? "failed"
-        : statuses.includes("pending")
-          ? "pending"
-          : statuses.every((s) => s === "skipped")
-            ? "skipped"
-            : "done";
+      failure instanceof AbortError
+        ? "pending"
+        : failure !== undefined
+          ? "failed"
+          : statuses.includes("pending")
+            ? "pending"
+            : statuses.every((s) => s === "skipped")
+              ? "skipped"
+              : "done";
     await journal.append({
       t: "step",
       stepId: step.id,

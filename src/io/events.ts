@@ -69,6 +69,8 @@ export type Event =
       status: RunStatus;
       exitCode: number;
       pending: { stepId: string; changeId: string; summary: string }[];
+      /** Every step this attempt finished, in order, for the summary table. */
+      steps?: { stepId: string; status: StepStatus; durationMs: number }[] | undefined;
       reportPath?: string | undefined;
       sinkDir?: string | undefined;
       resumeCommand?: string | undefined;
@@ -126,7 +128,7 @@ export function formatJsonLine(event: Event, now?: Date): string {
   return JSON.stringify(stamp(event, now));
 }
 
-const KIND_MARK: Record<string, string> = {
+export const KIND_MARK: Record<string, string> = {
   create: "+",
   update: "~",
   delete: "-",
@@ -155,8 +157,41 @@ export function formatPlan(steps: PlannedStepSummary[]): string {
   return lines.join("\n");
 }
 
+/** The start screen of an interactive run: what will change, counted per step (the full diff is --dry-run). */
+export function formatStartScreen(steps: PlannedStepSummary[]): string {
+  const lines: string[] = ["What will change:"];
+  const width = Math.max(...steps.map((s) => s.id.length));
+  for (const step of steps) {
+    if (step.skipped) {
+      lines.push(`  ${step.id.padEnd(width)}  skipped (${step.skipped})`);
+      continue;
+    }
+    const counts = new Map<string, number>();
+    for (const change of step.changes) counts.set(change.kind, (counts.get(change.kind) ?? 0) + 1);
+    const text = [...counts].map(([kind, n]) => `${n} ${kind}`).join(", ") || "nothing left to do";
+    const warnings = step.changes.reduce((n, c) => n + (c.warnings?.length ?? 0), 0);
+    lines.push(
+      `  ${step.id.padEnd(width)}  ${text}${warnings ? ` (${warnings} warning(s): see --dry-run)` : ""}`,
+    );
+  }
+  return lines.join("\n");
+}
+
 function formatFinish(e: Extract<Event, { kind: "run.finished" }>): string {
   const lines = [`\nRun ${e.runId}: ${e.status} (exit ${e.exitCode})`];
+  if (e.steps && e.steps.length > 0) {
+    const width = Math.max(...e.steps.map((s) => s.stepId.length));
+    const tally = new Map<StepStatus, number>();
+    for (const step of e.steps) {
+      tally.set(step.status, (tally.get(step.status) ?? 0) + 1);
+      lines.push(
+        `  ${STATUS_MARK[step.status]} ${step.stepId.padEnd(width)}  ${step.status.padEnd(7)}  ${formatDuration(step.durationMs)}`,
+      );
+    }
+    lines.push(
+      `  ${(["done", "skipped", "pending", "failed"] as const).map((s) => `${tally.get(s) ?? 0} ${s}`).join(" · ")}`,
+    );
+  }
   if (e.pending.length > 0) {
     lines.push("Pending (needs a person):");
     for (const p of e.pending) lines.push(`  ! ${p.stepId}: ${p.summary}`);

@@ -67,7 +67,7 @@ function withSimulatedDashboard(action: Action, sim: RunningSimulator, interacti
     async apply(ctx, change, prepared) {
       if (interactive)
         ctx.prompter?.say(
-          "    (drill: when you answer Done, the simulated dashboard switches auto-reload off a moment later)",
+          "    (drill: the simulated dashboard switches auto-reload off for you in a moment; then answer Done)",
         );
       await fetch(`${sim.url}/_sim/dashboard/autoreload`, {
         method: "POST",
@@ -153,7 +153,7 @@ async function drillSummary(runDir: string, sim: RunningSimulator): Promise<stri
     `  - replaced ${report.applicationIdMap.length} application(s) with new keys and moved ${state.numbers.filter((n) => n.appId).length} linked number(s)`,
     `  - suspended ${count(/^subaccounts:suspend\//)} unknown subaccount(s)`,
     `  - guided ${report.changes.filter((c) => c.kind === "manual").length} dashboard-only step(s); ${report.pending.length} pending`,
-    `Report: ${markdown}`,
+    `The report explains each change: ${markdown}`,
     "",
   ];
   return `${lines.join("\n")}\n`;
