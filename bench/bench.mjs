@@ -1,0 +1,365 @@
+// `npm run bench`: the compromise runbook, unattended, against the simulator's `large` scenario, with the default
+// concurrency and with --concurrency 1; then CLI start-up times. Prints a table and writes bench/results.json.
+// Not part of `npm test`: the figures depend on the machine. See bench/README.md for what each figure means.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startSimulator } from "../dist/simulator/index.js";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const BIN = join(ROOT, "bin", "vonage-ir.js");
+const RESULTS = join(ROOT, "bench", "results.json");
+
+/** The `large` scenario of issue 7: 150 applications, 1,500 numbers (1,000 linked), 20 subaccounts. */
+const SCENARIO = { applications: 150, numbers: 1500, linkedNumbers: 1000, subaccounts: 20 };
+/** 40 ms ± 10: the simulator adds latencyMs plus a uniform 0..jitterMs. */
+const LATENCY = { latencyMs: 30, jitterMs: 20 };
+/** Requests per second per API key. */
+const RATE_LIMIT = 100;
+const DEFAULT_CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const STARTUP_RUNS = 10;
+
+const MANUAL_STEPS = [
+  "users.review",
+  "mfa.verify-contacts",
+  "signature-secret.rotate",
+  "password.rotate",
+  "ip-allowlist.request",
+  "fraud-defender.enable",
+  "support.contact",
+  "autoreload",
+];
+
+function configFor(sim) {
+  const at = new Date().toISOString();
+  const by = "bench";
+  const evidence = {
+    "users.review": { removed: "none" },
+    "mfa.verify-contacts": { phone: "0123", email: "oncall@example.com", matches: "yes" },
+    "password.rotate": { users: "all" },
+    "ip-allowlist.request": { ticket: "BENCH-1" },
+    "fraud-defender.enable": { enabled: "alerts, traffic rules, AIT, burst" },
+    "support.contact": { ticket: "BENCH-2" },
+  };
+  const attest = {};
+  for (const step of MANUAL_STEPS) {
+    attest[step] = { by, at, note: "bench", ...(evidence[step] ? { evidence: evidence[step] } : {}) };
+  }
+  // JSON is YAML: the config loader reads it as is.
+  return {
+    runbook: "compromise",
+    compromisedSince: new Date(Date.now() - 86_400_000).toISOString(),
+    "secrets.revoke": "immediately",
+    "subaccounts.allow": sim.meta.legitimateSubaccountKeys,
+    "users.expected": ["oncall@example.com"],
+    "mfa.expectedPhone": "+44 7700 900123",
+    "mfa.expectedEmail": "oncall@example.com",
+    ipAllowlist: ["198.51.100.10"],
+    "autoreload.waitSeconds": 0,
+    attest,
+  };
+}
+
+/**
+ * The fewest requests that contain this account without giving up a safety invariant (bench/README.md explains
+ * each term). `state` is the simulator's state before the run; `since` the config's compromisedSince.
+ */
+export function minimalRequests(state, since) {
+  const pages = (n) => Math.max(1, Math.ceil(n / 100));
+  const primary = state.primary.apiKey;
+  const apps = state.applications.filter((a) => a.owner === primary);
+  const numbers = state.numbers.filter((n) => n.owner === primary);
+  const linkedTo = new Map();
+  for (const n of numbers) if (n.appId) linkedTo.set(n.appId, (linkedTo.get(n.appId) ?? 0) + 1);
+  const linked = apps.reduce((sum, a) => sum + (linkedTo.get(a.id) ?? 0), 0);
+  const subs = state.subaccounts.length;
+  const auditSince = state.auditEvents.filter(
+    (e) => Date.parse(`${e.created_at}Z`) > Date.parse(since),
+  ).length;
+  const secrets = state.primary.secrets.length;
+  const terms = {
+    // Plan. preflight: credentials (balance), Subaccounts and Audit availability.
+    preflight: 3,
+    // secrets: list the primary's secrets; applications: list them, and the numbers (to know what links where);
+    // subaccounts: list them; autoreload: read the balance.
+    planReads: 1 + pages(apps.length) + pages(numbers.length) + 1 + 1,
+    // Apply. preflight: the credentials still work (one read).
+    preflightApply: 1,
+    // evidence: every listing, once: secrets of the primary and of each subaccount, applications, numbers,
+    // subaccounts, balance, settings, audit events since the compromise.
+    evidence: 1 + subs + pages(apps.length) + pages(numbers.length) + 1 + 1 + 1 + pages(auditSince),
+    // secrets (one secret on the key): drift read + create, prove it, drift read (new listed, not the last) +
+    // revoke per old secret, then list + prove the end state.
+    secrets: 2 + 1 + secrets * 2 + 2,
+    // applications, per application: create, one link per number, prove the replacement exists, prove no number
+    // points at the old one (right before the delete), delete.
+    applications: apps.length * 4 + linked,
+    // subaccounts: none to suspend when every subaccount is allowed (else a drift read + PATCH each).
+    subaccounts: 0,
+    // autoreload: already off, nothing planned.
+    autoreload: 0,
+  };
+  const total = Object.values(terms).reduce((a, b) => a + b, 0);
+  return { total, terms };
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Runs a command, returns its exit code, wall time and peak RSS (bytes). */
+function runMeasured(cmd, args, options) {
+  return new Promise((resolve, reject) => {
+    const useTime = existsSync("/usr/bin/time");
+    const rssFile = join(options.tmp, `rss-${process.hrtime.bigint()}.txt`);
+    const file = useTime ? "/usr/bin/time" : cmd;
+    const argv = useTime ? ["-f", "%M", "-o", rssFile, cmd, ...args] : args;
+    const started = performance.now();
+    const child = spawn(file, argv, {
+      env: options.env,
+      cwd: options.cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    let peakKb = 0;
+    // Without /usr/bin/time: sample the high-water mark the kernel keeps for the process.
+    const sampler = useTime
+      ? undefined
+      : setInterval(() => {
+          readFile(`/proc/${child.pid}/status`, "utf8")
+            .then((s) => {
+              const m = /VmHWM:\s+(\d+)/.exec(s);
+              if (m) peakKb = Math.max(peakKb, Number(m[1]));
+            })
+            .catch(() => {});
+        }, 25);
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", async (code) => {
+      const wallMs = performance.now() - started;
+      if (sampler) clearInterval(sampler);
+      if (useTime) {
+        const text = await readFile(rssFile, "utf8").catch(() => "");
+        const kb = Number(text.trim().split("\n").pop());
+        if (Number.isFinite(kb)) peakKb = kb;
+      }
+      resolve({ code, wallMs, peakRssBytes: peakKb * 1024, stdout, stderr });
+    });
+  });
+}
+
+async function benchRun(label, concurrency, tmp) {
+  const sim = await startSimulator({
+    scenario: "large",
+    scenarioParams: SCENARIO,
+    ...LATENCY,
+    rateLimit: RATE_LIMIT,
+  });
+  try {
+    // Auto-reload off through the simulated dashboard (the `large` scenario starts with it off already).
+    await fetch(`${sim.url}/_sim/dashboard/autoreload`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${sim.adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ enabled: false }),
+    });
+    const before = sim.dumpState();
+    const config = configFor(sim);
+    const configFile = join(tmp, `config-${label}.yaml`);
+    await writeFile(configFile, JSON.stringify(config, null, 2));
+    const out = join(tmp, `out-${label}`);
+    const minimal = minimalRequests(before, config.compromisedSince);
+    const startCount = sim.requestCount();
+    const env = {
+      ...process.env,
+      CI: "true",
+      VONAGE_API_KEY: sim.primary.apiKey,
+      VONAGE_API_SECRET: sim.primary.apiSecret,
+      VONAGE_API_HOST: sim.url,
+      VONAGE_REST_HOST: sim.url,
+      NO_COLOR: "1",
+    };
+    const result = await runMeasured(
+      process.execPath,
+      [
+        BIN,
+        "run",
+        "compromise",
+        "--yes",
+        "--json",
+        "--config",
+        configFile,
+        "--out",
+        out,
+        "--concurrency",
+        String(concurrency),
+      ],
+      { env, cwd: tmp, tmp },
+    );
+    const requests = sim.requests().filter((r) => r.seq > startCount);
+    const made = requests.length;
+    const rateLimited = requests.filter((r) => r.status === 429).length;
+    const after = sim.dumpState();
+    const progressEvents = result.stdout.split("\n").filter((l) => l.includes('"kind":"progress"')).length;
+    const lowerBoundMs = (made / RATE_LIMIT) * 1000;
+    const check = {
+      applicationsReplaced:
+        after.applications.filter((a) => before.applications.some((b) => b.id === a.id)).length === 0 &&
+        after.applications.length === before.applications.length,
+      numbersOnLiveApps: after.numbers
+        .filter((n) => n.appId)
+        .every((n) => after.applications.some((a) => a.id === n.appId)),
+      linkedNumbers: after.numbers.filter((n) => n.appId).length,
+      secrets: after.primary.secrets.length,
+    };
+    if (result.code !== 0) {
+      process.stderr.write(`run ${label} exited ${result.code}\n${result.stderr.slice(-4000)}\n`);
+    }
+    return {
+      label,
+      concurrency,
+      exitCode: result.code,
+      wallMs: Math.round(result.wallMs),
+      requestsMade: made,
+      minimalRequests: minimal.total,
+      minimalTerms: minimal.terms,
+      requestsOverMinimal: round(made / minimal.total, 3),
+      rateLimited,
+      rateLimitedShare: round(rateLimited / Math.max(1, made), 4),
+      lowerBoundMs: Math.round(lowerBoundMs),
+      ratio: round(result.wallMs / lowerBoundMs, 3),
+      peakRssMb: round(result.peakRssBytes / 1048576, 1),
+      progressEvents,
+      check,
+    };
+  } finally {
+    await sim.close();
+  }
+}
+
+function round(n, digits) {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+function timeOnce(args) {
+  const started = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, CI: "true" },
+  });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (r.status !== 0) throw new Error(`node ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+  return ms;
+}
+
+function startup() {
+  const cases = {
+    nodeBaseline: ["-e", "0"],
+    help: [BIN, "--help"],
+    validate: [BIN, "validate", "runbooks/compromise.yaml"],
+  };
+  // Warm the file cache once, then interleave the runs so drift in machine load hits every case alike.
+  for (const args of Object.values(cases)) timeOnce(args);
+  const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+  for (let i = 0; i < STARTUP_RUNS; i++)
+    for (const [k, args] of Object.entries(cases)) times[k].push(timeOnce(args));
+  const base = median(times.nodeBaseline);
+  return {
+    runs: STARTUP_RUNS,
+    nodeMedianMs: round(base, 1),
+    helpMedianMs: round(median(times.help), 1),
+    validateMedianMs: round(median(times.validate), 1),
+    helpOverNode: round(median(times.help) / base, 2),
+    validateOverNode: round(median(times.validate) / base, 2),
+  };
+}
+
+function table(rows) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+  return rows.map((r) => r.map((c, i) => String(c).padStart(widths[i])).join("  ")).join("\n");
+}
+
+async function main() {
+  const tmp = await mkdtemp(join(tmpdir(), "vonage-ir-bench-"));
+  try {
+    const fast = await benchRun("default", DEFAULT_CONCURRENCY, tmp);
+    // BENCH_QUICK=1 skips the serial run and start-up timings (for iterating on the default run).
+    const quick = process.env.BENCH_QUICK === "1";
+    const serial = quick ? fast : await benchRun("concurrency-1", 1, tmp);
+    const speedUp = round(serial.wallMs / fast.wallMs, 2);
+    const start = startup();
+    const results = {
+      when: new Date().toISOString(),
+      node: process.version,
+      cpus: (await import("node:os")).cpus().length,
+      scenario: { name: "large", ...SCENARIO, latency: "40 ms ± 10", rateLimitPerKey: RATE_LIMIT },
+      runs: [fast, serial],
+      speedUpOverConcurrency1: speedUp,
+      startup: start,
+      targets: {
+        ratio: { target: 1.15, measured: fast.ratio, met: fast.ratio <= 1.15 },
+        requestsOverMinimal: {
+          target: 1.05,
+          measured: fast.requestsOverMinimal,
+          met: fast.requestsOverMinimal <= 1.05,
+        },
+        rateLimitedShare: {
+          target: 0.01,
+          measured: fast.rateLimitedShare,
+          met: fast.rateLimitedShare <= 0.01,
+        },
+        peakRssMb: { target: 200, measured: fast.peakRssMb, met: fast.peakRssMb <= 200 },
+        helpOverNode: { target: 2, measured: start.helpOverNode, met: start.helpOverNode <= 2 },
+        validateOverNode: { target: 3, measured: start.validateOverNode, met: start.validateOverNode <= 3 },
+      },
+    };
+    await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+    const head = [
+      "run",
+      "exit",
+      "wall s",
+      "requests",
+      "minimal",
+      "×min",
+      "429s",
+      "bound s",
+      "ratio",
+      "RSS MB",
+      "progress ev",
+    ];
+    const row = (r) => [
+      r.label,
+      r.exitCode,
+      (r.wallMs / 1000).toFixed(2),
+      r.requestsMade,
+      r.minimalRequests,
+      r.requestsOverMinimal.toFixed(3),
+      r.rateLimited,
+      (r.lowerBoundMs / 1000).toFixed(2),
+      r.ratio.toFixed(3),
+      r.peakRssMb.toFixed(1),
+      r.progressEvents,
+    ];
+    process.stdout.write(`${table([head, row(fast), row(serial)])}\n`);
+    process.stdout.write(`speed-up over --concurrency 1: ${speedUp}×\n`);
+    process.stdout.write(
+      `startup (median of ${STARTUP_RUNS}): node -e 0 ${start.nodeMedianMs} ms · --help ${start.helpMedianMs} ms (${start.helpOverNode}×) · validate ${start.validateMedianMs} ms (${start.validateOverNode}×)\n`,
+    );
+    for (const [name, t] of Object.entries(results.targets)) {
+      process.stdout.write(`  ${t.met ? "ok  " : "MISS"} ${name}: ${t.measured} (target ${t.target})\n`);
+    }
+    process.stdout.write(`wrote ${RESULTS}\n`);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+await main();
