@@ -1,0 +1,193 @@
+// The shipped compromise runbook through main(), against a `compromised` simulator: dry run sends no write,
+// plan --save → apply round trip, tampered plan refused, drift refused, resume after a crash between intent
+// and done repeats no completed change.
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { StampedRecord } from "../../../src/engine/journal.js";
+import type { Plan } from "../../../src/engine/plan-types.js";
+import { startSimulator, type RunningSimulator } from "../../../src/simulator/index.js";
+import {
+  compromiseConfig,
+  removeTempDirs,
+  runMain,
+  simEnv,
+  tempDir,
+  writeConfig,
+} from "../../helpers/cli-io.js";
+
+const sims: RunningSimulator[] = [];
+
+afterEach(async () => {
+  await Promise.all(sims.splice(0).map((sim) => sim.close()));
+  await removeTempDirs();
+});
+
+interface Setup {
+  sim: RunningSimulator;
+  dir: string;
+  out: string;
+  config: string;
+  main(argv: string[]): ReturnType<typeof runMain>;
+}
+
+async function setup(): Promise<Setup> {
+  const sim = await startSimulator({ scenario: "compromised", port: 0 });
+  sims.push(sim);
+  const dir = await tempDir();
+  const config = await writeConfig(dir, compromiseConfig(sim));
+  const out = join(dir, "runs");
+  return {
+    sim,
+    dir,
+    out,
+    config,
+    main: (argv) => runMain(argv, { env: simEnv(sim), cwd: dir }),
+  };
+}
+
+/** Requests that may change state: everything but GETs and the settings read (an empty POST). */
+function writes(sim: RunningSimulator, from = 0): string[] {
+  return sim
+    .requests()
+    .slice(from)
+    .filter((r) => r.method !== "GET" && !(r.method === "POST" && r.path === "/account/settings"))
+    .map((r) => `${r.method} ${r.path}`);
+}
+
+async function putState(sim: RunningSimulator, state: unknown): Promise<void> {
+  const response = await fetch(`${sim.url}/_sim/state`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${sim.adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify(state),
+  });
+  expect(response.status).toBeLessThan(300);
+}
+
+async function onlyRun(out: string): Promise<string> {
+  const runs = (await readdir(out)).filter((name) => !name.startsWith("."));
+  expect(runs).toHaveLength(1);
+  return runs[0] ?? "";
+}
+
+describe("run compromise --dry-run", () => {
+  it("sends only reads and leaves the simulator's state unchanged", async () => {
+    const s = await setup();
+    const before = s.sim.dumpState();
+    const result = await s.main(["run", "compromise", "--dry-run", "--config", s.config, "--out", s.out]);
+    expect(result.stderr()).toContain("Dry run: nothing was changed");
+    expect(result.code).toBe(0);
+    expect(s.sim.requests().length).toBeGreaterThan(0);
+    expect(writes(s.sim)).toEqual([]);
+    expect(s.sim.dumpState()).toEqual(before);
+    expect(result.stderr()).toContain(`- revoke secret ${s.sim.meta.attackerSecretIds[0]?.slice(0, 8)}`);
+  });
+});
+
+describe("plan --save, then apply", () => {
+  it("applies exactly the saved plan", async () => {
+    const s = await setup();
+    const planned = await s.main(["plan", "compromise", "--config", s.config, "--save", "plan.json"]);
+    expect(planned.stderr()).toContain("Plan saved to plan.json");
+    expect(planned.code).toBe(0);
+    expect(writes(s.sim)).toEqual([]);
+    const saved = JSON.parse(await readFile(join(s.dir, "plan.json"), "utf8")) as Plan & { sha256: string };
+    expect(saved.sha256).toMatch(/^[0-9a-f]{64}$/);
+
+    const applied = await s.main(["apply", "plan.json", "--yes", "--config", s.config, "--out", s.out]);
+    expect(applied.code).toBe(3);
+    const state = s.sim.dumpState();
+    expect(state.primary.secrets.map((x) => x.id)).not.toContain(s.sim.meta.attackerSecretIds[0]);
+    for (const key of s.sim.meta.attackerSubaccountKeys) {
+      expect(state.subaccounts.find((sub) => sub.apiKey === key)?.suspended).toBe(true);
+    }
+    for (const key of s.sim.meta.legitimateSubaccountKeys) {
+      expect(state.subaccounts.find((sub) => sub.apiKey === key)?.suspended).toBe(false);
+    }
+
+    const runId = await onlyRun(s.out);
+    const records = (await readFile(join(s.out, runId, "journal.jsonl"), "utf8"))
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as StampedRecord);
+    const planRecord = records.find((r) => r.t === "plan");
+    const ids = (plan: Plan) => plan.steps.flatMap((step) => step.changes.map((c) => c.id));
+    expect(planRecord?.t === "plan" && ids(planRecord.plan)).toEqual(ids(saved));
+    const intents = new Set(records.flatMap((r) => (r.t === "intent" ? [r.changeId] : [])));
+    expect([...intents].every((id) => ids(saved).includes(id))).toBe(true);
+  });
+
+  it("refuses a plan file edited after it was saved (exit 2) and sends nothing", async () => {
+    const s = await setup();
+    expect((await s.main(["plan", "compromise", "--config", s.config, "--save", "plan.json"])).code).toBe(0);
+    const path = join(s.dir, "plan.json");
+    const saved = JSON.parse(await readFile(path, "utf8")) as Plan & { sha256: string };
+    const secrets = saved.steps.find((step) => step.id === "secrets");
+    expect(secrets?.changes.length).toBeGreaterThan(0);
+    secrets?.changes.splice(0, 1);
+    await writeFile(path, JSON.stringify(saved, null, 2));
+    const before = s.sim.requests().length;
+
+    const result = await s.main(["apply", "plan.json", "--yes", "--config", s.config, "--out", s.out]);
+    expect(result.code).toBe(2);
+    expect(result.stderr()).toContain(`${path} sha256: the plan's content does not match its sha256`);
+    expect(s.sim.requests().length).toBe(before);
+  });
+
+  it("refuses with exit 4 when live state drifted after the plan, and changes nothing after the refusal", async () => {
+    const s = await setup();
+    expect((await s.main(["plan", "compromise", "--config", s.config, "--save", "plan.json"])).code).toBe(0);
+    // Someone else (the attacker?) revokes the secret the plan revokes first.
+    const attacker = s.sim.meta.attackerSecretIds[0];
+    const state = s.sim.dumpState();
+    state.primary.secrets = state.primary.secrets.filter((secret) => secret.id !== attacker);
+    await putState(s.sim, state);
+    const before = s.sim.requests().length;
+    const drifted = s.sim.dumpState();
+
+    const result = await s.main(["apply", "plan.json", "--yes", "--config", s.config, "--out", s.out]);
+    expect(result.code).toBe(4);
+    expect(result.stderr()).toContain(`refused: revoke secret ${attacker?.slice(0, 8)}`);
+    expect(result.stderr()).toContain(`secret ${attacker} is no longer listed`);
+    expect(writes(s.sim, before)).toEqual([]);
+    expect(s.sim.dumpState()).toEqual(drifted);
+  });
+});
+
+describe("run --resume after a crash between intent and done", () => {
+  it("does not repeat completed changes and reconciles the open one", async () => {
+    const s = await setup();
+    const first = await s.main(["run", "compromise", "--yes", "--config", s.config, "--out", s.out]);
+    expect(first.code).toBe(3);
+    const runId = await onlyRun(s.out);
+    const path = join(s.out, runId, "journal.jsonl");
+    const lines = (await readFile(path, "utf8")).split("\n").filter(Boolean);
+    const suspend = lines.findIndex((line) => {
+      const record = JSON.parse(line) as StampedRecord;
+      return record.t === "intent" && record.changeId.startsWith("subaccounts:suspend/");
+    });
+    expect(suspend).toBeGreaterThan(0);
+    const doneBefore = lines
+      .slice(0, suspend)
+      .map((line) => JSON.parse(line) as StampedRecord)
+      .flatMap((r) => (r.t === "done" ? [r.changeId] : []));
+    expect(doneBefore.some((id) => id.startsWith("secrets:"))).toBe(true);
+    await writeFile(path, `${lines.slice(0, suspend + 1).join("\n")}\n`);
+    const before = s.sim.requests().length;
+
+    const resumed = await s.main(["run", "--resume", runId, "--yes", "--config", s.config, "--out", s.out]);
+    expect(resumed.stderr()).toContain(`Resuming compromise`);
+    expect(resumed.code).toBe(3);
+    // Only the open suspension is sent again (it is idempotent); no secret, application or number write.
+    expect(writes(s.sim, before)).toEqual([
+      `PATCH /accounts/${s.sim.primary.apiKey}/subaccounts/${s.sim.meta.attackerSubaccountKeys[0]}`,
+    ]);
+    const after = (await readFile(path, "utf8"))
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as StampedRecord)
+      .slice(suspend + 1);
+    const redone = after.flatMap((r) => (r.t === "intent" || r.t === "done" ? [r.changeId] : []));
+    for (const id of doneBefore) expect(redone).not.toContain(id);
+  });
+});
