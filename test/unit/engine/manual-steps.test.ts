@@ -1,0 +1,194 @@
+// Manual steps through main(): non-interactive runs leave unattested ones pending (exit 3, listed), config
+// attestations complete them, an interactive run is driven by a ScriptedPrompter, and a resume refuses a
+// changed runbook or config.
+import { copyFile, readdir, readFile, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { ScriptedPrompter } from "../../../src/io/prompter.js";
+import { offlineEnv, removeTempDirs, runMain, tempDir, writeConfig } from "../../helpers/cli-io.js";
+
+const FIXTURE = resolve(import.meta.dirname, "../../fixtures/runbooks/manual-only.yaml");
+
+afterEach(removeTempDirs);
+
+async function setup() {
+  const dir = await tempDir();
+  const runbook = join(dir, "manual-only.yaml");
+  await copyFile(FIXTURE, runbook);
+  return { dir, runbook, out: join(dir, "runs") };
+}
+
+async function onlyRun(out: string): Promise<string> {
+  const runs = (await readdir(out)).filter((name) => !name.startsWith("."));
+  expect(runs).toHaveLength(1);
+  return runs[0] ?? "";
+}
+
+const attestUsers = {
+  attest: {
+    "users.review": {
+      by: "alice@example.com",
+      at: "2026-11-20T09:00:00Z",
+      note: "checked with the team",
+      evidence: { removed: "none" },
+    },
+  },
+};
+
+describe("a non-interactive run with manual steps", () => {
+  it("exits 3 and lists the unattested manual steps on stderr", async () => {
+    const { dir, runbook, out } = await setup();
+    const result = await runMain(["run", runbook, "--yes", "--out", out], { cwd: dir, env: offlineEnv });
+    expect(result.code).toBe(3);
+    const stderr = result.stderr();
+    expect(stderr).toContain("Pending (needs a person):");
+    expect(stderr).toContain("! users.review: manual: Remove unknown dashboard users");
+    expect(stderr).toContain("! support.ticket: manual: Open a support ticket");
+    expect(stderr).toContain("Resume with: vonage-ir run --resume");
+  });
+
+  it("lists them in run.finished.pending under --json", async () => {
+    const { dir, runbook, out } = await setup();
+    const result = await runMain(["run", runbook, "--yes", "--json", "--out", out], {
+      cwd: dir,
+      env: offlineEnv,
+    });
+    expect(result.code).toBe(3);
+    const finished = result.jsonLines().find((event) => event.kind === "run.finished");
+    expect(finished).toMatchObject({
+      status: "pending",
+      exitCode: 3,
+      pending: [
+        { stepId: "users.review", changeId: "users.review:manual" },
+        { stepId: "support.ticket", changeId: "support.ticket:manual" },
+      ],
+    });
+  });
+
+  it("counts a step attested in the config as done and leaves only the others pending", async () => {
+    const { dir, runbook, out } = await setup();
+    const config = await writeConfig(dir, attestUsers);
+    const result = await runMain(["run", runbook, "--yes", "--json", "--config", config, "--out", out], {
+      cwd: dir,
+      env: offlineEnv,
+    });
+    expect(result.code).toBe(3);
+    const finished = result.jsonLines().find((event) => event.kind === "run.finished");
+    expect(finished?.pending).toEqual([expect.objectContaining({ stepId: "support.ticket" }) as unknown]);
+  });
+});
+
+describe("an interactive run driven through a ScriptedPrompter", () => {
+  it("asks to start, shows the instructions, records the evidence and the operator (asked once), exits 0", async () => {
+    const { dir, runbook, out } = await setup();
+    const prompter = new ScriptedPrompter([
+      { match: /^Start: 2 change\(s\) on account abcd1234/, answer: true },
+      { match: "Remove unknown dashboard users: is it done?", answer: "done" },
+      { match: "Users removed", answer: "mallory@example.net" },
+      { match: "Your name or email", answer: "bob@example.com" },
+      { match: "Open a support ticket: is it done?", answer: "done" },
+      { match: "Ticket number", answer: "INC-4711" },
+    ]);
+    const result = await runMain(["run", runbook, "--out", out], { cwd: dir, env: offlineEnv, prompter });
+    expect(result.stderr()).toContain("(interactive)");
+    expect(result.code).toBe(0);
+    expect(prompter.unused()).toEqual([]);
+    expect(prompter.said.join("\n")).toContain("Open a ticket with the prefix INC.");
+
+    const runId = await onlyRun(out);
+    const journal = await readFile(join(out, runId, "journal.jsonl"), "utf8");
+    expect(journal).toContain('"removed":"mallory@example.net"');
+    expect(journal).toContain('"by":"bob@example.com"');
+  });
+
+  it("records a skip with its reason and leaves a step for later pending (exit 3)", async () => {
+    const { dir, runbook, out } = await setup();
+    const prompter = new ScriptedPrompter([
+      { match: "Proceed?", answer: true },
+      { match: "Remove unknown dashboard users: is it done?", answer: "skip" },
+      { match: "Why is it skipped?", answer: "the account has a single user" },
+      { match: "Open a support ticket: is it done?", answer: "later" },
+    ]);
+    const result = await runMain(["run", runbook, "--out", out], { cwd: dir, env: offlineEnv, prompter });
+    expect(result.code).toBe(3);
+    expect(prompter.unused()).toEqual([]);
+    const journal = await readFile(join(out, await onlyRun(out), "journal.jsonl"), "utf8");
+    expect(journal).toContain('"reason":"the account has a single user"');
+  });
+
+  it("declining the plan starts nothing (exit 130)", async () => {
+    const { dir, runbook, out } = await setup();
+    const prompter = new ScriptedPrompter([{ match: "Proceed?", answer: false }]);
+    const result = await runMain(["run", runbook, "--out", out], { cwd: dir, env: offlineEnv, prompter });
+    expect(result.code).toBe(130);
+    expect(result.stderr()).toContain("nothing was started");
+  });
+});
+
+describe("run --resume", () => {
+  it("refuses when the runbook changed since the run started (exit 2)", async () => {
+    const { dir, runbook, out } = await setup();
+    const config = await writeConfig(dir, attestUsers);
+    const argv = ["--yes", "--config", config, "--out", out];
+    expect((await runMain(["run", runbook, ...argv], { cwd: dir, env: offlineEnv })).code).toBe(3);
+    const runId = await onlyRun(out);
+    await writeFile(runbook, `${await readFile(runbook, "utf8")}# edited\n`);
+    const result = await runMain(["run", "--resume", runId, ...argv], { cwd: dir, env: offlineEnv });
+    expect(result.code).toBe(2);
+    expect(result.stderr()).toContain(`the runbook ${runbook} changed since run ${runId} started`);
+  });
+
+  it("refuses when the config changed since the run started (exit 2)", async () => {
+    const { dir, runbook, out } = await setup();
+    const config = await writeConfig(dir, attestUsers);
+    const argv = ["--yes", "--config", config, "--out", out];
+    expect((await runMain(["run", runbook, ...argv], { cwd: dir, env: offlineEnv })).code).toBe(3);
+    const runId = await onlyRun(out);
+    await writeConfig(dir, { ...attestUsers, ticketPrefix: "SEC" });
+    const result = await runMain(["run", "--resume", runId, ...argv], { cwd: dir, env: offlineEnv });
+    expect(result.code).toBe(2);
+    expect(result.stderr()).toContain(`the config differs from the one run ${runId} started with`);
+  });
+
+  it("an interactive resume finishes the pending manual steps without asking for the done ones", async () => {
+    const { dir, runbook, out } = await setup();
+    const config = await writeConfig(dir, attestUsers);
+    const argv = ["--config", config, "--out", out];
+    expect((await runMain(["run", runbook, "--yes", ...argv], { cwd: dir, env: offlineEnv })).code).toBe(3);
+    const runId = await onlyRun(out);
+    const prompter = new ScriptedPrompter([
+      { match: /^Continue: 1 change\(s\)/, answer: true },
+      { match: "Open a support ticket: is it done?", answer: "done" },
+      { match: "Ticket number", answer: "INC-1" },
+      { match: "Your name or email", answer: "alice@example.com" },
+    ]);
+    const result = await runMain(["run", "--resume", runId, ...argv], {
+      cwd: dir,
+      env: offlineEnv,
+      prompter,
+    });
+    expect(result.code).toBe(0);
+    expect(prompter.unused()).toEqual([]);
+    expect(prompter.asked.join("\n")).not.toContain("Remove unknown dashboard users");
+  });
+
+  it("an unknown run id exits 2", async () => {
+    const { dir, out } = await setup();
+    const result = await runMain(["run", "--resume", "20261122-000000-abcdef", "--yes", "--out", out], {
+      cwd: dir,
+      env: offlineEnv,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr()).toContain(`unknown run id 20261122-000000-abcdef in ${out}`);
+  });
+
+  it("something that is not a run id exits 2", async () => {
+    const { dir, out } = await setup();
+    const result = await runMain(["run", "--resume", "../../etc", "--yes", "--out", out], {
+      cwd: dir,
+      env: offlineEnv,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr()).toContain('"../../etc" is not a run id');
+  });
+});
