@@ -147,12 +147,12 @@ describe("list", () => {
     const result = await runMain(["list"]);
     expect(result.code).toBe(0);
     const text = result.stdout();
-    expect(text).toMatch(/^  compromise  Contain a compromised Vonage API account/m);
+    expect(text).toMatch(/^ {2}compromise {2}Contain a compromised Vonage API account/m);
     expect(text).toMatch(/^ +\d+\. secrets +\[secrets\.rotate\] Rotate the API secret/m);
     expect(text).toMatch(/^ +\d+\. users\.review +\[manual\] Remove unknown dashboard users/m);
-    expect(text).toMatch(/^  secrets\.rotate  /m);
+    expect(text).toMatch(/^ {2}secrets\.rotate {2}/m);
     expect(text).toContain('revoke: "immediately" | "after-confirmation" = "immediately"');
-    expect(text).not.toMatch(/^  test\./m);
+    expect(text).not.toMatch(/^ {2}test\./m);
   });
 
   it("--json emits one document with runbooks and actions", async () => {
