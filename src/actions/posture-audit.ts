@@ -234,6 +234,8 @@ const GET_IS_DEFAULT = new Set(["voice.answer_url", "voice.fallback_answer_url"]
 
 function checkApplications(data: PostureData): Finding[] {
   const findings: Finding[] = [];
+  const defaultGet: string[] = [];
+  const unreported: string[] = [];
   for (const app of data.applications) {
     const label = `application "${app.name}" (${app.id})`;
     const capabilities = asObject(app.config.capabilities);
@@ -253,13 +255,16 @@ function checkApplications(data: PostureData): Finding[] {
           });
         }
         if (typeof method === "string" && method.toUpperCase() !== "POST") {
-          const isDefault = GET_IS_DEFAULT.has(name);
+          if (GET_IS_DEFAULT.has(name)) {
+            defaultGet.push(`${label} ${name}`);
+            continue;
+          }
           findings.push({
             id: "applications.webhook-not-post",
-            severity: isDefault ? "info" : "low",
+            severity: "low",
             title: "Application webhook is not POST",
-            detail: `${label}: ${name} uses ${method}${isDefault ? " (Vonage's default for this webhook)" : ""}`,
-            fix: "use POST so call and message data travel in the body, not in URLs that proxies and servers log",
+            detail: `${label}: ${name} uses ${method}`,
+            fix: POST_FIX,
           });
         }
       }
@@ -268,19 +273,50 @@ function checkApplications(data: PostureData): Finding[] {
       if (!(capability in capabilities)) continue;
       const signed = asObject(capabilities[capability]).signed_callbacks;
       if (signed === true) continue;
+      if (signed !== false) {
+        unreported.push(`${label} ${capability}`);
+        continue;
+      }
       findings.push({
         id: "applications.unsigned-callbacks",
-        severity: signed === false ? "medium" : "info",
+        severity: "medium",
         title: `${capability === "voice" ? "Voice" : "RTC"} callbacks not signed`,
-        detail:
-          signed === false
-            ? `${label}: capabilities.${capability}.signed_callbacks is false`
-            : `${label}: capabilities.${capability}.signed_callbacks is not reported (on by default since Applications API 2.4.1)`,
-        fix: `turn on signed callbacks for ${capability} and verify them (vonage-ir verify-callback, or verifySignedCallback from the library)`,
+        detail: `${label}: capabilities.${capability}.signed_callbacks is false`,
+        fix: SIGNED_FIX,
       });
     }
   }
+  // Informational observations are grouped (one line each, not one per application of a large account).
+  if (defaultGet.length > 0) {
+    findings.push({
+      id: "applications.webhook-not-post",
+      severity: "info",
+      title: "Application answer webhook uses GET (Vonage's default)",
+      detail: `${sample(defaultGet)} use${defaultGet.length === 1 ? "s" : ""} GET`,
+      fix: POST_FIX,
+    });
+  }
+  if (unreported.length > 0) {
+    findings.push({
+      id: "applications.unsigned-callbacks",
+      severity: "info",
+      title: "Signed callbacks not reported",
+      detail: `signed_callbacks is not reported for ${sample(unreported)} (on by default since Applications API 2.4.1)`,
+      fix: `confirm it is on in the dashboard; ${SIGNED_FIX}`,
+    });
+  }
   return findings;
+}
+
+const POST_FIX =
+  "use POST so call and message data travel in the body, not in URLs that proxies and servers log";
+const SIGNED_FIX =
+  "turn on signed callbacks and verify them (vonage-ir verify-callback, or verifySignedCallback from the library)";
+
+/** `a, b, c and 147 more`: a list that stays one readable line. */
+function sample(items: readonly string[], max = 5): string {
+  const shown = items.slice(0, max).join(", ");
+  return items.length > max ? `${shown} and ${items.length - max} more` : shown;
 }
 
 function checkAccountCallbacks(settings: AccountSettings): Finding[] {
@@ -337,7 +373,10 @@ function checkSubaccounts(
         id: "subaccounts.review",
         severity: "info",
         title: "Subaccounts to review",
-        detail: `${active.length} active: ${active.map((s) => `${s.apiKey} "${s.name}" (created ${s.createdAt})`).join(", ")}`,
+        detail: `${active.length} active: ${sample(
+          active.map((s) => `${s.apiKey} "${s.name}" (created ${s.createdAt})`),
+          10,
+        )}`,
         fix: "pass --allow-subaccounts with the keys you know to turn this into a check",
       },
     ];
