@@ -1,0 +1,252 @@
+// The interactive walkthrough in a real pseudo-terminal, typed as a person would, and the scripted handoff:
+// an unattended run stops at the manual steps (exit 3), a person resumes it in a terminal and finishes it.
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startSimulator, type RunningSimulator } from "../../src/simulator/index.js";
+import { CLI, KEY, PtySession } from "./helpers/pty-session.js";
+
+const run = promisify(execFile);
+
+let dir: string;
+let sim: RunningSimulator | undefined;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "vonage-ir-walkthrough-"));
+});
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+  await rm(dir, { recursive: true, force: true });
+});
+
+function simEnv(s: RunningSimulator): Record<string, string> {
+  return {
+    VONAGE_API_KEY: s.primary.apiKey,
+    VONAGE_API_SECRET: s.primary.apiSecret,
+    VONAGE_API_HOST: s.url,
+    VONAGE_REST_HOST: s.url,
+  };
+}
+
+async function switchAutoreloadOff(s: RunningSimulator, afterMs = 0): Promise<void> {
+  const response = await fetch(`${s.url}/_sim/dashboard/autoreload`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${s.adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ enabled: false, ...(afterMs ? { afterMs } : {}) }),
+  });
+  expect(response.ok).toBe(true);
+}
+
+/** Answers one manual step: "Done", then each evidence prompt (its label) with a value. */
+async function answerManual(
+  pty: PtySession,
+  title: RegExp,
+  evidence: [label: string, value: string][],
+): Promise<void> {
+  await pty.waitFor(title);
+  pty.type(KEY.enter);
+  for (const [label, value] of evidence) {
+    await pty.waitFor(label);
+    pty.line(value);
+    await pty.waitFor(`✔ ${label}`);
+  }
+}
+
+describe("the walkthrough in a terminal", () => {
+  it("drill: a person goes through the whole compromise runbook and ends with a summary", async () => {
+    const pty = new PtySession(["drill", "--out", join(dir, "drills")], { cwd: dir, env: {} });
+    await pty.waitFor("Nothing here touches a real account");
+    await pty.waitFor("Which subaccounts should be suspended?");
+    const checkbox = await pty.waitFor(/svc-backup[^\n]*/);
+    expect(checkbox).toMatch(/◯ eu-sales/);
+    pty.type(KEY.enter); // keep the preselected suspect
+    const start = await pty.waitFor("Proceed?");
+    expect(start).toMatch(/What will change:/);
+    expect(start).toMatch(/secrets\s+2 delete, 1 create, 2 verify/);
+    expect(start).toMatch(/run directory/);
+    pty.type(KEY.enter);
+    const secrets = await pty.waitFor(/Apply 5 change\(s\) of "Rotate the API secret\(s\)"\?/);
+    expect(secrets).toMatch(/why: a leaked API secret/);
+    expect(secrets).toMatch(/\+ new API secret/);
+    pty.type(KEY.enter);
+    await pty.waitFor(/Apply 21 change\(s\) of "Replace every application/);
+    pty.type(KEY.enter);
+    await pty.waitFor(/Apply 1 change\(s\) of "Suspend unknown subaccounts"\?/);
+    pty.type(KEY.enter);
+
+    await pty.waitFor("Switch auto-reload off in the dashboard: is it done?");
+    pty.type(KEY.enter);
+    await pty.waitFor(/verified: autoReload is false/);
+    await pty.waitFor("Your name or email");
+    pty.line("Alice Oncall");
+
+    await answerManual(pty, /Remove unknown dashboard users: is it done\?/, [
+      ["Users removed", "intruder@example.net"],
+    ]);
+    await answerManual(pty, /Verify the MFA \(two-factor\) contacts: is it done\?/, [
+      ["MFA phone", "0123"],
+      ["MFA email", "oncall@example.com"],
+      ["Do both match", "yes"],
+    ]);
+    await pty.waitFor(/Candidate: [^\n]*signature-secret-candidate \(sha256:[0-9a-f]{16}\)/);
+    await answerManual(pty, /Set a new signature secret in the dashboard: is it done\?/, []);
+    await answerManual(pty, /Change the dashboard password of every user: is it done\?/, [
+      ["Whose passwords", "all"],
+    ]);
+
+    // An empty ticket number is refused at the prompt, then a real one is accepted.
+    await pty.waitFor(/Send the IP allow-listing request to Vonage support: is it done\?/);
+    pty.type(KEY.enter);
+    await pty.waitFor("Support ticket number for the allow-listing request");
+    pty.line("");
+    await pty.waitFor("required");
+    pty.line("CS-1001");
+
+    // Skip, with a reason.
+    await pty.waitFor(/Enable Fraud Defender protections: is it done\?/);
+    pty.type(`${KEY.down}${KEY.enter}`);
+    await pty.waitFor("Why is it skipped?");
+    pty.line("our tier has no Fraud Defender; ticket asks to enable it");
+
+    await answerManual(pty, /Open a support ticket with Vonage: is it done\?/, [
+      ["Support ticket number", "CS-1002"],
+    ]);
+    const end = await pty.waitFor("What a real run would have done:");
+    expect(end).toMatch(/13 done · 1 skipped · 0 pending · 0 failed/);
+    expect(end).toMatch(/Report: .*report\.md/);
+    expect(await pty.exited).toBe(0);
+    const runs = await readdir(join(dir, "drills"));
+    const report = await readFile(
+      join(
+        dir,
+        "drills",
+        runs.find((r) => /^\d/.test(r))!,
+        "report.md",
+      ),
+      "utf8",
+    );
+    expect(report).toMatch(
+      /skipped: manual: Enable Fraud Defender protections \(our tier has no Fraud Defender/,
+    );
+    expect(report).toMatch(/"by":"Alice Oncall"/);
+  });
+
+  it("drill without a terminal answers from the scenario's drill config and exits 0", async () => {
+    const { stdout, stderr } = await run("node", [CLI, "drill", "--out", join(dir, "drills")], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "" },
+    });
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(/No terminal: the scenario's drill config answers for you/);
+    expect(stderr).toMatch(/14 done · 0 skipped · 0 pending · 0 failed/);
+    expect(stderr).toMatch(/replaced 4 application\(s\) with new keys and moved 8 linked number\(s\)/);
+  });
+});
+
+describe("the scripted handoff", () => {
+  it("an unattended run stops at the manual steps (exit 3); a person resumes it in a terminal, Ctrl-C included, and finishes", async () => {
+    sim = await startSimulator({ scenario: "compromised" });
+    const config = join(dir, "vonage-ir.yaml");
+    await writeFile(
+      config,
+      [
+        `compromisedSince: "${sim.meta.compromisedSince}"`,
+        `subaccounts:`,
+        `  allow: [${sim.meta.legitimateSubaccountKeys.join(", ")}]`,
+        `users:`,
+        `  expected: [oncall@example.com]`,
+        `attest:`,
+        `  password.rotate: { by: bob@example.com, at: "2026-11-20T10:00:00Z", evidence: { users: all } }`,
+        "",
+      ].join("\n"),
+    );
+    const out = join(dir, "runs");
+    const first = await run("node", [CLI, "run", "compromise", "--config", config, "--out", out], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "", CI: "true", ...simEnv(sim) },
+    }).then(
+      () => ({ code: 0, stderr: "" }),
+      (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
+    );
+    expect(first.code).toBe(3);
+    expect(first.stderr).toMatch(/Pending \(needs a person\):/);
+    expect(first.stderr).toMatch(/! users\.review: manual: Remove unknown dashboard users/);
+    expect(first.stderr).not.toMatch(/! password\.rotate/); // attested in the config
+    const runId = /Resume with: vonage-ir run --resume (\S+)/.exec(first.stderr)?.[1];
+    expect(runId).toMatch(/^\d{8}-\d{6}-[0-9a-f]{6}$/);
+    const journal = await readFile(join(out, runId!, "journal.jsonl"), "utf8");
+    expect(journal).toMatch(/"t":"done","changeId":"password.rotate:manual".*"by":"bob@example.com"/);
+
+    // The new secret is what authenticates now: a resume reads it from the sink, not from the env.
+    const resumeArgs = ["run", "--resume", runId!, "--config", config, "--out", out];
+    const pty = new PtySession(resumeArgs, { cwd: dir, env: simEnv(sim) });
+    const start = await pty.waitFor("Proceed?");
+    expect(start).toMatch(/Resuming compromise/);
+    expect(start).toMatch(/secrets\s+nothing left to do/);
+    expect(start).toMatch(/users\.review\s+1 manual/);
+    pty.type(KEY.enter);
+    await pty.waitFor("Switch auto-reload off in the dashboard: is it done?");
+    pty.type(KEY.ctrlC);
+    const aborted = await pty.waitFor(/Resume with: vonage-ir run --resume \S+/);
+    expect(aborted).toMatch(/aborted \(exit 130\)/);
+    expect(await pty.exited).toBe(130);
+
+    await switchAutoreloadOff(sim);
+    const again = new PtySession(resumeArgs, { cwd: dir, env: simEnv(sim) });
+    await again.waitFor("Proceed?");
+    again.type(KEY.enter);
+    await again.waitFor("Switch auto-reload off in the dashboard: is it done?");
+    again.type(KEY.enter);
+    await again.waitFor(/verified: autoReload is false/);
+    await again.waitFor("Your name or email");
+    again.line("carol@example.com");
+    await answerManual(again, /Remove unknown dashboard users: is it done\?/, [["Users removed", "none"]]);
+    await answerManual(again, /Verify the MFA \(two-factor\) contacts: is it done\?/, [
+      ["MFA phone", "0123"],
+      ["MFA email", "oncall@example.com"],
+      ["Do both match", "yes"],
+    ]);
+    await answerManual(again, /Set a new signature secret in the dashboard: is it done\?/, []);
+    await answerManual(again, /Send the IP allow-listing request to Vonage support: is it done\?/, [
+      ["Support ticket number for the allow-listing request", "CS-1"],
+    ]);
+    await answerManual(again, /Enable Fraud Defender protections: is it done\?/, [
+      ["Protections enabled", "alerts"],
+    ]);
+    await answerManual(again, /Open a support ticket with Vonage: is it done\?/, [
+      ["Support ticket number", "CS-2"],
+    ]);
+    const end = await again.waitFor(/Run \S+: done \(exit 0\)/);
+    expect(end).not.toMatch(/Check the credentials and what the account can use \[/); // done steps are not run again
+    expect(await again.exited).toBe(0);
+
+    // The support ticket draft and everything else hold no secret.
+    const runDir = join(out, runId!);
+    const sink = join(runDir, "secrets");
+    const secrets = [
+      ...sim.dumpState().primary.secrets.map((s) => s.value),
+      sim.primary.apiSecret,
+      ...(await Promise.all(
+        (await readdir(sink)).filter((f) => f !== "README.txt").map((f) => readFile(join(sink, f), "utf8")),
+      )),
+    ];
+    const ticket = await readFile(join(runDir, "support-ticket.md"), "utf8");
+    expect(ticket).toMatch(/What we did:/);
+    const outputs = [
+      ticket,
+      first.stderr,
+      again.screen,
+      pty.screen,
+      journal,
+      await readFile(join(runDir, "report.md"), "utf8"),
+    ];
+    for (const secret of secrets) {
+      const probe = secret.includes("PRIVATE KEY") ? (secret.split("\n")[1] ?? secret) : secret;
+      for (const text of outputs) expect(text.includes(probe)).toBe(false);
+    }
+  });
+});
