@@ -69,9 +69,18 @@ export async function readConfigSource(file: string): Promise<YamlSource> {
 
 /** The `runbook:` a config names, read before the runbook is loaded. */
 export function configRunbook(source: YamlSource): string | undefined {
+  return configSetting(source, "runbook");
+}
+
+/** The `out:` a config names, read before the runbook is loaded (a resume finds its journal there). */
+export function configOut(source: YamlSource): string | undefined {
+  return configSetting(source, "out");
+}
+
+function configSetting(source: YamlSource, key: "runbook" | "out"): string | undefined {
   const data = source.data;
   if (data && typeof data === "object" && !Array.isArray(data)) {
-    const value = (data as Record<string, unknown>).runbook;
+    const value = (data as Record<string, unknown>)[key];
     return typeof value === "string" ? value : undefined;
   }
   return undefined;

@@ -16,6 +16,7 @@ import {
   readCredentials,
 } from "../session.js";
 import { createPrompter } from "../prompter-factory.js";
+import { configOut, readConfigSource } from "../../runbook/config.js";
 
 export default async function run(
   { values, positionals }: { values: Values; positionals: string[] },
@@ -36,6 +37,11 @@ export default async function run(
   const registry = createShippedRegistry();
   const mode = detectMode(values, io, { mutates: !dryRun });
   let out = (values.out as string | undefined) ?? DEFAULT_OUT;
+  if (resumeId && !values.out && values.config) {
+    // The journal to resume lives in the config's `out:` when no --out is given, as it did for the run.
+    const source = await readConfigSource(resolve(io.cwd, values.config as string));
+    out = configOut(source) ?? out;
+  }
   const resume = resumeId
     ? { runId: resumeId, journal: await loadResume(resolve(io.cwd, out), resumeId) }
     : undefined;
