@@ -192,3 +192,33 @@ describe("run --resume", () => {
     expect(result.stderr()).toContain('"../../etc" is not a run id');
   });
 });
+
+describe("run --resume and the config", () => {
+  it("finds the run in the out directory the config names", async () => {
+    const { dir, runbook } = await setup();
+    const config = await writeConfig(dir, { ...attestUsers, out: "config-runs" });
+    const first = await runMain(["run", runbook, "--yes", "--config", config], { cwd: dir, env: offlineEnv });
+    expect(first.code).toBe(3);
+    const runId = await onlyRun(join(dir, "config-runs"));
+    const result = await runMain(["run", "--resume", runId, "--yes", "--config", config], {
+      cwd: dir,
+      env: offlineEnv,
+    });
+    expect(result.stderr()).toContain(`Resuming manual-only`);
+    expect(result.code).toBe(3);
+  });
+
+  it("refuses to resume a run with the credentials of another account (exit 2)", async () => {
+    const { dir, runbook, out } = await setup();
+    expect((await runMain(["run", runbook, "--yes", "--out", out], { cwd: dir, env: offlineEnv })).code).toBe(
+      3,
+    );
+    const runId = await onlyRun(out);
+    const result = await runMain(["run", "--resume", runId, "--yes", "--out", out], {
+      cwd: dir,
+      env: { ...offlineEnv, VONAGE_API_KEY: "ffff0000" },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr()).toContain(`run ${runId} is for account abcd1234, but VONAGE_API_KEY is ffff0000`);
+  });
+});
