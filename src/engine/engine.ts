@@ -234,6 +234,11 @@ export async function plan(input: PlanInput, deps: EngineDeps, state: RunState):
   };
 }
 
+/** A change that took effect, however we learnt it (applied now, found by reconciliation, or in the journal). */
+function isDone(status: ChangeStatus | undefined): boolean {
+  return status === "done" || status === "reconciled" || status === "already-done";
+}
+
 function actionFor(registry: Registry, change: Change): Action {
   const action = registry.actions.get(change.action);
   if (!action) throw new InternalError(`action ${change.action} is not registered`);
@@ -368,7 +373,7 @@ export async function apply(
 
     const runOne = async (change: Change): Promise<ChangeStatus> => {
       const action = actionOf(change);
-      const blocked = (change.dependsOn ?? []).find((dep) => statusOf.get(dep) !== "done");
+      const blocked = (change.dependsOn ?? []).find((dep) => !isDone(statusOf.get(dep)));
       if (blocked !== undefined) {
         const reason = `waiting for ${blocked} (${statusOf.get(blocked) ?? "not run"})`;
         await journal.append({ t: "pending", changeId: change.id, reason });
