@@ -3,7 +3,8 @@
 export { generateApiSecret, isValidApiSecret, API_SECRET_LENGTH } from "./generate-api-secret.js";
 export { generateSignatureSecret, SIGNATURE_SECRET_LENGTH } from "./generate-signature-secret.js";
 export { fingerprint, publicKeyFingerprint } from "./fingerprint.js";
-export { generateKeyPair, publicKeyOf, keyPairMatches } from "./generate-key-pair.js";
+export { generateKeyPair, generateKeyPairAsync, publicKeyOf, keyPairMatches } from "./generate-key-pair.js";
+export { KeyPairPool } from "./key-pair-pool.js";
 export type { KeyPair } from "./generate-key-pair.js";
 export { SecretSink, SecretSinkError, isValidSecretName } from "./secret-sink.js";
 export { MemoryReplayStore } from "./replay-store.js";
