@@ -87,8 +87,14 @@ export interface Gateway {
   /** Every application, all pages (page size 100). */
   listApplications(progress?: ListProgress): Promise<ApplicationRecord[]>;
   getApplication(id: string): Promise<ApplicationRecord | undefined>;
-  /** Every owned number, all pages (size 100), optionally only those linked to one application. */
-  listNumbers(filter?: { applicationId?: string }, progress?: ListProgress): Promise<NumberRecord[]>;
+  /**
+   * Every owned number, all pages (size 100); optionally only those linked to one application, or only those
+   * linked to any application (one listing instead of one per application).
+   */
+  listNumbers(
+    filter?: { applicationId?: string; hasApplication?: boolean },
+    progress?: ListProgress,
+  ): Promise<NumberRecord[]>;
   listSubaccounts(): Promise<Availability<SubaccountRecord[]>>;
   /** Audit events created at or after `since` (ISO-8601), all pages. */
   listAuditEvents(filter: { since?: string }): Promise<Availability<AuditEvent[]>>;

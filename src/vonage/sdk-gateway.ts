@@ -366,11 +366,13 @@ export function createSdkGateway(options: SdkGatewayOptions): Gateway {
     async listNumbers(filter, progress) {
       const { vonage } = await clients();
       const applicationId = filter?.applicationId;
+      const hasApplication = filter?.hasApplication;
       return allPages(async (index) => {
         const body = obj(
           await call("listNumbers", "rest", true, () =>
             vonage.numbers.getOwnedNumbers({
               ...(applicationId === undefined ? {} : { applicationId }),
+              ...(hasApplication === undefined ? {} : { hasApplication }),
               size: PAGE_SIZE,
               index,
             }),
