@@ -5,7 +5,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { VonageApiError } from "../engine/errors.js";
-import { generateKeyPair, publicKeyFingerprint, publicKeyOf } from "../security/index.js";
+import { KeyPairPool, publicKeyFingerprint, publicKeyOf } from "../security/index.js";
 import type { ApplicationConfig, ApplicationRecord, NumberRecord } from "../vonage/gateway.js";
 import {
   ref,
@@ -32,6 +32,22 @@ const RELINK_CONCURRENCY = 4;
 /** Concurrent number listings while planning (the gateway's scheduler paces them). */
 const PLAN_CONCURRENCY = 8;
 export const ID_MAP_FILE = "application-id-map.json";
+/** How long a verification made by this process stands in for the delete's own "no number left" read. */
+const VERIFIED_FRESH_MS = 10_000;
+
+/** Key pairs generated ahead (planning announces how many), so RSA generation overlaps the API calls. */
+const keyPairs = new KeyPairPool();
+/** Per run (its outputs map): old application id → when this process last saw no number pointing at it. */
+const verifiedEmpty = new WeakMap<object, Map<string, number>>();
+
+function verifiedIn(ctx: ActionContext): Map<string, number> {
+  let map = verifiedEmpty.get(ctx.outputs);
+  if (!map) {
+    map = new Map();
+    verifiedEmpty.set(ctx.outputs, map);
+  }
+  return map;
+}
 
 type Op = "backup" | "create" | "relink" | "verify" | "delete" | "id-map";
 
@@ -151,9 +167,8 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
       notes.push(apps.length === 0 ? "the account has no applications" : "no application selected");
       return { changes: [], notes };
     }
-    const linked = await mapBounded(selected, PLAN_CONCURRENCY, (app) =>
-      ctx.gateway.listNumbers({ applicationId: app.id }),
-    );
+    const linked = await linkedNumbers(ctx, selected, apps.length);
+    keyPairs.expect(selected.length);
 
     const full = (draftId: string) => `${ctx.step.id}:${draftId}`;
     const changes: ChangeDraft[] = [];
@@ -280,6 +295,11 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
   async checkPrecondition(ctx, change) {
     if (opOf(change) !== "delete") return undefined;
     const oldId = str(change.params.oldId);
+    // The verify change this delete depends on read exactly this a moment ago, in this process: reading it again
+    // would only double the requests. After a resume, or once stale, it is read again.
+    const verifiedAt = verifiedIn(ctx).get(oldId);
+    verifiedIn(ctx).delete(oldId);
+    if (verifiedAt !== undefined && Date.now() - verifiedAt < VERIFIED_FRESH_MS) return undefined;
     const still = await ctx.gateway.listNumbers({ applicationId: oldId });
     if (still.length > 0) {
       return `${still.length} number(s) still point at application ${oldId} (${still
@@ -303,7 +323,7 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
       publicKeyPem = publicKeyOf(privateKeyPem);
       keyPath = join(ctx.sink.dir, sinkName);
     } else {
-      const pair = generateKeyPair();
+      const pair = await keyPairs.take();
       ctx.registerSecret(pair.privateKeyPem);
       keyPath = (await ctx.sink.write(sinkName, pair.privateKeyPem)).path;
       publicKeyPem = pair.publicKeyPem;
@@ -374,6 +394,33 @@ function createOutput(change: Change, newId: string, prepared: JsonObject): Json
   };
 }
 
+/** The full id of another change of the same application, e.g. the relink a verify follows. */
+function full(change: Change, op: Op): string {
+  return change.id.replace(/\/[^/]+$/, `/${op}`);
+}
+
+/**
+ * The numbers linked to each selected application. When most applications are selected, one listing of every
+ * linked number (ceil(linked / 100) requests) instead of one listing per application (at least one request each).
+ */
+async function linkedNumbers(
+  ctx: ActionContext,
+  selected: readonly ApplicationRecord[],
+  total: number,
+): Promise<NumberRecord[][]> {
+  if (selected.length > 1 && selected.length * 2 >= total) {
+    const byApp = new Map<string, NumberRecord[]>();
+    for (const number of await ctx.gateway.listNumbers({ hasApplication: true })) {
+      if (number.appId === undefined) continue;
+      const list = byApp.get(number.appId) ?? [];
+      list.push(number);
+      byApp.set(number.appId, list);
+    }
+    return selected.map((app) => byApp.get(app.id) ?? []);
+  }
+  return mapBounded(selected, PLAN_CONCURRENCY, (app) => ctx.gateway.listNumbers({ applicationId: app.id }));
+}
+
 function resolvedNewId(ctx: ActionContext, change: Change): string {
   const value = resolveRef(ctx.outputs, change.params.newId ?? null);
   if (typeof value !== "string" || value === "") {
@@ -424,9 +471,13 @@ async function applyRelink(ctx: ActionContext, change: Change): Promise<ApplyOut
 async function applyVerify(ctx: ActionContext, change: Change): Promise<ApplyOutcome> {
   const oldId = str(change.params.oldId);
   const newId = resolvedNewId(ctx, change);
+  // Vonage refuses to link a number to an application that does not exist (420), so a relink that moved a
+  // number already proved the replacement exists; only an application without numbers needs the read.
+  const relink = ctx.outputs.get(full(change, "relink"));
+  const provenByLinks = typeof relink?.moved === "number" && relink.moved > 0 && relink.newId === newId;
   const [still, replacement] = await Promise.all([
     ctx.gateway.listNumbers({ applicationId: oldId }),
-    ctx.gateway.getApplication(newId),
+    provenByLinks ? Promise.resolve(true) : ctx.gateway.getApplication(newId),
   ]);
   if (still.length > 0) {
     throw new Error(
@@ -437,6 +488,7 @@ async function applyVerify(ctx: ActionContext, change: Change): Promise<ApplyOut
     );
   }
   if (!replacement) throw new Error(`the replacement application ${newId} does not exist`);
+  verifiedIn(ctx).set(oldId, Date.now());
   // Not `oldId`/`newId`: the report reads any output carrying both as an id-map entry.
   return { status: "done", output: { replacementExists: true, numbersLeft: 0 } };
 }
