@@ -109,15 +109,15 @@ export const evidenceSnapshot: Action<z.infer<typeof evidenceSnapshotParams>> = 
       gateway.getAccountSettings(),
       gateway.listAuditEvents(since === undefined ? {} : { since }),
     ]);
-    const subSecrets: { apiKey: string; secrets: SecretMeta[] }[] = [];
-    if (subaccounts.available) {
-      for (const sub of subaccounts.value) {
-        subSecrets.push({
-          apiKey: sub.apiKey,
-          secrets: await gateway.listSecrets(sub.apiKey).catch(() => []),
-        });
-      }
-    }
+    // All at once: the gateway's scheduler paces them; one by one, each would wait a full round trip.
+    const subSecrets: { apiKey: string; secrets: SecretMeta[] }[] = subaccounts.available
+      ? await Promise.all(
+          subaccounts.value.map(async (sub) => ({
+            apiKey: sub.apiKey,
+            secrets: await gateway.listSecrets(sub.apiKey).catch((): SecretMeta[] => []),
+          })),
+        )
+      : [];
     const secrets = [{ apiKey: gateway.apiKey, secrets: primarySecrets }, ...subSecrets];
     const suspects = findSuspects(since, secrets, subaccounts, audit);
     const linked = numbers.filter((n) => n.appId !== undefined).length;
