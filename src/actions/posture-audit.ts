@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import type { Action, JsonObject, JsonValue } from "./action.js";
 import { findSuspects } from "./evidence-snapshot.js";
+import { readJournal } from "../engine/journal.js";
 import type {
   AccountSettings,
   ApplicationRecord,
@@ -55,6 +56,11 @@ export interface CheckOptions {
   since?: string | undefined;
   allowSubaccounts?: readonly string[] | undefined;
   now: Date;
+  /**
+   * Suspects are things created after `since` and, when given, before `until`: the posture.audit step sets it to
+   * its run's start, so the run's own new secrets and applications are not reported as suspects.
+   */
+  until?: string | undefined;
   /** Secrets older than this many days are reported; default 365. */
   secretMaxAgeDays?: number | undefined;
 }
@@ -156,7 +162,7 @@ export function runChecks(data: PostureData, options: CheckOptions): Finding[] {
     ...checkAccountCallbacks(data.settings),
     ...checkAutoReload(data.balance),
     ...checkSubaccounts(data.subaccounts, options.allowSubaccounts),
-    ...checkSuspects(data, options.since),
+    ...checkSuspects(data, options.since, options.until),
     ...checkNumbers(data),
   ];
   const rank = (f: Finding) => SEVERITIES.indexOf(f.severity);
@@ -394,7 +400,12 @@ function checkSubaccounts(
     }));
 }
 
-function checkSuspects(data: PostureData, since: string | undefined): Finding[] {
+/** Audit timestamps have no zone (UTC per Vonage); secrets and subaccounts end in Z. */
+function parseStamp(value: string): number {
+  return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`);
+}
+
+function checkSuspects(data: PostureData, since: string | undefined, until: string | undefined): Finding[] {
   if (since === undefined) return [];
   const findings: Finding[] = [];
   if (data.audit !== undefined && !data.audit.available) {
@@ -412,7 +423,9 @@ function checkSuspects(data: PostureData, since: string | undefined): Finding[] 
     data.subaccounts,
     data.audit ?? { available: false, reason: "not read" },
   );
+  const end = until === undefined ? Number.POSITIVE_INFINITY : parseStamp(until);
   for (const suspect of suspects) {
+    if (parseStamp(suspect.createdAt) >= end) continue;
     findings.push({
       id: "suspects.created-after",
       severity: "high",
@@ -508,7 +521,12 @@ export const postureAudit: Action<z.infer<typeof postureAuditParams>> = {
       progress: (done, total, label) => ctx.progress(done, total, label),
     });
     const now = ctx.clock.now();
-    const findings = runChecks(data, { since, allowSubaccounts, now });
+    // This run's own changes (new secrets, replacement applications) happened after `since` too: not suspects.
+    const until = await readJournal(join(ctx.runDir, "journal.jsonl")).then(
+      (journal) => journal.header.startedAt,
+      () => undefined,
+    );
+    const findings = runChecks(data, { since, until, allowSubaccounts, now });
     const counts = countBySeverity(findings);
     await mkdir(ctx.runDir, { recursive: true });
     const jsonPath = join(ctx.runDir, "posture-audit.json");
