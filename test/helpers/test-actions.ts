@@ -23,12 +23,14 @@ export interface CounterStore {
   reconciled: string[];
   /** Keys whose precondition fails (live state drifted). */
   drifted: Set<string>;
+  /** Keys whose apply throws (before changing anything). */
+  failing: Set<string>;
   /** Applying this key aborts `controller` (as a SIGINT arriving while the change is in flight). */
   abortOnApply?: { key: string; controller: AbortController } | undefined;
 }
 
 export function createCounterStore(): CounterStore {
-  return { values: new Map(), applied: [], reconciled: [], drifted: new Set() };
+  return { values: new Map(), applied: [], reconciled: [], drifted: new Set(), failing: new Set() };
 }
 
 const counterParams = z.strictObject({ keys: z.array(z.string()).min(1) });
@@ -61,6 +63,7 @@ export function counterAction(store: CounterStore): Action<z.infer<typeof counte
     async apply(_ctx, change) {
       const key = String(change.params.key);
       store.applied.push(key);
+      if (store.failing.has(key)) throw new Error(`counter ${key} is broken`);
       if (store.abortOnApply?.key === key) store.abortOnApply.controller.abort("SIGINT");
       store.values.set(key, (store.values.get(key) ?? 0) + 1);
       return { status: "done", output: { key, value: store.values.get(key) ?? 0 } };

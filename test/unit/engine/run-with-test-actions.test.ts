@@ -7,6 +7,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { StampedRecord } from "../../../src/engine/journal.js";
+import { ScriptedPrompter } from "../../../src/io/prompter.js";
 import { fakeIo, removeTempDirs, tempDir } from "../../helpers/cli-io.js";
 import {
   createCounterStore,
@@ -238,6 +239,7 @@ describe("the account lock", () => {
     );
     expect(result.stderr).toContain("--break-lock");
     expect(s.store.applied).toEqual([]);
+    expect((await readdir(s.out)).filter((name) => !name.startsWith("."))).toEqual([]);
   });
 
   it("takes over a stale lock whose process is gone, with a warning", async () => {
@@ -282,5 +284,111 @@ describe("resuming from a damaged journal", () => {
     const result = await s.run({ resume: runId });
     expect(result.code).toBe(0);
     expect(s.store.applied).toEqual(["a", "b", "c", "d"]);
+  });
+});
+
+describe("failures", () => {
+  it("a failing change stops the run with exit 1; a resume retries it and runs the rest once", async () => {
+    const s = await setup();
+    s.store.failing.add("c");
+    const first = await s.run();
+    expect(first.code).toBe(1);
+    expect(first.stderr).toContain("error: step second failed: counter c is broken");
+    expect(first.stderr).toContain(`Resume with: vonage-ir run --resume`);
+    expect(s.store.applied).toEqual(["a", "b", "c"]);
+    const runId = await onlyRun(s.out);
+    expect(recordsFor(await journal(s.out, runId), "second:c")).toEqual(["intent", "failed"]);
+
+    s.store.failing.clear();
+    const resumed = await s.run({ resume: runId });
+    expect(resumed.code).toBe(0);
+    expect(s.store.applied).toEqual(["a", "b", "c", "c", "d"]);
+    expect(s.store.values.get("c")).toBe(1);
+    expect(s.fake.writes()).toEqual(["revokeSecret"]);
+  });
+
+  it("continueOnError lets the later steps run and still exits 1", async () => {
+    const s = await setup(
+      RUNBOOK.replace(
+        "action: test.counter\n    with:\n      keys: [a, b]",
+        "action: test.counter\n    continueOnError: true\n    with:\n      keys: [a, b]",
+      ),
+    );
+    s.store.failing.add("a");
+    const result = await s.run();
+    expect(result.code).toBe(1);
+    expect(s.store.applied).toEqual(["a", "c", "d"]);
+    expect(s.fake.writes()).toEqual(["revokeSecret"]);
+  });
+});
+
+describe("when and confirm", () => {
+  const CONDITIONAL = `id: conditional
+title: Conditional counting
+description: a step that only runs when an input says so, and one that asks first
+version: 1
+inputs:
+  countB:
+    type: boolean
+    default: false
+steps:
+  - id: first
+    title: Count a
+    action: test.counter
+    confirm: true
+    with:
+      keys: [a]
+  - id: second
+    title: Count b
+    action: test.counter
+    when:
+      input: countB
+      equals: true
+    with:
+      keys: [b]
+`;
+
+  it("a step whose when is false is skipped, and said so in the plan", async () => {
+    const s = await setup(CONDITIONAL);
+    const result = await s.run();
+    expect(result.code).toBe(0);
+    expect(s.store.applied).toEqual(["a"]);
+    expect(result.stderr).toContain("second: skipped (when countB = true is false)");
+  });
+
+  it("an interactive operator who declines a confirm step skips its changes, and a resume does not ask again", async () => {
+    const s = await setup(CONDITIONAL);
+    const registry = createTestRegistry(s.store);
+    const prompter = new ScriptedPrompter([
+      { match: "Proceed?", answer: true },
+      { match: 'Apply 1 change(s) of "Count a"?', answer: false },
+    ]);
+    const io = fakeIo({ cwd: s.dir, prompter });
+    const code = await runWithRegistry({
+      registry,
+      io: io.io,
+      gateway: s.fake.gateway,
+      out: s.out,
+      runbook: s.runbook,
+      yes: false,
+    });
+    expect(code).toBe(0);
+    expect(prompter.unused()).toEqual([]);
+    expect(s.store.applied).toEqual([]);
+    const runId = await onlyRun(s.out);
+    expect(recordsFor(await journal(s.out, runId), "first:a")).toEqual(["skipped"]);
+
+    const again = new ScriptedPrompter([{ match: "Proceed?", answer: true }]);
+    const resumed = await runWithRegistry({
+      registry,
+      io: fakeIo({ cwd: s.dir, prompter: again }).io,
+      gateway: s.fake.gateway,
+      out: s.out,
+      resume: runId,
+      yes: false,
+    });
+    expect(resumed).toBe(0);
+    expect(again.asked).toHaveLength(1);
+    expect(s.store.applied).toEqual([]);
   });
 });
