@@ -1,10 +1,13 @@
 // `npm run bench`: the compromise runbook, unattended, against the simulator's `large` scenario, with the default
 // concurrency and with --concurrency 1; then CLI start-up times. Prints a table and writes bench/results.json.
 // Not part of `npm test`: the figures depend on the machine. See bench/README.md for what each figure means.
+/* global fetch */
 import { spawn, spawnSync } from "node:child_process";
+import { performance } from "node:perf_hooks";
+import { clearInterval, setInterval } from "node:timers";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startSimulator } from "../dist/simulator/index.js";
@@ -83,9 +86,9 @@ export function minimalRequests(state, since) {
   const terms = {
     // Plan. preflight: credentials (balance), Subaccounts and Audit availability.
     preflight: 3,
-    // secrets: list the primary's secrets; applications: list them, and the numbers (to know what links where);
+    // secrets: list the primary's secrets; applications: list them, and the linked numbers (what links where);
     // subaccounts: list them; autoreload: read the balance.
-    planReads: 1 + pages(apps.length) + pages(numbers.length) + 1 + 1,
+    planReads: 1 + pages(apps.length) + pages(linked) + 1 + 1,
     // Apply. preflight: the credentials still work (one read).
     preflightApply: 1,
     // evidence: every listing, once: secrets of the primary and of each subaccount, applications, numbers,
@@ -118,7 +121,7 @@ function runMeasured(cmd, args, options) {
     const useTime = existsSync("/usr/bin/time");
     const rssFile = join(options.tmp, `rss-${process.hrtime.bigint()}.txt`);
     const file = useTime ? "/usr/bin/time" : cmd;
-    const argv = useTime ? ["-f", "%M", "-o", rssFile, cmd, ...args] : args;
+    const argv = useTime ? ["-f", "%M %U %S", "-o", rssFile, cmd, ...args] : args;
     const started = performance.now();
     const child = spawn(file, argv, {
       env: options.env,
@@ -128,6 +131,7 @@ function runMeasured(cmd, args, options) {
     let stdout = "";
     let stderr = "";
     let peakKb = 0;
+    let cpuSeconds;
     // Without /usr/bin/time: sample the high-water mark the kernel keeps for the process.
     const sampler = useTime
       ? undefined
@@ -147,10 +151,11 @@ function runMeasured(cmd, args, options) {
       if (sampler) clearInterval(sampler);
       if (useTime) {
         const text = await readFile(rssFile, "utf8").catch(() => "");
-        const kb = Number(text.trim().split("\n").pop());
+        const [kb, user, sys] = (text.trim().split("\n").pop() ?? "").split(" ").map(Number);
         if (Number.isFinite(kb)) peakKb = kb;
+        if (Number.isFinite(user) && Number.isFinite(sys)) cpuSeconds = user + sys;
       }
-      resolve({ code, wallMs, peakRssBytes: peakKb * 1024, stdout, stderr });
+      resolve({ code, wallMs, peakRssBytes: peakKb * 1024, cpuSeconds, stdout, stderr });
     });
   });
 }
@@ -176,6 +181,7 @@ async function benchRun(label, concurrency, tmp) {
     const out = join(tmp, `out-${label}`);
     const minimal = minimalRequests(before, config.compromisedSince);
     const startCount = sim.requestCount();
+    const loadBefore = loadavg()[0];
     const env = {
       ...process.env,
       CI: "true",
@@ -203,6 +209,8 @@ async function benchRun(label, concurrency, tmp) {
       { env, cwd: tmp, tmp },
     );
     const requests = sim.requests().filter((r) => r.seq > startCount);
+    if (process.env.BENCH_DUMP)
+      await writeFile(`${process.env.BENCH_DUMP}-${label}.json`, JSON.stringify(requests));
     const made = requests.length;
     const rateLimited = requests.filter((r) => r.status === 429).length;
     const after = sim.dumpState();
@@ -235,6 +243,10 @@ async function benchRun(label, concurrency, tmp) {
       lowerBoundMs: Math.round(lowerBoundMs),
       ratio: round(result.wallMs / lowerBoundMs, 3),
       peakRssMb: round(result.peakRssBytes / 1048576, 1),
+      // CPU time of the CLI (user + system, all threads): RSA key generation is most of it.
+      cliCpuSeconds: result.cpuSeconds === undefined ? null : round(result.cpuSeconds, 2),
+      // Other work on the machine slows the CPU-bound part (key generation): recorded to read the figures by.
+      loadAverageBefore: round(loadBefore, 2),
       progressEvents,
       check,
     };
@@ -333,6 +345,8 @@ async function main() {
       "bound s",
       "ratio",
       "RSS MB",
+      "CPU s",
+      "load",
       "progress ev",
     ];
     const row = (r) => [
@@ -346,6 +360,8 @@ async function main() {
       (r.lowerBoundMs / 1000).toFixed(2),
       r.ratio.toFixed(3),
       r.peakRssMb.toFixed(1),
+      r.cliCpuSeconds ?? "?",
+      r.loadAverageBefore,
       r.progressEvents,
     ];
     process.stdout.write(`${table([head, row(fast), row(serial)])}\n`);
