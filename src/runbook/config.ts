@@ -138,10 +138,20 @@ export function validateConfig(source: YamlSource, runbook: Runbook): RunConfig 
     walk(value, [key]);
   }
 
-  const stepIds = new Set(runbook.steps.map((s) => s.id));
-  for (const stepId of Object.keys(settings.data?.attest ?? {})) {
-    if (!stepIds.has(stepId)) {
+  const steps = new Map(runbook.steps.map((s) => [s.id, s]));
+  for (const [stepId, attestation] of Object.entries(settings.data?.attest ?? {})) {
+    const step = steps.get(stepId);
+    if (!step) {
       issues.push(source.issue(["attest", stepId], `no step "${stepId}" in runbook ${runbook.id}`, true));
+      continue;
+    }
+    // Attested evidence meets the same pattern an operator's answer must (the runbook rules compiled it).
+    for (const field of step.manual?.evidence ?? []) {
+      const value = attestation.evidence?.[field.id];
+      if (value === undefined || field.pattern === undefined) continue;
+      if (!new RegExp(field.pattern).test(value.trim())) {
+        issues.push(source.issue(["attest", stepId, "evidence", field.id], `must match ${field.pattern}`));
+      }
     }
   }
   if (issues.length > 0) throw new ValidationError(issues);
