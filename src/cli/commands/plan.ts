@@ -2,7 +2,7 @@
 // (versioned, with a sha256 over its content so `apply` can refuse a tampered file).
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { ExitCode, UsageError } from "../../engine/errors.js";
+import { ExitCode, UsageError, messageOf } from "../../engine/errors.js";
 import { plan, RunState } from "../../engine/engine.js";
 import { canonicalJson } from "../../runbook/config.js";
 import { createDryRunGateway } from "../../vonage/dry-run-gateway.js";
@@ -69,7 +69,15 @@ export default async function planCommand(
   const save = values.save as string | undefined;
   if (save) {
     const file = { ...thePlan, sha256: sha256(canonicalJson(thePlan)) };
-    await writeFile(resolve(io.cwd, save), `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+    const path = resolve(io.cwd, save);
+    try {
+      await writeFile(path, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+    } catch (error) {
+      throw new UsageError(
+        `cannot write the plan to ${path}: ${(error as NodeJS.ErrnoException).code ?? messageOf(error)}`,
+        "pass a --save path in an existing, writable directory (nothing was changed)",
+      );
+    }
     events.emit({
       kind: "info",
       message: `Plan saved to ${save}: apply exactly this plan with \`vonage-ir apply ${save}\``,
