@@ -222,3 +222,41 @@ describe("run --resume and the config", () => {
     expect(result.stderr()).toContain(`run ${runId} is for account abcd1234, but VONAGE_API_KEY is ffff0000`);
   });
 });
+
+describe("attestations in the config", () => {
+  it("an attested evidence value that does not match the field's pattern is a config error (exit 2)", async () => {
+    const { dir, runbook, out } = await setup();
+    const config = await writeConfig(
+      dir,
+      [
+        "attest:",
+        "  support.ticket:",
+        "    by: alice@example.com",
+        "    at: 2026-11-20T09:00:00Z",
+        "    evidence:",
+        "      ticket: see email",
+        "",
+      ].join("\n"),
+    );
+    const result = await runMain(["run", runbook, "--yes", "--config", config, "--out", out], {
+      cwd: dir,
+      env: offlineEnv,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr()).toContain(
+      `${config}:6:15 attest.support.ticket.evidence.ticket: must match ^INC-[0-9]+$`,
+    );
+  });
+});
+
+describe("plan --save", () => {
+  it("a plan file that cannot be written is a usage error (exit 2), not a bug", async () => {
+    const { dir, runbook } = await setup();
+    const result = await runMain(["plan", runbook, "--save", join(dir, "missing", "plan.json")], {
+      cwd: dir,
+      env: offlineEnv,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr()).toContain(`cannot write the plan to ${join(dir, "missing", "plan.json")}`);
+  });
+});
