@@ -260,3 +260,64 @@ describe("plan --save", () => {
     expect(result.stderr()).toContain(`cannot write the plan to ${join(dir, "missing", "plan.json")}`);
   });
 });
+
+describe("aborting at a manual step", () => {
+  it("exits 130 with the journal consistent, and a resume asks only for what is left", async () => {
+    const { dir, runbook, out } = await setup();
+    const prompter = new ScriptedPrompter([
+      { match: "Proceed?", answer: true },
+      { match: "Remove unknown dashboard users: is it done?", answer: "done" },
+      { match: "Users removed", answer: "none" },
+      { match: "Your name or email", answer: "alice@example.com" },
+      { match: "Open a support ticket: is it done?", answer: "abort" },
+    ]);
+    const first = await runMain(["run", runbook, "--out", out], { cwd: dir, env: offlineEnv, prompter });
+    expect(first.code).toBe(130);
+    expect(prompter.unused()).toEqual([]);
+    const runId = await onlyRun(out);
+    const records = (await readFile(join(out, runId, "journal.jsonl"), "utf8"))
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { t: string; changeId?: string });
+    const intents = records.filter((r) => r.t === "intent").map((r) => r.changeId);
+    const closed = records
+      .filter((r) => ["done", "pending", "skipped", "failed"].includes(r.t))
+      .map((r) => r.changeId);
+    expect(intents.every((id) => closed.includes(id))).toBe(true);
+    expect(records.at(-1)).toMatchObject({ t: "end", exitCode: 130 });
+
+    const again = new ScriptedPrompter([
+      { match: "Proceed?", answer: true },
+      { match: "Open a support ticket: is it done?", answer: "done" },
+      { match: "Ticket number", answer: "INC-7" },
+      { match: "Your name or email", answer: "alice@example.com" },
+    ]);
+    const resumed = await runMain(["run", "--resume", runId, "--out", out], {
+      cwd: dir,
+      env: offlineEnv,
+      prompter: again,
+    });
+    expect(resumed.code).toBe(0);
+    expect(again.unused()).toEqual([]);
+  });
+});
+
+describe("--break-lock", () => {
+  it("takes over a lock held by a live process, with a warning naming the holder", async () => {
+    const { dir, runbook, out } = await setup();
+    const { mkdir } = await import("node:fs/promises");
+    const { hostname } = await import("node:os");
+    await mkdir(out, { recursive: true });
+    const holder = { runId: "20261122-100000-abcdef", pid: process.pid, host: hostname(), startedAt: "x" };
+    await writeFile(join(out, ".lock-abcd1234"), JSON.stringify(holder));
+    const refused = await runMain(["run", runbook, "--yes", "--out", out], { cwd: dir, env: offlineEnv });
+    expect(refused.code).toBe(4);
+    expect(refused.stderr()).toContain("account abcd1234 is locked by run 20261122-100000-abcdef");
+    const result = await runMain(["run", runbook, "--yes", "--break-lock", "--out", out], {
+      cwd: dir,
+      env: offlineEnv,
+    });
+    expect(result.code).toBe(3);
+    expect(result.stderr()).toContain("taking over the lock of run 20261122-100000-abcdef");
+  });
+});

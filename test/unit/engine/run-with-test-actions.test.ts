@@ -392,3 +392,36 @@ steps:
     expect(s.store.applied).toEqual([]);
   });
 });
+
+describe("SIGINT with changes running concurrently", () => {
+  it("lets every change in flight finish, launches no new one, and exits 130", async () => {
+    const s = await setup(`id: parallel
+title: Parallel counting
+description: four independent changes
+version: 1
+steps:
+  - id: all
+    title: Count a to d
+    action: test.counter
+    with:
+      keys: [a, b, c, d]
+`);
+    s.store.abortOnApply = { key: "a", controller: new AbortController() };
+    const io = fakeIo({ cwd: s.dir });
+    s.store.abortOnApply.controller = io.controller;
+    const code = await runWithRegistry({
+      registry: createTestRegistry(s.store),
+      io: io.io,
+      gateway: s.fake.gateway,
+      out: s.out,
+      runbook: s.runbook,
+      concurrency: 2,
+    });
+    expect(code).toBe(130);
+    expect([...s.store.applied].sort()).toEqual(["a", "b"]);
+    const records = await journal(s.out, await onlyRun(s.out));
+    expect(recordsFor(records, "all:a")).toEqual(["intent", "done"]);
+    expect(recordsFor(records, "all:b")).toEqual(["intent", "done"]);
+    expect(recordsFor(records, "all:c")).toEqual([]);
+  });
+});
