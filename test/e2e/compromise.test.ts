@@ -1,7 +1,9 @@
 // The compromise runbook end to end: the built CLI, unattended, against the simulator's `compromised`
 // scenario; the end state read from the simulator, every output scanned for secrets.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { compromiseEndState, endStateInvariants } from "./helpers/end-state.js";
+import { compromiseEndState, endStateInvariants, reportAgrees } from "./helpers/end-state.js";
 import { startE2eRun, type E2eRun } from "./helpers/e2e-run.js";
 import { writeRequests } from "./helpers/e2e-simulator.js";
 import type { SimulatorOptions } from "../../src/simulator/index.js";
@@ -33,6 +35,7 @@ async function expectEndState(e: E2eRun, apps: number): Promise<string> {
   });
   expect(violations).toEqual([]);
   expect(idMap.size).toBe(apps);
+  expect(await reportAgrees(runDir, idMap)).toEqual([]);
   expect(await endStateInvariants(state, e.sim.primary, runDir)).toEqual([]);
   expect(await e.scan()).toEqual([]);
   return runDir;
@@ -162,4 +165,38 @@ describe("deleting an application that still has numbers", () => {
       expect(deletes.map((d) => d.status)).toEqual([204, 204, 204, 204]);
     },
   );
+});
+
+describe("--json", () => {
+  it("emits JSON lines on stdout, reaches the end state and prints no secret", async () => {
+    const e = await start({ scenario: "compromised" });
+    await e.sim.setAutoReload(false);
+    const result = await e.run(["--json", "--yes"]);
+    expect(result.code, result.stderr).toBe(0);
+    const events = result.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { kind: string });
+    expect(events.some((ev) => ev.kind === "run.finished")).toBe(true);
+    await expectEndState(e, 4);
+  });
+});
+
+describe("secrets.rotateSubaccounts", () => {
+  it("ends with exactly one secret per rotated account, the one in the sink, and the old ones gone", async () => {
+    const e = await start({ scenario: "compromised" }, { values: { "secrets.rotateSubaccounts": true } });
+    await e.sim.setAutoReload(false);
+    const result = await e.run();
+    expect(result.code, result.stderr).toBe(0);
+    const runDir = await expectEndState(e, 4);
+    const state = e.sim.dumpState();
+    const rotated = e.sim.initialState.subaccounts.filter((s) => !s.suspended);
+    expect(rotated.length).toBeGreaterThan(0);
+    for (const before of rotated) {
+      const after = state.subaccounts.find((s) => s.apiKey === before.apiKey);
+      const sink = await readFile(join(runDir, "secrets", `api-secret-${before.apiKey}`), "utf8");
+      expect(after?.secrets.map((s) => s.value)).toEqual([sink.trim()]);
+      for (const old of before.secrets) expect(after?.secrets.some((s) => s.id === old.id)).toBe(false);
+    }
+  });
 });

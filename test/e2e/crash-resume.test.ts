@@ -2,7 +2,7 @@
 // the intent announced (before the simulator processes it, so the request is still applied), then
 // `run --resume` finishes the run: the same end state, no duplicate secret or application.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { compromiseEndState, endStateInvariants } from "./helpers/end-state.js";
+import { compromiseEndState, endStateInvariants, reportAgrees } from "./helpers/end-state.js";
 import { startE2eRun, type E2eRun } from "./helpers/e2e-run.js";
 import type { RequestInfo } from "./helpers/e2e-simulator.js";
 import type { CliResult } from "./helpers/run-cli.js";
@@ -100,8 +100,42 @@ describe("a crash between intent and done resumes to the same end state", () => 
     });
     expect(violations).toEqual([]);
     expect(idMap.size).toBe(4);
+    expect(await reportAgrees(runDir, idMap)).toEqual([]);
     expect(state.primary.secrets).toHaveLength(1);
     expect(new Set(state.applications.map((a) => a.name)).size).toBe(state.applications.length);
+    expect(await e.scan()).toEqual([]);
+  });
+});
+
+describe("repeated crashes", () => {
+  it("a run killed at every third write, and each resume killed again, still ends in the same state", async () => {
+    const e = (current = await startE2eRun({ scenario: "compromised", deleteAppWithNumbers: "refuse" }));
+    await e.sim.setAutoReload(false);
+    const isWrite = (r: RequestInfo) => r.method !== "GET" && r.path !== "/account/settings";
+    // kill at the 3rd write request of each attempt, counted per attempt
+    const killAtThirdWrite = () => {
+      let writes = 0;
+      return (_n: number, r: RequestInfo) => isWrite(r) && ++writes === 3;
+    };
+    let result = await e.run([], { kill: { sim: e.sim, when: killAtThirdWrite() } });
+    const [runId] = await e.runIds();
+    const runDir = e.runDir(runId ?? "");
+    let kills = result.killed ? 1 : 0;
+    for (let attempt = 0; attempt < 15 && result.code !== 0; attempt++) {
+      expect(await endStateInvariants(e.sim.dumpState(), e.sim.primary, runDir)).toEqual([]);
+      result = await e.resume(runId ?? "", { kill: { sim: e.sim, when: killAtThirdWrite() } });
+      if (result.killed) kills++;
+      else expect(result.code, result.stderr).toBe(0);
+    }
+    expect(result.code, result.stderr).toBe(0);
+    expect(kills).toBeGreaterThan(3);
+    const state = await e.sim.fetchState();
+    const { violations, idMap } = await compromiseEndState(state, runDir, {
+      initial: e.sim.initialState,
+      allowedSubaccounts: e.sim.meta.legitimateSubaccountKeys,
+    });
+    expect(violations).toEqual([]);
+    expect(await reportAgrees(runDir, idMap)).toEqual([]);
     expect(await e.scan()).toEqual([]);
   });
 });

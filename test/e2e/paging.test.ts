@@ -1,7 +1,7 @@
 // More than 100 applications and 100 numbers: every list the runbook reads is paged (applications by
 // page/page_size, numbers by index/size), so nothing beyond the first page may be missed.
 import { afterEach, describe, expect, it } from "vitest";
-import { compromiseEndState, endStateInvariants } from "./helpers/end-state.js";
+import { compromiseEndState, endStateInvariants, reportAgrees } from "./helpers/end-state.js";
 import { startE2eRun, type E2eRun } from "./helpers/e2e-run.js";
 
 let current: E2eRun | undefined;
@@ -49,6 +49,7 @@ describe("paging", () => {
     });
     expect(violations).toEqual([]);
     expect(idMap.size).toBe(105);
+    expect(await reportAgrees(runDir, idMap)).toEqual([]);
     expect(state.numbers.filter((n) => n.appId)).toHaveLength(210);
     expect(await endStateInvariants(state, e.sim.primary, runDir)).toEqual([]);
     // the lists really were paged: a second page of applications and numbers was read

@@ -162,3 +162,25 @@ function sortKeys(value: unknown): unknown {
   }
   return value;
 }
+
+/** The run's report.json agrees with the simulator: status done, nothing pending, the same id map. */
+export async function reportAgrees(runDir: string, idMap: Map<string, string>): Promise<string[]> {
+  const violations: string[] = [];
+  const { readFile } = await import("node:fs/promises");
+  const report = JSON.parse(await readFile(join(runDir, "report.json"), "utf8")) as {
+    status: string;
+    pending: unknown[];
+    applicationIdMap: { oldId: string; newId: string }[];
+  };
+  if (report.status !== "done") violations.push(`report status is ${report.status}, not done`);
+  if (report.pending.length > 0) violations.push(`report lists ${report.pending.length} pending change(s)`);
+  const reported = new Map(report.applicationIdMap.map((e) => [e.oldId, e.newId]));
+  if (reported.size !== report.applicationIdMap.length) violations.push("report's id map repeats an old id");
+  for (const [oldId, newId] of idMap) {
+    if (reported.get(oldId) !== newId)
+      violations.push(`report maps ${oldId} to ${String(reported.get(oldId))}, the simulator to ${newId}`);
+  }
+  if (reported.size !== idMap.size)
+    violations.push(`report maps ${reported.size} applications, the simulator replaced ${idMap.size}`);
+  return violations;
+}
