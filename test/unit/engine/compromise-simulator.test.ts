@@ -191,3 +191,43 @@ describe("run --resume after a crash between intent and done", () => {
     for (const id of doneBefore) expect(redone).not.toContain(id);
   });
 });
+
+describe("decisions missing from the config", () => {
+  it("a non-interactive run without compromisedSince fails before planning, naming the config key (exit 2)", async () => {
+    const s = await setup();
+    const config = await writeConfig(s.dir, { secrets: { revokeFirst: "x" } }, "partial.yaml");
+    const result = await s.main(["run", "compromise", "--yes", "--config", config, "--out", s.out]);
+    expect(result.code).toBe(2);
+    expect(result.stderr()).toContain(`${config} compromisedSince: required input is not set`);
+    expect(s.sim.requests()).toEqual([]);
+  });
+
+  it("without secrets.revokeFirst on a key with two suspect secrets, the plan fails naming the key, and nothing is written", async () => {
+    const s = await setup();
+    // Both secrets were created after this date: which one to revoke first is the operator's decision.
+    const { secrets: _omitted, ...rest } = compromiseConfig(s.sim);
+    const config = await writeConfig(
+      s.dir,
+      { ...rest, compromisedSince: "2020-01-01T00:00:00Z" },
+      "partial.yaml",
+    );
+    const result = await s.main(["run", "compromise", "--yes", "--config", config, "--out", s.out]);
+    expect(result.code).toBe(2);
+    expect(result.stderr()).toContain("secrets.revokeFirst");
+    expect(writes(s.sim)).toEqual([]);
+  });
+});
+
+describe("--json --dry-run", () => {
+  it("prints only JSON event lines on stdout", async () => {
+    const s = await setup();
+    const result = await s.main(["run", "compromise", "--dry-run", "--json", "--config", s.config]);
+    expect(result.code).toBe(0);
+    const lines = result.stdout().trimEnd().split("\n");
+    const kinds = lines.map((line) => (JSON.parse(line) as { v: number; kind: string }).kind);
+    expect(kinds[0]).toBe("run.started");
+    expect(kinds).toContain("plan.ready");
+    expect(result.stdout()).not.toContain(s.sim.primary.apiSecret);
+    expect(writes(s.sim)).toEqual([]);
+  });
+});
