@@ -137,6 +137,24 @@ describe("vonage-ir audit", () => {
     expect(sim.requests()).toHaveLength(0);
   });
 
+  it("fails with exit 1 and no secret in the output when the credentials are refused", async () => {
+    sim = await startWith();
+    const { code, stdout, stderr } = await run(["--json"], {
+      ...simEnv(sim),
+      VONAGE_API_SECRET: "Wrong5ecretValue",
+    });
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout.trim().split("\n").at(-1) ?? "")).toMatchObject({ kind: "error", exitCode: 1 });
+    expect(stdout + stderr).not.toContain("Wrong5ecretValue");
+  });
+
+  it("is listed in --help with verify-callback", async () => {
+    const io = captureIo({});
+    expect(await main(["--help"], io.io)).toBe(0);
+    expect(io.stdout()).toMatch(/^ {2}audit {2,}audit the account's security posture/m);
+    expect(io.stdout()).toMatch(/^ {2}verify-callback {2}verify a captured signed callback/m);
+  });
+
   it("names the missing credentials (exit 2)", async () => {
     sim = await startWith();
     const { code, stderr } = await run([], { VONAGE_API_HOST: sim.url, VONAGE_REST_HOST: sim.url });

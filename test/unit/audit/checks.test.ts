@@ -8,7 +8,7 @@ import {
   type Finding,
 } from "../../../src/actions/posture-audit.js";
 import { startSimulator, type RunningSimulator, type SimState } from "../../../src/simulator/index.js";
-import { auditTime, DAY, gatewayFor, isoSeconds, startWith } from "./audit-fixtures.js";
+import { auditTime, cleanState, DAY, gatewayFor, isoSeconds, startWith } from "./audit-fixtures.js";
 
 let sim: RunningSimulator | undefined;
 
@@ -349,6 +349,26 @@ describe("each posture check fires on a state built for it", () => {
         detail: expect.stringContaining(state.numbers[0]?.msisdn ?? "?"),
       }),
     ]);
+  });
+
+  it("subaccounts.unavailable and suspects.audit-unavailable: an account without those APIs", async () => {
+    sim = await startSimulator({
+      port: 0,
+      state: cleanState(),
+      subaccountsAvailable: false,
+      auditAvailable: false,
+    });
+    const since = new Date(Date.now() - DAY).toISOString();
+    const findings = runChecks(await collectPosture(gatewayFor(sim), { since }), {
+      now: new Date(),
+      since,
+      secretMaxAgeDays: 500,
+      allowSubaccounts: [],
+    });
+    expect(above(findings)).toEqual([]);
+    expect(ids(findings)).toEqual(
+      expect.arrayContaining(["subaccounts.unavailable", "suspects.audit-unavailable"]),
+    );
   });
 
   it("finds the attacker's work on compromised", async () => {
