@@ -14,6 +14,23 @@ export default tseslint.config(
   },
   {
     files: ["**/*.js", "**/*.mjs"],
-    languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          "process",
+          "console",
+          "URL",
+          "Buffer",
+          "fetch",
+          "performance",
+          "AbortController",
+          "setTimeout",
+          "clearTimeout",
+          "setInterval",
+          "clearInterval",
+          "setImmediate",
+        ].map((name) => [name, "readonly"]),
+      ),
+    },
   },
 );
