@@ -458,12 +458,11 @@ async function applyRelink(ctx: ActionContext, change: Change): Promise<ApplyOut
   const newId = resolvedNewId(ctx, change);
   // Listed again here, not taken from the plan: a number linked since must move too.
   const numbers = await ctx.gateway.listNumbers({ applicationId: oldId });
+  // No progress of its own: relinks of several applications run at once; the engine reports the step's.
   let moved = 0;
-  ctx.progress(0, numbers.length, "numbers");
   await mapBounded(numbers, RELINK_CONCURRENCY, async (number) => {
     await ctx.gateway.linkNumber(number, newId);
     moved++;
-    ctx.progress(moved, numbers.length, "numbers");
   });
   return { status: "done", output: { moved, newId } };
 }

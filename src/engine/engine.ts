@@ -127,7 +127,11 @@ function makeContext(
       const elapsed = (now - started) / 1000;
       const rate = elapsed > 0 ? done / elapsed : undefined;
       const eta = rate && total !== undefined && rate > 0 ? (total - done) / rate : undefined;
-      deps.ui.progress(`${label ?? "progress"}: ${done}${total === undefined ? "" : `/${total}`}`);
+      deps.ui.progress(
+        `${label ?? "progress"}: ${done}${total === undefined ? "" : `/${total}`}${
+          rate === undefined || done === 0 ? "" : ` · ${rate.toFixed(1)}/s`
+        }${eta === undefined || done === total ? "" : ` · ETA ${formatEta(eta)}`}`,
+      );
       deps.events.emit({
         kind: "progress",
         stepId: step.id,
@@ -465,7 +469,9 @@ export async function apply(
       if (automated.length === 0 || failure !== undefined) return;
       const batch = automated.splice(0);
       await deps.ui.task(step.title, async () => {
-        failure = await runPool(batch, deps, runOne, finish);
+        failure = await runPool(batch, deps, runOne, finish, (done, total) =>
+          ctx.progress(done, total, "changes"),
+        );
       });
     };
     for (const change of remaining) {
@@ -541,6 +547,7 @@ async function runPool(
   deps: EngineDeps,
   runOne: (change: Change) => Promise<ChangeStatus>,
   finish: (change: Change, status: ChangeStatus, detail?: string) => void,
+  progress: (done: number, total: number) => void,
 ): Promise<unknown> {
   const inBatch = new Set(changes.map((c) => c.id));
   const settled = new Set<string>();
@@ -550,6 +557,7 @@ async function runPool(
   let completed = 0;
   const ready = (change: Change) =>
     (change.dependsOn ?? []).every((dep) => !inBatch.has(dep) || settled.has(dep));
+  if (changes.length > 1) progress(0, changes.length);
 
   while (waiting.length > 0 || running.size > 0) {
     while (failure === undefined && !deps.signal.aborted && running.size < deps.concurrency) {
@@ -569,7 +577,7 @@ async function runPool(
           settled.add(change.id);
           running.delete(change.id);
           completed++;
-          deps.ui.progress(`${completed}/${changes.length} · ${change.summary}`);
+          progress(completed, changes.length);
         });
       running.set(change.id, task);
     }
@@ -581,6 +589,12 @@ async function runPool(
     return new InternalError(`changes wait on each other: ${waiting.map((c) => c.id).join(", ")}`);
   }
   return failure;
+}
+
+/** "42s", "3m05s": short enough for a task line. */
+function formatEta(seconds: number): string {
+  const s = Math.ceil(seconds);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
 }
 
 export function abortError(runId: string): AbortError {
