@@ -1,7 +1,7 @@
 // The run's append-only JSONL journal. An `intent` is durable (fsynced) before the API call it announces;
 // concurrent intents share one fsync (group commit) without changing their write order. Records are
 // redacted as they are built. Reading tolerates a torn last line (a crash mid-write), nothing else.
-import { open, readFile, type FileHandle } from "node:fs/promises";
+import { open, readFile, truncate, type FileHandle } from "node:fs/promises";
 import { redact } from "../io/redact.js";
 import type { JsonObject } from "../actions/action.js";
 import { ValidationError } from "./errors.js";
@@ -66,6 +66,12 @@ export class Journal {
   }
 
   static async open(path: string, nextSeq = 1, now: () => Date = () => new Date()): Promise<Journal> {
+    // A torn last line (a crash mid-write) never happened (see readJournal); cut it, or the next record
+    // would be glued to it and turn into a corrupted line in the middle of the journal.
+    const existing = await readFile(path).catch(() => undefined);
+    if (existing && existing.length > 0 && existing[existing.length - 1] !== 0x0a) {
+      await truncate(path, existing.lastIndexOf(0x0a) + 1);
+    }
     const handle = await open(path, "a", 0o600);
     return new Journal(path, handle, nextSeq, now);
   }
