@@ -273,7 +273,7 @@ describe("resuming from a damaged journal", () => {
     expect(s.store.applied).toEqual([]);
   });
 
-  it("ignores a torn last line (a crash mid-write) and resumes", async () => {
+  it("ignores a torn last line (a crash mid-write), resumes, and keeps the journal readable", async () => {
     const s = await setup();
     s.store.abortOnApply = { key: "b", controller: new AbortController() };
     expect((await s.run()).code).toBe(130);
@@ -283,6 +283,11 @@ describe("resuming from a damaged journal", () => {
     await writeFile(path, `${await readFile(path, "utf8")}{"t":"intent","changeId":"sec`);
     const result = await s.run({ resume: runId });
     expect(result.code).toBe(0);
+    expect(s.store.applied).toEqual(["a", "b", "c", "d"]);
+    // The records appended after the torn line are intact: the journal reads (and resumes) again.
+    const again = await s.run({ resume: runId });
+    expect(again.stderr).not.toContain("corrupted journal line");
+    expect(again.code).toBe(0);
     expect(s.store.applied).toEqual(["a", "b", "c", "d"]);
   });
 });
