@@ -269,8 +269,9 @@ export async function runCli(argv: string[]): Promise<void> {
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
     if (signals === 1) {
+      const changing = ["run", "apply", "drill"].includes(argv[0] ?? "");
       process.stderr.write(
-        `\n${signal}: finishing the change in flight, then stopping (again to stop at once)…\n`,
+        `\n${signal}: ${changing ? "finishing the change in flight, then stopping" : "stopping"} (again to stop at once)…\n`,
       );
       controller.abort(signal);
     } else {
