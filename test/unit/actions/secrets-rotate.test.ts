@@ -436,7 +436,7 @@ describe("secrets.rotate with revoke: after-confirmation", () => {
     // The operator confirms interactively: the revokes run.
     const prompter = new ScriptedPrompter([
       { match: "is it done?", answer: "done" },
-      { match: "Who did it?", answer: "ops@example.com" },
+      { match: "Your name or email", answer: "ops@example.com" },
     ]);
     const rest = planned.changes.filter((c) => !outputs.has(c.id));
     expect((await runChanges(h, rest, outputs, { prompter })).pending).toEqual([]);
@@ -463,7 +463,7 @@ describe("secrets.rotate never outputs a secret value", () => {
     const prompter = new ScriptedPrompter(
       Array.from({ length: 8 }, () => [
         { match: "is it done?", answer: "done" },
-        { match: "Who did it?", answer: "ops@example.com" },
+        { match: "Your name or email", answer: "ops@example.com" },
       ]).flat(),
     );
     await runChanges(h, planned.changes, outputs, { trace, prompter });
