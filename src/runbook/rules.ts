@@ -15,6 +15,17 @@ export function checkRunbookRules(
   const seen = new Map<string, number>();
   const inputs = runbook.inputs;
 
+  for (const [name, spec] of Object.entries(inputs)) {
+    if (spec.type === "enum" && spec.default !== undefined && !spec.values.includes(spec.default)) {
+      issues.push(
+        source.issue(
+          ["inputs", name, "default"],
+          `expected one of the input's values: ${spec.values.map((v) => JSON.stringify(v)).join(" | ")}`,
+        ),
+      );
+    }
+  }
+
   runbook.steps.forEach((step, index) => {
     const at = (...rest: PathSegment[]) => ["steps", index, ...rest];
     const first = seen.get(step.id);
