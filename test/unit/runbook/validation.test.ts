@@ -81,6 +81,12 @@ const cases: { fixture: string; behaviour: string; expected: string }[] = [
     expected: '10:15 steps[0].manual.verify: unknown verifier "mfa.read-back" (known: autoreload.off)',
   },
   {
+    fixture: "enum-default-not-a-value.yaml",
+    behaviour: "an enum input whose default is not one of its values is reported at the default",
+    expected:
+      '9:14 inputs.secrets.revoke.default: expected one of the input\'s values: "immediately" | "after-confirmation"',
+  },
+  {
     fixture: "bad-evidence-pattern.yaml",
     behaviour: "an evidence pattern that is not a regular expression is reported at the pattern",
     expected: "13:20 steps[0].manual.evidence[0].pattern: not a valid regular expression",
