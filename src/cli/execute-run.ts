@@ -325,6 +325,14 @@ export async function loadResume(outDir: string, runId: string): Promise<Journal
   } catch (error) {
     if (error instanceof VonageIrError && /cannot read journal/.test(error.message)) {
       const runs = await readdir(resolve(outDir)).catch(() => [] as string[]);
+      // The directory is created before planning, the journal only once the plan is made: a run stopped
+      // in between (killed, or a plan-time error) changed nothing and has nothing to resume.
+      if (runs.includes(runId)) {
+        throw new UsageError(
+          `run ${runId} has no journal: it stopped before its plan was recorded, so it changed nothing and cannot be resumed`,
+          "start a new run with the same runbook and config (vonage-ir run <runbook> --config FILE)",
+        );
+      }
       const known = runs
         .filter((r) => RUN_ID_PATTERN.test(r))
         .sort()
