@@ -108,6 +108,30 @@ function checkWhen(
   if ("input" in when) {
     if (!(when.input in inputs))
       issues.push(source.issue([...path, "input"], `unknown input "${when.input}"`));
+    const spec = inputs[when.input];
+    for (const key of ["equals", "notEquals"] as const) {
+      const value = when[key];
+      if (spec === undefined || value === undefined) continue;
+      // A value of another type never compares equal: the condition would be silently constant.
+      const expected = spec.type === "number" || spec.type === "boolean" ? spec.type : "string";
+      if (spec.type === "list") {
+        issues.push(source.issue([...path, key], `input "${when.input}" is a list: test it with isSet`));
+      } else if (typeof value !== expected) {
+        issues.push(
+          source.issue(
+            [...path, key],
+            `expected a ${expected} (input "${when.input}" is a ${spec.type}), received ${JSON.stringify(value)}`,
+          ),
+        );
+      } else if (spec.type === "enum" && !spec.values.includes(String(value))) {
+        issues.push(
+          source.issue(
+            [...path, key],
+            `expected one of the input's values: ${spec.values.map((v) => JSON.stringify(v)).join(" | ")}`,
+          ),
+        );
+      }
+    }
     const conditions = ["equals", "notEquals", "isSet"].filter((k) => k in when);
     if (conditions.length !== 1) {
       issues.push(source.issue(path, 'a condition needs exactly one of "equals", "notEquals" or "isSet"'));
