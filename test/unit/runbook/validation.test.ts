@@ -76,6 +76,11 @@ const cases: { fixture: string; behaviour: string; expected: string }[] = [
     expected: '14:14 steps[0].when.input: unknown input "rotat"',
   },
   {
+    fixture: "when-type-mismatch.yaml",
+    behaviour: "a when condition comparing an input with a value of another type",
+    expected: '15:15 steps[0].when.equals: expected a boolean (input "rotate" is a boolean), received "true"',
+  },
+  {
     fixture: "unknown-verifier.yaml",
     behaviour: "an unknown verifier names the known ones",
     expected: '10:15 steps[0].manual.verify: unknown verifier "mfa.read-back" (known: autoreload.off)',
