@@ -120,9 +120,20 @@ export function validateConfig(source: YamlSource, runbook: Runbook): RunConfig 
       else issues.push(...zodIssues(source, parsed.error.issues, path));
       return;
     }
-    const deeper = Object.keys(runbook.inputs).some((input) => input.startsWith(`${name}.`));
-    if (deeper && value && typeof value === "object" && !Array.isArray(value)) {
+    const grouped = Object.keys(runbook.inputs).filter((input) => input.startsWith(`${name}.`));
+    // A group whose keys are all commented out (`applications:` alone) gives nothing: not an error.
+    if (grouped.length > 0 && value === null) return;
+    if (grouped.length > 0 && value && typeof value === "object" && !Array.isArray(value)) {
       for (const [key, inner] of Object.entries(value)) walk(inner, [...path, key]);
+      return;
+    }
+    if (grouped.length > 0) {
+      issues.push(
+        source.issue(
+          path as PathSegment[],
+          `expected a map of ${grouped.join(", ")}, received ${JSON.stringify(value)}`,
+        ),
+      );
       return;
     }
     issues.push(
