@@ -209,6 +209,12 @@ const configCases: { fixture: string; behaviour: string; expected: string }[] = 
     expected: "5:9 attest.users.review.at: expected an ISO-8601 date-time with a zone",
   },
   {
+    fixture: "group-given-a-value.yaml",
+    behaviour: "a group of inputs given a plain value",
+    expected:
+      '2:10 secrets: expected a map of secrets.revoke, secrets.revokeFirst, secrets.rotateSubaccounts, received "immediately"',
+  },
+  {
     fixture: "attest-unknown-step.yaml",
     behaviour: "an attestation for a step the runbook does not have",
     expected: '3:3 attest.users.reveiw: no step "users.reveiw" in runbook compromise',
@@ -225,6 +231,12 @@ describe("vonage-ir validate compromise --config <malformed config>", () => {
       expect(result.stdout()).toBe("");
     });
   }
+
+  it("a group whose keys are all commented out is not an error", async () => {
+    const result = await validate("compromise", join(CONFIGS, "empty-group.yaml"));
+    expect(result.stderr()).toBe("");
+    expect(result.code).toBe(0);
+  });
 
   it("a run with a malformed config exits 2 before anything is run", async () => {
     const out = join(await tempDir(), "runs");
