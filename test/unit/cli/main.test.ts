@@ -29,6 +29,12 @@ describe("--help", () => {
     expect(result.stdout()).toContain("--resume <value>");
   });
 
+  it("--version prints the package version and exits 0", async () => {
+    const result = await runMain(["--version"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout()).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
   it("no command prints the help and exits 2", async () => {
     const result = await runMain([]);
     expect(result.code).toBe(2);
@@ -56,6 +62,16 @@ describe("usage errors", () => {
     const result = await runMain(["run", "compromise", "--api-secret", "Sup3rSecretValue"]);
     expect(result.code).toBe(2);
     expect(result.stderr()).toContain("--api-secret");
+  });
+
+  it("an out-of-range --concurrency exits 2 naming the allowed range", async () => {
+    const dir = await tempDir();
+    const result = await runMain(
+      ["run", MANUAL_ONLY, "--yes", "--concurrency", "0", "--out", join(dir, "runs")],
+      { cwd: dir, env: offlineEnv },
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr()).toContain('--concurrency must be an integer from 1 to 64, not "0"');
   });
 
   it("an unknown runbook id exits 2 pointing at list", async () => {
