@@ -2,25 +2,26 @@
 // scenario; the end state read from the simulator, every output scanned for secrets.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { compromiseEndState, endStateInvariants, reportAgrees } from "./helpers/end-state.js";
 import { startE2eRun, type E2eRun } from "./helpers/e2e-run.js";
 import { writeRequests } from "./helpers/e2e-simulator.js";
 import type { SimulatorOptions } from "../../src/simulator/index.js";
 import type { ConfigOverrides } from "./helpers/write-config.js";
 
-let current: E2eRun | undefined;
-afterEach(async () => {
-  await current?.close();
-  current = undefined;
+// Tests run concurrently (each has its own simulator and directory; the CLI mostly waits on I/O).
+const started: E2eRun[] = [];
+afterAll(async () => {
+  await Promise.all(started.map((e) => e.close()));
 });
 
 async function start(
   simOptions: Omit<SimulatorOptions, "onRequest" | "port">,
   config?: ConfigOverrides,
 ): Promise<E2eRun> {
-  current = await startE2eRun(simOptions, config);
-  return current;
+  const e = await startE2eRun(simOptions, config);
+  started.push(e);
+  return e;
 }
 
 /** Asserts the compromise end state and the always-true invariants for the workspace's only run. */
@@ -54,13 +55,21 @@ function secretRequests(e: E2eRun): { revoked: string[]; createdAfter: number } 
   return { revoked, createdAfter: revokesBefore };
 }
 
-describe("compromise runbook, unattended, on the compromised scenario", () => {
+describe.concurrent("compromise runbook, unattended, on the compromised scenario", () => {
   it("reaches the end state with a complete config and exits 0 once auto-reload is off", async () => {
-    const e = await start({ scenario: "compromised" });
+    const e = await start({ scenario: "compromised", deleteAppWithNumbers: "orphan" });
     await e.sim.setAutoReload(false);
     const result = await e.run();
     expect(result.code, result.stderr).toBe(0);
     const runDir = await expectEndState(e, 4);
+    // 2 secrets: the one named by secrets.revokeFirst (the attacker's) is revoked before the new one is created
+    expect(result.stderr).toContain("named by secrets.revokeFirst");
+    const { revoked, createdAfter } = secretRequests(e);
+    expect(revoked[0]).toBe(e.sim.meta.attackerSecretIds[0]);
+    expect(createdAfter).toBe(1);
+    // orphan mode (the default): each old application deleted once, after its numbers moved
+    const deletes = e.sim.requests().filter((r) => r.method === "DELETE" && r.path.startsWith("/v2/"));
+    expect(deletes.map((d) => d.status)).toEqual([204, 204, 204, 204]);
     const state = e.sim.dumpState();
     expect(state.primary.autoReload).toBe(false);
     // the legitimate subaccounts stay active, the attacker's is suspended
@@ -105,21 +114,7 @@ describe("compromise runbook, unattended, on the compromised scenario", () => {
   });
 });
 
-describe("the 2-secret case (an attacker added a second primary secret)", () => {
-  it("revokes first the secret named by secrets.revokeFirst, before creating the new one", async () => {
-    const e = await start({ scenario: "compromised" });
-    await e.sim.setAutoReload(false);
-    const attacker = e.sim.meta.attackerSecretIds[0];
-    expect(attacker).toBeDefined();
-    const result = await e.run();
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toContain("named by secrets.revokeFirst");
-    const { revoked, createdAfter } = secretRequests(e);
-    expect(revoked[0]).toBe(attacker);
-    expect(createdAfter).toBe(1);
-    await expectEndState(e, 4);
-  });
-
+describe.concurrent("the 2-secret case (an attacker added a second primary secret)", () => {
   it("without secrets.revokeFirst revokes first the only secret created after compromisedSince", async () => {
     const e = await start({ scenario: "compromised" }, { values: { "secrets.revokeFirst": undefined } });
     await e.sim.setAutoReload(false);
@@ -151,23 +146,21 @@ describe("the 2-secret case (an attacker added a second primary secret)", () => 
   });
 });
 
-describe("deleting an application that still has numbers", () => {
-  it.each(["refuse", "orphan"] as const)(
-    "with deleteAppWithNumbers=%s reaches the same end state",
-    async (mode) => {
-      const e = await start({ scenario: "compromised", deleteAppWithNumbers: mode });
-      await e.sim.setAutoReload(false);
-      const result = await e.run();
-      expect(result.code, result.stderr).toBe(0);
-      await expectEndState(e, 4);
-      // every old application was deleted once, after its numbers had moved (no 409 under `refuse`)
-      const deletes = e.sim.requests().filter((r) => r.method === "DELETE" && r.path.startsWith("/v2/"));
-      expect(deletes.map((d) => d.status)).toEqual([204, 204, 204, 204]);
-    },
-  );
+describe.concurrent("deleting an application that still has numbers", () => {
+  // `orphan` (the default) is the first test above
+  it.each(["refuse"] as const)("with deleteAppWithNumbers=%s reaches the same end state", async (mode) => {
+    const e = await start({ scenario: "compromised", deleteAppWithNumbers: mode });
+    await e.sim.setAutoReload(false);
+    const result = await e.run();
+    expect(result.code, result.stderr).toBe(0);
+    await expectEndState(e, 4);
+    // every old application was deleted once, after its numbers had moved (no 409 under `refuse`)
+    const deletes = e.sim.requests().filter((r) => r.method === "DELETE" && r.path.startsWith("/v2/"));
+    expect(deletes.map((d) => d.status)).toEqual([204, 204, 204, 204]);
+  });
 });
 
-describe("--json", () => {
+describe.concurrent("--json", () => {
   it("emits JSON lines on stdout, reaches the end state and prints no secret", async () => {
     const e = await start({ scenario: "compromised" });
     await e.sim.setAutoReload(false);
@@ -182,7 +175,7 @@ describe("--json", () => {
   });
 });
 
-describe("secrets.rotateSubaccounts", () => {
+describe.concurrent("secrets.rotateSubaccounts", () => {
   it("ends with exactly one secret per rotated account, the one in the sink, and the old ones gone", async () => {
     const e = await start({ scenario: "compromised" }, { values: { "secrets.rotateSubaccounts": true } });
     await e.sim.setAutoReload(false);
@@ -198,5 +191,41 @@ describe("secrets.rotateSubaccounts", () => {
       expect(after?.secrets.map((s) => s.value)).toEqual([sink.trim()]);
       for (const old of before.secrets) expect(after?.secrets.some((s) => s.id === old.id)).toBe(false);
     }
+  });
+});
+
+describe.concurrent("secrets.revoke: after-confirmation", () => {
+  it("unattended without an attestation: the new secret works, the old one is kept, exit 3", async () => {
+    const e = await start(
+      { scenario: "compromised" },
+      { values: { "secrets.revoke": "after-confirmation" } },
+    );
+    await e.sim.setAutoReload(false);
+    const result = await e.run();
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.stderr).toMatch(/deploy the new API secret/i);
+    const [runId] = await e.runIds();
+    const sink = await readFile(
+      join(e.runDir(runId ?? ""), "secrets", `api-secret-${e.sim.primary.apiKey}`),
+      "utf8",
+    );
+    const values = e.sim.dumpState().primary.secrets.map((s) => s.value);
+    // the attacker's secret is gone; the operator's and the new one both authenticate until confirmed
+    expect(values.sort()).toEqual([e.sim.primary.apiSecret, sink.trim()].sort());
+    expect(await e.scan()).toEqual([]);
+  });
+
+  it("with the secrets step attested, revokes the old secret and reaches the end state", async () => {
+    const e = await start(
+      { scenario: "compromised" },
+      {
+        values: { "secrets.revoke": "after-confirmation" },
+        attest: { secrets: { by: "e2e@example.com", at: "2026-11-22T10:00:00Z", note: "deployed" } },
+      },
+    );
+    await e.sim.setAutoReload(false);
+    const result = await e.run();
+    expect(result.code, result.stderr).toBe(0);
+    await expectEndState(e, 4);
   });
 });

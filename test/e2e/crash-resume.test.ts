@@ -1,19 +1,24 @@
 // A crash right after each kind of `intent`: the CLI is SIGKILLed when the simulator receives the request
 // the intent announced (before the simulator processes it, so the request is still applied), then
 // `run --resume` finishes the run: the same end state, no duplicate secret or application.
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { compromiseEndState, endStateInvariants, reportAgrees } from "./helpers/end-state.js";
 import { startE2eRun, type E2eRun } from "./helpers/e2e-run.js";
-import type { RequestInfo } from "./helpers/e2e-simulator.js";
+import { writeRequests, type RequestInfo } from "./helpers/e2e-simulator.js";
 import type { CliResult } from "./helpers/run-cli.js";
 import { readJournal } from "../../src/engine/journal.js";
 import { join } from "node:path";
 
-let current: E2eRun | undefined;
-afterEach(async () => {
-  await current?.close();
-  current = undefined;
+// Tests run concurrently (each has its own simulator and directory; the CLI mostly waits on I/O).
+const started: E2eRun[] = [];
+afterAll(async () => {
+  await Promise.all(started.map((e) => e.close()));
 });
+async function start(...args: Parameters<typeof startE2eRun>): Promise<E2eRun> {
+  const e = await startE2eRun(...args);
+  started.push(e);
+  return e;
+}
 
 type Trigger = (e: E2eRun) => (count: number, info: RequestInfo) => boolean;
 
@@ -60,9 +65,9 @@ const crashes: [string, Trigger, RegExp][] = [
   ],
 ];
 
-describe("a crash between intent and done resumes to the same end state", () => {
+describe.concurrent("a crash between intent and done resumes to the same end state", () => {
   it.each(crashes)("SIGKILL while %s", async (_what, trigger, openIntent) => {
-    const e = (current = await startE2eRun({ scenario: "compromised" }));
+    const e = await start({ scenario: "compromised" });
     await e.sim.setAutoReload(false);
     const killed = await e.run([], { kill: { sim: e.sim, when: trigger(e) } });
     expect(killed.killed, killed.stderr).toBe(true);
@@ -107,9 +112,9 @@ describe("a crash between intent and done resumes to the same end state", () => 
   });
 });
 
-describe("repeated crashes", () => {
+describe.concurrent("repeated crashes", () => {
   it("a run killed at every third write, and each resume killed again, still ends in the same state", async () => {
-    const e = (current = await startE2eRun({ scenario: "compromised", deleteAppWithNumbers: "refuse" }));
+    const e = await start({ scenario: "compromised", deleteAppWithNumbers: "refuse" });
     await e.sim.setAutoReload(false);
     const isWrite = (r: RequestInfo) => r.method !== "GET" && r.path !== "/account/settings";
     // kill at the 3rd write request of each attempt, counted per attempt
@@ -117,17 +122,12 @@ describe("repeated crashes", () => {
       let writes = 0;
       return (_n: number, r: RequestInfo) => isWrite(r) && ++writes === 3;
     };
-    let result = await e.run([], { kill: { sim: e.sim, when: killAtThirdWrite() } });
-    const [runId] = await e.runIds();
-    const runDir = e.runDir(runId ?? "");
-    let kills = result.killed ? 1 : 0;
-    for (let attempt = 0; attempt < 15 && result.code !== 0; attempt++) {
-      expect(await endStateInvariants(e.sim.dumpState(), e.sim.primary, runDir)).toEqual([]);
-      result = await e.resume(runId ?? "", { kill: { sim: e.sim, when: killAtThirdWrite() } });
-      if (result.killed) kills++;
-      else expect(result.code, result.stderr).toBe(0);
-    }
-    expect(result.code, result.stderr).toBe(0);
+    const { runDir, kills } = await e.untilDone({
+      kill: () => killAtThirdWrite(),
+      afterKill: async (dir) => {
+        expect(await endStateInvariants(e.sim.dumpState(), e.sim.primary, dir)).toEqual([]);
+      },
+    });
     expect(kills).toBeGreaterThan(3);
     const state = await e.sim.fetchState();
     const { violations, idMap } = await compromiseEndState(state, runDir, {
@@ -136,6 +136,37 @@ describe("repeated crashes", () => {
     });
     expect(violations).toEqual([]);
     expect(await reportAgrees(runDir, idMap)).toEqual([]);
+    expect(await e.scan()).toEqual([]);
+  });
+});
+
+describe.concurrent("a crash while planning", () => {
+  it("leaves a run that changed nothing; resume says so (exit 2) and a new run finishes", async () => {
+    const e = await start({ scenario: "compromised" });
+    await e.sim.setAutoReload(false);
+    // the evidence snapshot's reads come before any intent: kill at the first applications page
+    const killed = await e.run([], {
+      kill: { sim: e.sim, when: (_n, r) => r.method === "GET" && r.path === "/v2/applications" },
+    });
+    expect(killed.killed).toBe(true);
+    const [runId] = await e.runIds();
+    const runDir = e.runDir(runId ?? "");
+    expect(await endStateInvariants(e.sim.dumpState(), e.sim.primary, runDir)).toEqual([]);
+    const resumed = await e.resume(runId ?? "");
+    expect(resumed.code).toBe(2);
+    expect(resumed.stderr).toContain(`run ${runId ?? ""} has no journal`);
+    expect(resumed.stderr).toMatch(/changed nothing/);
+    expect(writeRequests(e.sim)).toEqual([]);
+    const fresh = await e.run();
+    expect(fresh.code, fresh.stderr).toBe(0);
+    const ids = await e.runIds();
+    expect(ids).toHaveLength(2);
+    const state = await e.sim.fetchState();
+    const { violations } = await compromiseEndState(state, e.runDir(ids[1] ?? ""), {
+      initial: e.sim.initialState,
+      allowedSubaccounts: e.sim.meta.legitimateSubaccountKeys,
+    });
+    expect(violations).toEqual([]);
     expect(await e.scan()).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SimulatorOptions } from "../../../src/simulator/index.js";
 import { startE2eSimulator, type E2eSimulator } from "./e2e-simulator.js";
-import { runCli, runIds, type CliResult, type RunCliOptions } from "./run-cli.js";
+import { runCli, runIds, type CliResult, type KillTrigger, type RunCliOptions } from "./run-cli.js";
 import { allSecrets, scanForSecrets, type SecretHit } from "./scan-for-secrets.js";
 import { writeConfig, type ConfigOverrides } from "./write-config.js";
 
@@ -24,9 +24,28 @@ export interface E2eRun {
   resume(runId: string, options?: Partial<RunCliOptions>): Promise<CliResult>;
   runIds(): Promise<string[]>;
   runDir(runId: string): string;
+  /**
+   * Runs the runbook and resumes it until it exits 0, killing each attempt per `kill()` (undefined: no kill)
+   * and calling `afterKill` after every kill; a run killed before its journal existed is started afresh.
+   */
+  untilDone(options?: UntilDoneOptions): Promise<UntilDoneResult>;
   /** Scans every output of this workspace (stdout, stderr, the out directory but the sinks). */
   scan(): Promise<SecretHit[]>;
   close(): Promise<void>;
+}
+
+export interface UntilDoneOptions {
+  kill?: (attempt: number) => KillTrigger | undefined;
+  afterKill?: (runDir: string, result: CliResult) => Promise<void>;
+  /** Default 20. */
+  maxAttempts?: number;
+}
+
+export interface UntilDoneResult {
+  runId: string;
+  runDir: string;
+  attempts: CliResult[];
+  kills: number;
 }
 
 export async function startE2eRun(
@@ -60,6 +79,33 @@ export async function startE2eRun(
       cli(["run", "--resume", runId, "--config", configPath, "--out", out], options),
     runIds: () => runIds(out),
     runDir: (runId) => join(out, runId),
+    async untilDone(options = {}) {
+      const attempts: CliResult[] = [];
+      let runId: string | undefined;
+      let kills = 0;
+      for (let attempt = 0; attempt < (options.maxAttempts ?? 20); attempt++) {
+        const when = options.kill?.(attempt);
+        const kill = when === undefined ? {} : { kill: { sim, when } };
+        const before = new Set(await runIds(out));
+        const result = runId === undefined ? await e2e.run([], kill) : await e2e.resume(runId, kill);
+        attempts.push(result);
+        runId ??= (await runIds(out)).find((id) => !before.has(id));
+        if (result.killed) {
+          kills++;
+          if (runId !== undefined) await options.afterKill?.(join(out, runId), result);
+        }
+        if (result.code === 0 && runId !== undefined)
+          return { runId, runDir: join(out, runId), attempts, kills };
+        // killed before the journal existed: that run changed nothing; start a new one
+        if (result.code === 2 && result.stderr.includes("has no journal")) runId = undefined;
+        else if (!result.killed && result.code !== 1 && result.code !== 3 && result.code !== 4) {
+          throw new Error(`attempt ${attempt + 1} exited ${String(result.code)}:\n${result.stderr}`);
+        }
+      }
+      throw new Error(
+        `no exit 0 after ${attempts.length} attempts; last stderr:\n${attempts.at(-1)?.stderr ?? ""}`,
+      );
+    },
     async scan() {
       const ids = await runIds(out);
       const secrets = await allSecrets(
