@@ -115,6 +115,26 @@ describe("plan --save, then apply", () => {
     expect(planRecord?.t === "plan" && ids(planRecord.plan)).toEqual(ids(saved));
     const intents = new Set(records.flatMap((r) => (r.t === "intent" ? [r.changeId] : [])));
     expect([...intents].every((id) => ids(saved).includes(id))).toBe(true);
+
+    // No secret value (the operator's, or one generated into the sink) reaches any output but the sink.
+    const runDir = join(s.out, runId);
+    const sinkFiles = await readdir(join(runDir, "secrets"), { recursive: true, withFileTypes: true });
+    const secrets = [s.sim.primary.apiSecret];
+    for (const entry of sinkFiles) {
+      if (!entry.isFile() || entry.name.endsWith(".txt")) continue;
+      const text = (await readFile(join(entry.parentPath, entry.name), "utf8")).trim();
+      if (!text.includes("PUBLIC KEY"))
+        secrets.push(text.split("\n").find((l) => !l.startsWith("-----")) ?? text);
+    }
+    expect(secrets.length).toBeGreaterThan(3); // the API secret, the new one, the application keys
+    const outputs = [planned.stdout(), planned.stderr(), applied.stdout(), applied.stderr()];
+    for (const entry of await readdir(runDir, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile() || entry.parentPath.includes(join(runDir, "secrets"))) continue;
+      outputs.push(await readFile(join(entry.parentPath, entry.name), "utf8"));
+    }
+    for (const secret of secrets) {
+      for (const output of outputs) expect(output.includes(secret)).toBe(false);
+    }
   });
 
   it("refuses a plan file edited after it was saved (exit 2) and sends nothing", async () => {
