@@ -1,6 +1,6 @@
 // The compromise runbook end to end: the built CLI, unattended, against the simulator's `compromised`
 // scenario; the end state read from the simulator, every output scanned for secrets.
-import { readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compromiseEndState, endStateInvariants, reportAgrees } from "./helpers/end-state.js";
@@ -75,7 +75,13 @@ describe.concurrent("compromise runbook, unattended, on the compromised scenario
     // the legitimate subaccounts stay active, the attacker's is suspended
     for (const key of e.sim.meta.attackerSubaccountKeys)
       expect(state.subaccounts.find((s) => s.apiKey === key)?.suspended).toBe(true);
-    expect(runDir).toContain(e.out);
+    // the sink: 0700, its files 0600; the run directory ignores itself in git
+    const sinkDir = join(runDir, "secrets");
+    expect((await stat(sinkDir)).mode & 0o777).toBe(0o700);
+    const files = await readdir(sinkDir);
+    expect(files.length).toBeGreaterThanOrEqual(5);
+    for (const f of files) expect((await stat(join(sinkDir, f))).mode & 0o777, f).toBe(0o600);
+    expect(await readFile(join(runDir, ".gitignore"), "utf8")).toMatch(/^\*$/m);
   });
 
   it("exits 3 while auto-reload is on, and a resume after switching it off in the dashboard exits 0", async () => {

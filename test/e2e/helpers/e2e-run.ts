@@ -29,7 +29,7 @@ export interface E2eRun {
    * and calling `afterKill` after every kill; a run killed before its journal existed is started afresh.
    */
   untilDone(options?: UntilDoneOptions): Promise<UntilDoneResult>;
-  /** Scans every output of this workspace (stdout, stderr, the out directory but the sinks). */
+  /** Scans every output of this workspace (stdout, stderr, every file in `dir` but the run sinks). */
   scan(): Promise<SecretHit[]>;
   close(): Promise<void>;
 }
@@ -113,8 +113,9 @@ export async function startE2eRun(
         ids.map((id) => join(out, id, "secrets")),
         sim.adminToken,
       );
+      // the whole workspace (cwd, config, out directory, lock), every run's sink excluded
       return scanForSecrets(
-        [out],
+        [dir],
         results.flatMap((r) => [r.stdout, r.stderr]),
         secrets,
       );

@@ -23,7 +23,10 @@ export function assertBuilt(): void {
   }
 }
 
-/** When to kill the CLI: at the n-th simulator request, or the first request a predicate accepts. */
+/**
+ * When to kill the CLI: a number n kills at the first request whose simulator-wide count (cumulative over
+ * every run against this simulator) is >= n; a predicate kills at the first request it accepts.
+ */
 export type KillTrigger = number | ((count: number, info: RequestInfo) => boolean);
 
 export interface RunCliOptions {

@@ -42,7 +42,7 @@ export async function sinkValues(sinkDir: string): Promise<{ name: string; value
   return result;
 }
 
-/** Every file under `dir` (recursively), except those under a `secrets` directory (the sink itself). */
+/** Every file under `dir` (recursively), except those under the directories `skip` accepts. */
 export async function filesUnder(
   dir: string,
   skip: (path: string) => boolean = () => false,
@@ -58,7 +58,7 @@ export async function filesUnder(
   return out;
 }
 
-/** Searches `paths` (files or directories, the sink excluded) and `texts` for every secret: the hits. */
+/** Searches `paths` (files or directories, run sinks excluded) and `texts` for every secret: the hits. */
 export async function scanForSecrets(
   paths: string[],
   texts: string[],
@@ -73,7 +73,8 @@ export async function scanForSecrets(
     for (const [needle, label] of needles) if (text.includes(needle)) hits.push({ where, secret: label });
   };
   texts.forEach((text, index) => search(`text[${index}]`, text));
-  const isSink = (p: string) => /[/\\]secrets$/.test(p);
+  // a run's sink: <out>/<run-id>/secrets (the only place secret values belong)
+  const isSink = (p: string) => /[/\\]\d{8}-\d{6}-[0-9a-f]{6}[/\\]secrets$/.test(p);
   for (const path of paths) {
     const info = await stat(path).catch(() => undefined);
     if (!info) continue;
