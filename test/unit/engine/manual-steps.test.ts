@@ -321,3 +321,39 @@ describe("--break-lock", () => {
     expect(result.stderr()).toContain("taking over the lock of run 20261122-100000-abcdef");
   });
 });
+
+describe("required inputs the config does not give", () => {
+  async function requiredSetup() {
+    const s = await setup();
+    const text = (await readFile(s.runbook, "utf8")).replace(
+      "    type: string\n    default: INC",
+      "    type: string\n    required: true\n    description: the prefix of your ticket numbers",
+    );
+    await writeFile(s.runbook, text);
+    return s;
+  }
+
+  it("a non-interactive run fails before anything runs, naming the input to set (exit 2)", async () => {
+    const { dir, runbook, out } = await requiredSetup();
+    const result = await runMain(["run", runbook, "--yes", "--out", out], { cwd: dir, env: offlineEnv });
+    expect(result.code).toBe(2);
+    expect(result.stderr()).toContain(
+      "(no --config) ticketPrefix: required input is not set (the prefix of your ticket numbers)",
+    );
+    expect(result.stderr()).toContain("set ticketPrefix in the config file");
+  });
+
+  it("an interactive run asks for it and uses the answer", async () => {
+    const { dir, runbook, out } = await requiredSetup();
+    const prompter = new ScriptedPrompter([
+      { match: "ticketPrefix (the prefix of your ticket numbers)", answer: "SEC" },
+      { match: "Proceed?", answer: true },
+      { match: "Remove unknown dashboard users: is it done?", answer: "later" },
+      { match: "Open a support ticket: is it done?", answer: "later" },
+    ]);
+    const result = await runMain(["run", runbook, "--out", out], { cwd: dir, env: offlineEnv, prompter });
+    expect(result.code).toBe(3);
+    expect(prompter.unused()).toEqual([]);
+    expect(prompter.said.join("\n")).toContain("Open a ticket with the prefix SEC.");
+  });
+});
