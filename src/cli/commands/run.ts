@@ -17,6 +17,7 @@ import {
 } from "../session.js";
 import { createPrompter } from "../prompter-factory.js";
 import { configOut, readConfigSource } from "../../runbook/config.js";
+import { REDACTED } from "../../io/redact.js";
 
 export default async function run(
   { values, positionals }: { values: Values; positionals: string[] },
@@ -64,6 +65,14 @@ export default async function run(
         `the config differs from the one run ${resumeId} started with`,
         "pass the same --config file, unchanged (or start a new run)",
       );
+    }
+  }
+  if (resume) {
+    // Inputs answered at a prompt when the run started are in its journaled plan, not in the config: reuse
+    // them, so a resume neither asks again (and re-plans with another answer) nor fails when scripted.
+    for (const [name, value] of Object.entries(resume.journal.plan.inputs)) {
+      if (name in loaded.loaded.runbook.inputs && !(name in loaded.config.values) && value !== REDACTED)
+        loaded.config.values[name] = value;
     }
   }
   const credentials = await readCredentials(values, io);
