@@ -356,4 +356,29 @@ describe("required inputs the config does not give", () => {
     expect(prompter.unused()).toEqual([]);
     expect(prompter.said.join("\n")).toContain("Open a ticket with the prefix SEC.");
   });
+
+  it("a resume reuses the answer given when the run started, and does not ask again", async () => {
+    const { dir, runbook, out } = await requiredSetup();
+    const prompter = new ScriptedPrompter([
+      { match: "ticketPrefix", answer: "SEC" },
+      { match: "Proceed?", answer: true },
+      { match: "Remove unknown dashboard users: is it done?", answer: "abort" },
+    ]);
+    const first = await runMain(["run", runbook, "--out", out], { cwd: dir, env: offlineEnv, prompter });
+    expect(first.code).toBe(130);
+    const runId = await onlyRun(out);
+    const again = new ScriptedPrompter([
+      { match: "Proceed?", answer: true },
+      { match: "Remove unknown dashboard users: is it done?", answer: "later" },
+      { match: "Open a support ticket: is it done?", answer: "later" },
+    ]);
+    const resumed = await runMain(["run", "--resume", runId, "--out", out], {
+      cwd: dir,
+      env: offlineEnv,
+      prompter: again,
+    });
+    expect(resumed.stderr()).not.toContain("no answer for question");
+    expect(resumed.code).toBe(3);
+    expect(again.said.join("\n")).toContain("Open a ticket with the prefix SEC.");
+  });
 });
