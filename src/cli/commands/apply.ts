@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { UsageError, ValidationError } from "../../engine/errors.js";
 import { PLAN_VERSION, type Plan } from "../../engine/plan-types.js";
+import { REDACTED } from "../../io/redact.js";
 import { canonicalJson } from "../../runbook/config.js";
 import { executeRun } from "../execute-run.js";
 import type { CliIo } from "../io.js";
@@ -93,6 +94,11 @@ export default async function applyCommand(
       "the config differs from the one the plan was made with",
       "pass the same --config, or make a new plan",
     );
+  }
+  // Inputs answered at a prompt when the plan was made are in the plan, not in the config: apply with them.
+  for (const [name, value] of Object.entries(thePlan.inputs)) {
+    if (name in loaded.loaded.runbook.inputs && !(name in loaded.config.values) && value !== REDACTED)
+      loaded.config.values[name] = value;
   }
   const credentials = await readCredentials(values, io);
   if (credentials.apiKey !== thePlan.account) {
