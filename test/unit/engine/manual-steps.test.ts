@@ -381,4 +381,21 @@ describe("required inputs the config does not give", () => {
     expect(resumed.code).toBe(3);
     expect(again.said.join("\n")).toContain("Open a ticket with the prefix SEC.");
   });
+
+  it("apply uses the answers the plan was made with, and does not need them in the config", async () => {
+    const { dir, runbook, out } = await requiredSetup();
+    const prompter = new ScriptedPrompter([{ match: "ticketPrefix", answer: "SEC" }]);
+    const planned = await runMain(["plan", runbook, "--save", "plan.json"], {
+      cwd: dir,
+      env: offlineEnv,
+      prompter,
+    });
+    expect(planned.code).toBe(0);
+    const applied = await runMain(["apply", "plan.json", "--yes", "--json", "--out", out], {
+      cwd: dir,
+      env: offlineEnv,
+    });
+    expect(applied.stderr()).not.toContain("required input is not set");
+    expect(applied.code).toBe(3);
+  });
 });
