@@ -1,0 +1,76 @@
+// SIGINT and SIGTERM mid-run: the first signal lets the change in flight finish, then the run stops with exit
+// 130, its journal consistent (no open intent) and resumable; `run --resume` finishes with the correct end state.
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { readJournal } from "../../src/engine/journal.js";
+import { finalChecks } from "../chaos/helpers/chaos.js";
+import { endStateInvariants } from "./helpers/end-state.js";
+import { startE2eRun, type E2eRun } from "./helpers/e2e-run.js";
+import { writeRequests, type RequestInfo } from "./helpers/e2e-simulator.js";
+
+let current: E2eRun | undefined;
+afterEach(async () => {
+  await current?.close();
+  current = undefined;
+});
+
+type When = (count: number, info: RequestInfo) => boolean;
+const appCreate: When = (_n, r) => r.method === "POST" && r.path === "/v2/applications";
+const relink: When = (_n, r) => r.method === "POST" && r.path === "/number/update";
+const secretCreate: When = (_n, r) => r.method === "POST" && /^\/accounts\/[^/]+\/secrets$/.test(r.path);
+
+const cases: [NodeJS.Signals, string, When][] = [
+  ["SIGINT", "creating a replacement application", appCreate],
+  ["SIGINT", "relinking a number", relink],
+  ["SIGTERM", "creating the new secret", secretCreate],
+];
+
+async function resumeToDone(e: E2eRun, runId: string): Promise<void> {
+  const runDir = e.runDir(runId);
+  const resumed = await e.resume(runId);
+  expect(resumed.code, resumed.stderr).toBe(0);
+  expect(await finalChecks(e, runId, 4)).toEqual([]);
+  expect(await endStateInvariants(e.sim.dumpState(), e.sim.primary, runDir)).toEqual([]);
+  expect(await e.scan()).toEqual([]);
+}
+
+describe("a signal mid-run leaves a resumable run", () => {
+  it.each(cases)(
+    "%s while %s: exit 130, journal consistent, resume finishes",
+    async (signal, _what, when) => {
+      const e = (current = await startE2eRun({ scenario: "compromised" }));
+      await e.sim.setAutoReload(false);
+      const stopped = await e.run([], { kill: { sim: e.sim, when, signal } });
+      expect(stopped.killed).toBe(true);
+      expect(stopped.code, stopped.stderr).toBe(130);
+      expect(stopped.stderr).toContain(`${signal}: finishing the change in flight, then stopping`);
+      const [runId] = await e.runIds();
+      expect(runId).toBeDefined();
+      const journal = await readJournal(join(e.runDir(runId ?? ""), "journal.jsonl"));
+      // the change in flight was finished and recorded: nothing is left between intent and done
+      expect([...journal.openIntents.keys()]).toEqual([]);
+      expect(journal.ended?.status).toBe("aborted");
+      expect(journal.ended?.exitCode).toBe(130);
+      expect(stopped.stderr).toContain(`vonage-ir run --resume ${runId ?? ""}`);
+      expect(await endStateInvariants(e.sim.dumpState(), e.sim.primary, e.runDir(runId ?? ""))).toEqual([]);
+      await resumeToDone(e, runId ?? "");
+    },
+  );
+
+  it.each(["SIGINT", "SIGTERM"] as const)(
+    "%s while planning (before the journal exists): exit 130, nothing written, a new run finishes",
+    async (signal) => {
+      const e = (current = await startE2eRun({ scenario: "compromised" }));
+      await e.sim.setAutoReload(false);
+      const stopped = await e.run([], { kill: { sim: e.sim, when: 3, signal } });
+      expect(stopped.killed).toBe(true);
+      expect(stopped.code, stopped.stderr).toBe(130);
+      expect(writeRequests(e.sim)).toEqual([]);
+      const again = await e.run();
+      expect(again.code, again.stderr).toBe(0);
+      const runId = (await e.runIds()).at(-1) ?? "";
+      expect(await finalChecks(e, runId, 4)).toEqual([]);
+      expect(await e.scan()).toEqual([]);
+    },
+  );
+});
