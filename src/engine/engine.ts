@@ -468,11 +468,17 @@ export async function apply(
     const flushAutomated = async () => {
       if (automated.length === 0 || failure !== undefined) return;
       const batch = automated.splice(0);
-      await deps.ui.task(step.title, async () => {
-        failure = await runPool(batch, deps, runOne, finish, (done, total) =>
-          ctx.progress(done, total, "changes"),
-        );
-      });
+      try {
+        await deps.ui.task(step.title, async () => {
+          failure = await runPool(batch, deps, runOne, finish, (done, total) =>
+            ctx.progress(done, total, "changes"),
+          );
+          // Fail the task, so the progress display marks the step failed instead of done.
+          if (failure !== undefined) throw failure;
+        });
+      } catch (error) {
+        if (failure === undefined) throw error;
+      }
     };
     for (const change of remaining) {
       if (failure !== undefined) break;
