@@ -299,6 +299,9 @@ describe("failures", () => {
     const first = await s.run();
     expect(first.code).toBe(1);
     expect(first.stderr).toContain("error: step second failed: counter c is broken");
+    // The progress display marks the failed step's task failed, not done.
+    expect(first.stderr).not.toMatch(/^✔ Count c and d/m);
+    expect(first.stderr).toMatch(/^✔ Count a and b/m);
     expect(first.stderr).toContain(`Resume with: vonage-ir run --resume`);
     expect(s.store.applied).toEqual(["a", "b", "c"]);
     const runId = await onlyRun(s.out);
