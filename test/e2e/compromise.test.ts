@@ -98,7 +98,7 @@ describe.concurrent("compromise runbook, unattended, on the compromised scenario
     await expectEndState(e, 4);
   });
 
-  it("run --dry-run prints the plan and sends no mutating request", async () => {
+  it("run --dry-run (and plan --save) prints the plan and sends no mutating request", async () => {
     const e = await start({ scenario: "compromised" });
     const result = await e.run(["--dry-run"]);
     expect(result.code, result.stderr).toBe(0);
@@ -116,6 +116,17 @@ describe.concurrent("compromise runbook, unattended, on the compromised scenario
     expect(state.numbers).toEqual(e.sim.initialState.numbers);
     expect(state.subaccounts).toEqual(e.sim.initialState.subaccounts);
     expect(await e.runIds()).toEqual([]);
+    // `plan --save` reads the same way
+    const saved = await e.cli([
+      "plan",
+      "compromise",
+      "--config",
+      e.config,
+      "--save",
+      join(e.dir, "plan.json"),
+    ]);
+    expect(saved.code, saved.stderr).toBe(0);
+    expect(writeRequests(e.sim)).toEqual([]);
     expect(await e.scan()).toEqual([]);
   });
 });
