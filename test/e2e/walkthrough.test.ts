@@ -135,6 +135,23 @@ describe("the walkthrough in a terminal", () => {
     expect(report).toMatch(/"by":"Alice Oncall"/);
   });
 
+  it("uses no colours with NO_COLOR set, and colours without it", async () => {
+    // eslint-disable-next-line no-control-regex -- SGR colour sequences
+    const colour = /\u001b\[(3|9)[0-9]m/;
+    for (const noColor of [true, false]) {
+      const pty = new PtySession(["drill", "--out", join(dir, `drills-${noColor}`)], {
+        cwd: dir,
+        env: noColor ? { NO_COLOR: "1" } : {},
+      });
+      await pty.waitFor("Which subaccounts should be suspended?");
+      pty.type(KEY.enter);
+      await pty.waitFor("Proceed?");
+      expect(colour.test(pty.raw)).toBe(!noColor);
+      pty.type(KEY.ctrlC);
+      expect(await pty.exited).toBe(130);
+    }
+  });
+
   it("drill without a terminal answers from the scenario's drill config and exits 0", async () => {
     const { stdout, stderr } = await run("node", [CLI, "drill", "--out", join(dir, "drills")], {
       cwd: dir,

@@ -17,7 +17,7 @@ function shellQuote(value: string): string {
 }
 
 export class PtySession {
-  private raw = "";
+  private output = "";
   private readonly child: ChildProcess;
   readonly exited: Promise<number>;
   /** Text consumed by waitFor; later waits only look at what came after. */
@@ -39,16 +39,21 @@ export class PtySession {
       env,
       stdio: ["pipe", "pipe", "pipe"],
     });
-    this.child.stdout?.on("data", (chunk: Buffer) => (this.raw += chunk.toString("utf8")));
-    this.child.stderr?.on("data", (chunk: Buffer) => (this.raw += chunk.toString("utf8")));
+    this.child.stdout?.on("data", (chunk: Buffer) => (this.output += chunk.toString("utf8")));
+    this.child.stderr?.on("data", (chunk: Buffer) => (this.output += chunk.toString("utf8")));
     this.exited = new Promise((resolve) =>
       this.child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1))),
     );
   }
 
+  /** Everything written to the terminal so far, escape sequences included. */
+  get raw(): string {
+    return this.output;
+  }
+
   /** Everything shown so far, without escape sequences. */
   get screen(): string {
-    return this.raw.replace(ANSI, "").replace(/\r/g, "");
+    return this.output.replace(ANSI, "").replace(/\r/g, "");
   }
 
   /** Waits until `pattern` appears after the previous match, and returns the text up to the match. */
