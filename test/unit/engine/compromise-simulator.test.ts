@@ -9,12 +9,14 @@ import type { Plan } from "../../../src/engine/plan-types.js";
 import { startSimulator, type RunningSimulator } from "../../../src/simulator/index.js";
 import {
   compromiseConfig,
+  fakeIo,
   removeTempDirs,
   runMain,
   simEnv,
   tempDir,
   writeConfig,
 } from "../../helpers/cli-io.js";
+import { main } from "../../../src/cli/main.js";
 
 const sims: RunningSimulator[] = [];
 
@@ -249,5 +251,62 @@ describe("--json --dry-run", () => {
     expect(kinds).toContain("plan.ready");
     expect(result.stdout()).not.toContain(s.sim.primary.apiSecret);
     expect(writes(s.sim)).toEqual([]);
+  });
+});
+
+describe("SIGINT during a run of the compromise runbook", () => {
+  it("finishes the change in flight, exits 130 with a consistent journal, and a resume completes the run", async () => {
+    let abort: (() => void) | undefined;
+    const sim = await startSimulator({
+      scenario: "compromised",
+      port: 0,
+      // The operator presses Ctrl-C while the first application is being created.
+      onRequest: (_count, info) => {
+        if (info.method === "POST" && info.path === "/v2/applications") abort?.();
+      },
+    });
+    sims.push(sim);
+    const applications = sim.dumpState().applications.length;
+    const dir = await tempDir();
+    const config = await writeConfig(dir, compromiseConfig(sim));
+    const out = join(dir, "runs");
+    const io = fakeIo({ env: simEnv(sim), cwd: dir });
+    abort = () => io.controller.abort("SIGINT");
+    const code = await main(["run", "compromise", "--yes", "--config", config, "--out", out], io.io);
+    abort = undefined;
+    expect(code).toBe(130);
+    expect(io.stderr()).toContain("aborted by the operator");
+
+    const runId = await onlyRun(out);
+    const records = (await readFile(join(out, runId, "journal.jsonl"), "utf8"))
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as StampedRecord);
+    const intents = records.flatMap((r) => (r.t === "intent" ? [r.changeId] : []));
+    const closed = records.flatMap((r) =>
+      r.t === "done" || r.t === "failed" || r.t === "pending" || r.t === "skipped" ? [r.changeId] : [],
+    );
+    expect(intents.filter((id) => !closed.includes(id))).toEqual([]);
+    expect(intents.some((id) => id.endsWith("/create") && id.startsWith("applications:"))).toBe(true);
+    expect(records.at(-1)).toMatchObject({ t: "end", status: "aborted", exitCode: 130 });
+    const suspendedBefore = writes(sim).filter((w) => w.startsWith("PATCH"));
+    expect(suspendedBefore).toEqual([]);
+
+    const before = sim.requests().length;
+    const resumed = await runMain(["run", "--resume", runId, "--yes", "--config", config, "--out", out], {
+      env: simEnv(sim),
+      cwd: dir,
+    });
+    expect(resumed.code).toBe(3);
+    const resumedWrites = writes(sim, before);
+    expect(resumedWrites.filter((w) => w.startsWith("DELETE /accounts/"))).toEqual([]);
+    expect(resumedWrites.filter((w) => w.startsWith("PATCH"))).toHaveLength(1);
+    // Every application was replaced exactly once across the interrupted run and its resume.
+    expect(writes(sim).filter((w) => w === "POST /v2/applications")).toHaveLength(applications);
+    const state = sim.dumpState();
+    expect(state.applications).toHaveLength(applications);
+    for (const key of sim.meta.attackerSubaccountKeys) {
+      expect(state.subaccounts.find((sub) => sub.apiKey === key)?.suspended).toBe(true);
+    }
   });
 });
