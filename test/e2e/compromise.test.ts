@@ -178,10 +178,13 @@ describe.concurrent("deleting an application that still has numbers", () => {
 });
 
 describe.concurrent("--json", () => {
-  it("emits JSON lines on stdout, reaches the end state and prints no secret", async () => {
+  it("with the secret on stdin: JSON lines on stdout, the end state, and no secret printed", async () => {
     const e = await start({ scenario: "compromised" });
     await e.sim.setAutoReload(false);
-    const result = await e.run(["--json", "--yes"]);
+    const result = await e.run(["--json", "--yes", "--secret-stdin"], {
+      env: { VONAGE_API_SECRET: undefined },
+      stdin: `${e.sim.primary.apiSecret}\n`,
+    });
     expect(result.code, result.stderr).toBe(0);
     const events = result.stdout
       .trim()
