@@ -22,21 +22,28 @@ export function autoreloadOffVerifier(options: { timeoutSeconds: number; pollSec
     async verify(ctx: ActionContext) {
       const deadline = ctx.clock.now().getTime() + (ctx.prompter ? options.timeoutSeconds * 1000 : 0);
       let polls = 0;
-      for (;;) {
-        const balance = await ctx.gateway.getBalance();
-        polls++;
-        if (!balance.autoReload) return { ok: true, detail: `autoReload is false (read ${polls} time(s))` };
-        if (ctx.clock.now().getTime() >= deadline || ctx.signal.aborted) {
-          return {
-            ok: false,
-            detail: ctx.prompter
-              ? `autoReload still reads true after ${options.timeoutSeconds}s: check the dashboard switch`
-              : "autoReload reads true",
-          };
+      const poll = async (): Promise<{ ok: boolean; detail: string }> => {
+        for (;;) {
+          const balance = await ctx.gateway.getBalance();
+          polls++;
+          if (!balance.autoReload) return { ok: true, detail: `autoReload is false (read ${polls} time(s))` };
+          if (ctx.clock.now().getTime() >= deadline || ctx.signal.aborted) {
+            return {
+              ok: false,
+              detail: ctx.prompter
+                ? `autoReload still reads true after ${options.timeoutSeconds}s: check the dashboard switch`
+                : "autoReload reads true",
+            };
+          }
+          await ctx.clock.sleep(options.pollSeconds * 1000, ctx.signal);
         }
-        if (polls === 1) ctx.prompter?.say("  waiting for the balance API to report auto-reload off…");
-        await ctx.clock.sleep(options.pollSeconds * 1000, ctx.signal);
-      }
+      };
+      const prompter = ctx.prompter;
+      if (!prompter) return poll();
+      return prompter.wait(
+        `waiting for the balance API to report auto-reload off (up to ${options.timeoutSeconds}s)`,
+        poll,
+      );
     },
   };
 }

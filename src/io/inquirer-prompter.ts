@@ -41,5 +41,22 @@ export async function createInquirerPrompter(io: {
     say: (text) => {
       io.output.write(`${text}\n`);
     },
+    wait: async (label, work) => {
+      const frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+      const started = Date.now();
+      let frame = 0;
+      const draw = () => {
+        const seconds = Math.floor((Date.now() - started) / 1000);
+        io.output.write(`\r\u001b[2K  ${frames[frame++ % frames.length]} ${label} (${seconds}s)`);
+      };
+      draw();
+      const timer = setInterval(draw, 100);
+      try {
+        return await work();
+      } finally {
+        clearInterval(timer);
+        io.output.write("\r\u001b[2K");
+      }
+    },
   };
 }

@@ -18,6 +18,8 @@ export interface Prompter {
   confirm(question: { message: string; default?: boolean | undefined }): Promise<boolean>;
   /** Prints text between prompts (instructions); never while a task list renders. */
   say(text: string): void;
+  /** Runs `work` while showing that we are waiting (a spinner with the elapsed time on a terminal). */
+  wait<T>(label: string, work: () => Promise<T>): Promise<T>;
 }
 
 export interface ScriptedAnswer {
@@ -78,6 +80,11 @@ export class ScriptedPrompter implements Prompter {
 
   say(text: string): void {
     this.said.push(text);
+  }
+
+  wait<T>(label: string, work: () => Promise<T>): Promise<T> {
+    this.said.push(label);
+    return work();
   }
 
   /** Questions the script prepared answers for but which were never asked. */
