@@ -76,7 +76,14 @@ export function checkRunbookRules(
       if (name === undefined) {
         params[key] = value;
         for (const ref of inputsReferenced(value)) {
-          if (!(ref in inputs)) issues.push(source.issue(at("with", key), `unknown input "${ref}"`));
+          issues.push(
+            source.issue(
+              at("with", key),
+              ref in inputs
+                ? `"\${inputs.${ref}}" is substituted only as the whole value of a "with" key (text or lists around it are passed as they are)`
+                : `unknown input "${ref}"`,
+            ),
+          );
         }
         continue;
       }
