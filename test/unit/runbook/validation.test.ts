@@ -71,6 +71,12 @@ const cases: { fixture: string; behaviour: string; expected: string }[] = [
     expected: '13:20 steps[0].with.revokeFirst: unknown input "secrets.revokeFirts"',
   },
   {
+    fixture: "inline-template.yaml",
+    behaviour: "an input template inside other text (never substituted) is reported at the value",
+    expected:
+      '13:20 steps[0].with.revokeFirst: "${inputs.secrets.revokeFirst}" is substituted only as the whole value of a "with" key',
+  },
+  {
     fixture: "when-unknown-input.yaml",
     behaviour: "a when condition naming an undeclared input is reported at the input",
     expected: '14:14 steps[0].when.input: unknown input "rotat"',
