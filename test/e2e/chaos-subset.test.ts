@@ -13,7 +13,7 @@ it(`survives ${K} SIGKILLs at random points, each resumed to the correct end sta
     kills: K,
     scenarios: CHAOS_SCENARIOS.slice(0, 1),
     requestsPerRun: { compromised: 57 },
-    rekill: 0.7,
+    rekill: 0.9,
   });
   process.stdout.write(`${formatFigures(figures)}\n`);
   expect(figures.violations).toEqual([]);

@@ -196,16 +196,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
       await e.sim.setAutoReload(false);
       let finished: CliResult | undefined;
       let cycleKills = 0;
+      /** How far into its attempt the last kill landed (requests). */
+      let lastOffset = 0;
       for (let attempt = 0; attempt < MAX_ATTEMPTS && !finished; attempt++) {
         const runId = await latestRun(e);
         // the first attempt is always killed; a resume with probability `rekill`, while kills remain
         const kill = figures.kills < options.kills && (attempt === 0 || random() < rekill);
         const base = e.sim.requestCount();
-        const at = base + 1 + Math.floor(random() * total);
+        // a resume has about what the killed attempt had left: draw its kill point from that window so it lands
+        const window = attempt === 0 ? total : Math.max(6, total - lastOffset);
+        const at = base + 1 + Math.floor(random() * window);
         const opts = kill ? { kill: { sim: e.sim, when: at } } : {};
         const result = runId ? await e.resume(runId, opts) : await e.run([], opts);
         if (runId) figures.resumes++;
         if (result.killed) {
+          lastOffset = Math.min(total, lastOffset + (result.killedAt?.count ?? at) - base);
           figures.kills++;
           stats.kills++;
           cycleKills++;
