@@ -41,6 +41,11 @@ export const CHAOS_SCENARIOS: ChaosScenario[] = [
     },
     apps: 12,
   },
+  {
+    name: "compromised, deletes refused while numbers are linked",
+    sim: { scenario: "compromised", deleteAppWithNumbers: "refuse" },
+    apps: 4,
+  },
 ];
 
 export interface ChaosOptions {
