@@ -192,6 +192,15 @@ export async function executeRun(request: RunRequest): Promise<number> {
         }
       }
     } else {
+      if (!request.savedPlan && mode.interactive) {
+        events.emit({
+          kind: "info",
+          message: `Reading account ${gateway.apiKey} to plan ${loaded.loaded.runbook.id} (read-only: nothing changes until you confirm)…`,
+        });
+      }
+      thePlan = request.savedPlan ?? (await plan(planInput, deps, state));
+      // Only a run that has a plan gets a directory: a plan-time error (a decision missing from the config)
+      // leaves nothing behind.
       await createRunDirectory(outDir, runId);
       const tree = await enclosingGitTree(outDir);
       if (tree) {
@@ -200,13 +209,6 @@ export async function executeRun(request: RunRequest): Promise<number> {
           message: `the out directory ${outDir} is inside the git work tree ${tree}: the run directory ignores itself (.gitignore), but keep secrets out of repositories (--out elsewhere)`,
         });
       }
-      if (!request.savedPlan && mode.interactive) {
-        events.emit({
-          kind: "info",
-          message: `Reading account ${gateway.apiKey} to plan ${loaded.loaded.runbook.id} (read-only: nothing changes until you confirm)…`,
-        });
-      }
-      thePlan = request.savedPlan ?? (await plan(planInput, deps, state));
       journal = await Journal.open(paths.journal);
       await journal.append({
         t: "run",
