@@ -111,10 +111,16 @@ export function validateConfig(source: YamlSource, runbook: Runbook): RunConfig 
   if (!settings.success) issues.push(...zodIssues(source, settings.error.issues));
 
   const values: Record<string, unknown> = {};
+  const given = new Set<string>();
   const walk = (value: unknown, path: string[]) => {
     const name = path.join(".");
     const spec = runbook.inputs[name];
+    if (spec && given.has(name)) {
+      issues.push(source.issue(path as PathSegment[], `"${name}" is given twice (dotted and nested)`, true));
+      return;
+    }
     if (spec) {
+      given.add(name);
       const parsed = inputValueSchema(spec).safeParse(value);
       if (parsed.success) values[name] = parsed.data;
       else issues.push(...zodIssues(source, parsed.error.issues, path));
