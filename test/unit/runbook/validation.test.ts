@@ -221,6 +221,11 @@ const configCases: { fixture: string; behaviour: string; expected: string }[] = 
       '2:10 secrets: expected a map of secrets.revoke, secrets.revokeFirst, secrets.rotateSubaccounts, received "immediately"',
   },
   {
+    fixture: "given-twice.yaml",
+    behaviour: "an input given both dotted and nested",
+    expected: '4:3 secrets.revokeFirst: "secrets.revokeFirst" is given twice (dotted and nested)',
+  },
+  {
     fixture: "attest-unknown-step.yaml",
     behaviour: "an attestation for a step the runbook does not have",
     expected: '3:3 attest.users.reveiw: no step "users.reveiw" in runbook compromise',
