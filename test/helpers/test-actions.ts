@@ -25,12 +25,21 @@ export interface CounterStore {
   drifted: Set<string>;
   /** Keys whose apply throws (before changing anything). */
   failing: Set<string>;
+  /** Keys whose apply waits until the run's signal is aborted (a change still in flight at the SIGINT). */
+  waitForAbort: Set<string>;
   /** Applying this key aborts `controller` (as a SIGINT arriving while the change is in flight). */
   abortOnApply?: { key: string; controller: AbortController } | undefined;
 }
 
 export function createCounterStore(): CounterStore {
-  return { values: new Map(), applied: [], reconciled: [], drifted: new Set(), failing: new Set() };
+  return {
+    values: new Map(),
+    applied: [],
+    reconciled: [],
+    drifted: new Set(),
+    failing: new Set(),
+    waitForAbort: new Set(),
+  };
 }
 
 const counterParams = z.strictObject({ keys: z.array(z.string()).min(1) });
@@ -60,8 +69,11 @@ export function counterAction(store: CounterStore): Action<z.infer<typeof counte
       const key = String(change.params.key);
       return store.drifted.has(key) ? `counter ${key} was changed by someone else` : undefined;
     },
-    async apply(_ctx, change) {
+    async apply(ctx, change) {
       const key = String(change.params.key);
+      if (store.waitForAbort.has(key) && !ctx.signal.aborted) {
+        await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve, { once: true }));
+      }
       store.applied.push(key);
       if (store.failing.has(key)) throw new Error(`counter ${key} is broken`);
       if (store.abortOnApply?.key === key) store.abortOnApply.controller.abort("SIGINT");
