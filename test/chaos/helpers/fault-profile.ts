@@ -38,10 +38,14 @@ export async function runFaultProfile(seed: number): Promise<FaultRun> {
       jitterMs: 30,
       dropConnectionOn: dropPoints(random),
     });
-    // latency spikes: every 20th request and the next one take 300-600 ms
+    // latency spikes: every 20th request and the next one take 300-600 ms; a 429 burst: a limit of 2 per second
+    // for 5 requests from a seeded point (the client keeps its learnt pace, so the burst comes late in the run)
+    const burstAt = 35 + Math.floor(random() * 15);
     const spikes = e.sim.onRequest((count) => {
       if (count % 20 === 0) e.sim.setFaults({ latencyMs: 300 + Math.floor(random() * 300) });
       else if (count % 20 === 2) e.sim.setFaults({ latencyMs: 0 });
+      if (count === burstAt) e.sim.setFaults({ rateLimit: 2 });
+      else if (count === burstAt + 5) e.sim.setFaults({ rateLimit: 8 });
     });
     const violations: string[] = [];
     const attempts: CliResult[] = [await e.run()];
