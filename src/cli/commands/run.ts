@@ -25,6 +25,9 @@ export default async function run(
 ): Promise<number> {
   const dryRun = Boolean(values["dry-run"]);
   const resumeId = values.resume as string | undefined;
+  // `--resume "$RUN_ID"` with an empty variable must not fall through to a new (mutating) run.
+  if (resumeId !== undefined && resumeId.trim() === "")
+    throw new UsageError("--resume needs a run id", "e.g. vonage-ir run --resume 20261122-193000-a1b2c3");
   if (positionals.length > 1) throw new UsageError(`expected one runbook, got: ${positionals.join(" ")}`);
   if (resumeId && positionals.length > 0)
     throw new UsageError("--resume takes the runbook from the run's journal: do not pass a runbook");
