@@ -1,6 +1,7 @@
 // Manual steps through main(): non-interactive runs leave unattested ones pending (exit 3, listed), config
 // attestations complete them, an interactive run is driven by a ScriptedPrompter, and a resume refuses a
 // changed runbook or config.
+import { existsSync } from "node:fs";
 import { copyFile, readdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -180,6 +181,18 @@ describe("run --resume", () => {
     });
     expect(result.code).toBe(2);
     expect(result.stderr()).toContain(`unknown run id 20261122-000000-abcdef in ${out}`);
+  });
+
+  it("an empty run id exits 2 instead of starting a new run", async () => {
+    const { dir, runbook, out } = await setup();
+    const config = await writeConfig(dir, { runbook, ...attestUsers });
+    const result = await runMain(["run", "--resume", "", "--yes", "--config", config, "--out", out], {
+      cwd: dir,
+      env: offlineEnv,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr()).toContain("--resume needs a run id");
+    expect(existsSync(out)).toBe(false);
   });
 
   it("something that is not a run id exits 2", async () => {
