@@ -8,34 +8,47 @@ export class KeyPairPool {
   private readonly ready: Promise<KeyPair>[] = [];
   private readonly queue: (() => void)[] = [];
   private running = 0;
+  /** Key pairs announced and not yet taken. */
+  private wanted = 0;
 
   /**
    * @param parallel generations at once. Default: the CPU count, at most 2, so that two of the threadpool's four
    * threads stay free for file writes (the journal's fsync must not queue behind key generation).
+   * @param lookahead at most this many generated ahead of the takes: a plan that is never applied (a dry run, a
+   * test) wastes little CPU, while an applied one keeps generation running as long as keys are taken.
    */
   constructor(
     private readonly generate: () => Promise<KeyPair> = generateKeyPairAsync,
     private readonly parallel: number = Math.max(1, Math.min(2, availableParallelism())),
+    private readonly lookahead = 32,
   ) {}
 
-  /** Announces that `count` key pairs will be taken soon: generates until that many are ready or under way. */
+  /** Announces that `count` key pairs will be taken soon: generation starts now, up to `lookahead` ahead. */
   expect(count: number): void {
-    while (this.ready.length < count) {
-      const pair = this.limited();
-      // Taken later, perhaps never (a plan that is not applied): a failure must not be an unhandled rejection.
-      pair.catch(() => undefined);
-      this.ready.push(pair);
-    }
+    this.wanted = Math.max(this.wanted, count);
+    this.fill();
   }
 
   /** A key pair: one generated ahead if any, else a new one. Never the same pair twice. */
   take(): Promise<KeyPair> {
-    return this.ready.shift() ?? this.limited();
+    this.wanted = Math.max(0, this.wanted - 1);
+    const pair = this.ready.shift() ?? this.limited();
+    this.fill();
+    return pair;
   }
 
   /** Key pairs generated or under way and not yet taken. */
   get size(): number {
     return this.ready.length;
+  }
+
+  private fill(): void {
+    while (this.ready.length < Math.min(this.wanted, this.lookahead)) {
+      const pair = this.limited();
+      // Taken later, perhaps never (a plan that is not applied): a failure must not be an unhandled rejection.
+      pair.catch(() => undefined);
+      this.ready.push(pair);
+    }
   }
 
   private async limited(): Promise<KeyPair> {

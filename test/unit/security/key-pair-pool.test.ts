@@ -60,6 +60,17 @@ describe("KeyPairPool", () => {
     expect(pool.size).toBe(3);
   });
 
+  it("stays at most `lookahead` ahead of the takes, and refills as keys are taken", () => {
+    const gen = controlled();
+    const pool = new KeyPairPool(gen.generate, 2, 3);
+    pool.expect(10);
+    expect(pool.size).toBe(3);
+    void pool.take();
+    expect(pool.size).toBe(3);
+    for (let i = 0; i < 7; i++) void pool.take();
+    expect(pool.size).toBe(2);
+  });
+
   it("generateKeyPairAsync makes a matching RSA pair in PEM", async () => {
     const pair = await generateKeyPairAsync();
     expect(pair.privateKeyPem).toMatch(/^-----BEGIN PRIVATE KEY-----/);
