@@ -1,7 +1,6 @@
 // `npm run bench`: the compromise runbook, unattended, against the simulator's `large` scenario, with the default
 // concurrency and with --concurrency 1; then CLI start-up times. Prints a table and writes bench/results.json.
 // Not part of `npm test`: the figures depend on the machine. See bench/README.md for what each figure means.
-/* global fetch */
 import { spawn, spawnSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { clearInterval, setInterval } from "node:timers";
