@@ -96,9 +96,16 @@ export function detectMode(values: Values, io: CliIo, options: { mutates: boolea
   return { interactive, json, tty };
 }
 
-async function readFirstLine(stream: CliIo["stdin"]): Promise<string> {
+/** A secret piped on stdin (`--secret-stdin`): its first line. A terminal on stdin is refused (it would echo). */
+export async function readStdinSecret(io: CliIo, what: string, example: string): Promise<string> {
+  if (io.stdin.isTTY) {
+    throw new UsageError(
+      `--secret-stdin reads the ${what} from a pipe, but stdin is a terminal`,
+      `e.g. ${example}`,
+    );
+  }
   let data = "";
-  for await (const chunk of stream) {
+  for await (const chunk of io.stdin) {
     data += typeof chunk === "string" ? chunk : (chunk as Buffer).toString("utf8");
     if (data.includes("\n")) break;
   }
@@ -110,12 +117,11 @@ export async function readCredentials(values: Values, io: CliIo): Promise<Creden
   const apiKey = io.env.VONAGE_API_KEY?.trim();
   let apiSecret = io.env.VONAGE_API_SECRET;
   if (values["secret-stdin"]) {
-    if (io.stdin.isTTY)
-      throw new UsageError(
-        "--secret-stdin reads the secret from a pipe, but stdin is a terminal",
-        "e.g. pass-cli show vonage | vonage-ir run ... --secret-stdin",
-      );
-    apiSecret = await readFirstLine(io.stdin);
+    apiSecret = await readStdinSecret(
+      io,
+      "secret",
+      "pass-cli show vonage | vonage-ir run ... --secret-stdin",
+    );
   }
   if (!apiKey || !apiSecret) {
     throw new UsageError(

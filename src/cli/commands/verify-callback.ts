@@ -15,6 +15,7 @@ import {
 } from "../../security/index.js";
 import type { CliIo } from "../io.js";
 import type { Values } from "../main.js";
+import { readStdinSecret } from "../session.js";
 
 type Outcome = { ok: true; claims: Record<string, unknown> } | { ok: false; reason: string; message: string };
 
@@ -30,24 +31,14 @@ function parseSeconds(value: string | undefined, flag: string, options: { min: n
   return n;
 }
 
-async function readFirstLine(stream: CliIo["stdin"]): Promise<string> {
-  let data = "";
-  for await (const chunk of stream) {
-    data += typeof chunk === "string" ? chunk : (chunk as Buffer).toString("utf8");
-    if (data.includes("\n")) break;
-  }
-  return data.split(/\r?\n/)[0]?.trim() ?? "";
-}
-
 async function readSignatureSecret(values: Values, io: CliIo): Promise<string> {
   let secret = io.env.VONAGE_SIGNATURE_SECRET;
   if (values["secret-stdin"]) {
-    if (io.stdin.isTTY)
-      throw new UsageError(
-        "--secret-stdin reads the signature secret from a pipe, but stdin is a terminal",
-        "e.g. pass-cli show vonage-signature | vonage-ir verify-callback ... --secret-stdin",
-      );
-    secret = await readFirstLine(io.stdin);
+    secret = await readStdinSecret(
+      io,
+      "signature secret",
+      "pass-cli show vonage-signature | vonage-ir verify-callback ... --secret-stdin",
+    );
   }
   if (!secret)
     throw new UsageError(
