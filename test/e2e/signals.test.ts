@@ -1,5 +1,6 @@
 // SIGINT and SIGTERM mid-run: the first signal lets the change in flight finish, then the run stops with exit
 // 130, its journal consistent (no open intent) and resumable; `run --resume` finishes with the correct end state.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { readJournal } from "../../src/engine/journal.js";
@@ -73,4 +74,35 @@ describe("a signal mid-run leaves a resumable run", () => {
       expect(await e.scan()).toEqual([]);
     },
   );
+
+  it("a second SIGINT stops at once (exit 130); the resume reconciles what was in flight", async () => {
+    const e = (current = await startE2eRun({ scenario: "compromised" }));
+    await e.sim.setAutoReload(false);
+    let second = false;
+    // the harness sends the first SIGINT; the CLI's pid is in its lock file, so the second follows 20 ms later
+    const unhook = e.sim.onRequest((n, r) => {
+      if (second || !appCreate(n, r)) return;
+      second = true;
+      const holder = JSON.parse(readFileSync(join(e.out, `.lock-${e.sim.primary.apiKey}`), "utf8")) as {
+        pid: number;
+      };
+      setTimeout(() => {
+        try {
+          process.kill(holder.pid, "SIGINT");
+        } catch {
+          // already gone: the journal check below fails with a clear message
+        }
+      }, 20);
+    });
+    const stopped = await e.run([], { kill: { sim: e.sim, when: appCreate, signal: "SIGINT" } });
+    unhook();
+    expect(second).toBe(true);
+    expect(stopped.code, stopped.stderr).toBe(130);
+    const [runId] = await e.runIds();
+    const journal = await readJournal(join(e.runDir(runId ?? ""), "journal.jsonl"));
+    // stopped at once: no end record (the first signal alone would have written one)
+    expect(journal.ended, "the run ended before the second signal").toBeUndefined();
+    expect(await endStateInvariants(e.sim.dumpState(), e.sim.primary, e.runDir(runId ?? ""))).toEqual([]);
+    await resumeToDone(e, runId ?? "");
+  });
 });
