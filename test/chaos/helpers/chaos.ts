@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { readJournal } from "../../../src/engine/journal.js";
 import { keyPairMatches } from "../../../src/security/index.js";
-import type { SimulatorOptions } from "../../../src/simulator/index.js";
+import type { FaultsInput, SimulatorOptions } from "../../../src/simulator/index.js";
 import { compromiseEndState, endStateInvariants } from "../../e2e/helpers/end-state.js";
 import { startE2eRun, type E2eRun } from "../../e2e/helpers/e2e-run.js";
 import { sinkValues } from "../../e2e/helpers/scan-for-secrets.js";
@@ -29,6 +29,8 @@ export interface ChaosScenario {
   sim: Omit<SimulatorOptions, "onRequest" | "port">;
   /** Applications the runbook replaces. */
   apps: number;
+  /** Faults set for the chaos cycles (not the calibration run): a resume may then also exit 1. */
+  faults?: Partial<FaultsInput>;
 }
 
 export const CHAOS_SCENARIOS: ChaosScenario[] = [
@@ -45,6 +47,12 @@ export const CHAOS_SCENARIOS: ChaosScenario[] = [
     name: "compromised, deletes refused while numbers are linked",
     sim: { scenario: "compromised", deleteAppWithNumbers: "refuse" },
     apps: 4,
+  },
+  {
+    name: "compromised, 10% 5xx on every route",
+    sim: { scenario: "compromised" },
+    apps: 4,
+    faults: { errorRate: { "*": 0.1 }, jitterMs: 30 },
   },
 ];
 
@@ -199,6 +207,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     const e = await startE2eRun(scenario.sim);
     try {
       await e.sim.setAutoReload(false);
+      if (scenario.faults) e.sim.setFaults(scenario.faults);
       let finished: CliResult | undefined;
       let cycleKills = 0;
       /** How far into its attempt the last kill landed (requests). */
@@ -244,6 +253,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
         figures.violations.push(`${cycle}: did not reach exit 0 in ${MAX_ATTEMPTS} attempts`);
         break;
       }
+      e.sim.setFaults({ errorRate: {}, rateLimit: 0, latencyMs: 0, jitterMs: 0, dropConnectionOn: [] });
       const runId = (await latestRun(e)) ?? "";
       const violations = await finalChecks(e, runId, scenario.apps);
       const leaks = await e.scan();
