@@ -149,7 +149,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
       runId,
       runbook: loaded.loaded.runbook.id,
       account: gateway.apiKey,
-      mode: "non-interactive",
+      mode: mode.interactive ? "interactive" : "non-interactive",
       dryRun: true,
       resumed: false,
     });
