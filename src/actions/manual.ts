@@ -44,35 +44,40 @@ export async function runManualChange(
   const verifier = spec.verify === undefined ? undefined : verifiers.get(spec.verify);
 
   const prompter = ctx.prompter;
+  const attestation = ctx.attestations[change.stepId];
+  const missing = spec.evidence.filter((f) => f.required && !attestation?.evidence?.[f.id]);
+
+  // An attestation in the config settles the step in any mode (a person did it and said so in advance).
+  if (attestation && missing.length === 0) {
+    const verdict = verifier ? await verifier.verify(ctx) : undefined;
+    if (!verdict || verdict.ok) {
+      prompter?.say(`  ✔ ${change.target}: attested in the config by ${attestation.by} at ${attestation.at}`);
+      return {
+        status: "done",
+        note: `attested by ${attestation.by}`,
+        output: attestationOutput(attestation, "config"),
+      };
+    }
+    if (!prompter)
+      return { status: "pending", reason: `attested, but verification failed: ${verdict.detail}` };
+    prompter.say(`  ✖ attested in the config, but verification failed: ${verdict.detail}`);
+  }
+
   if (!prompter) {
     if (verifier) {
       const verdict = await verifier.verify(ctx);
       if (verdict.ok)
         return { status: "done", note: `verified: ${verdict.detail}`, output: { verified: verdict.detail } };
     }
-    const attestation = ctx.attestations[change.stepId];
     if (!attestation) {
       return {
         status: "pending",
         reason: `needs a person: attest it under "attest.${change.stepId}" in the config, or resume interactively`,
       };
     }
-    const missing = spec.evidence.filter((f) => f.required && !attestation.evidence?.[f.id]);
-    if (missing.length > 0) {
-      return {
-        status: "pending",
-        reason: `the attestation lacks evidence: ${missing.map((f) => `attest.${change.stepId}.evidence.${f.id}`).join(", ")}`,
-      };
-    }
-    if (verifier) {
-      const verdict = await verifier.verify(ctx);
-      if (!verdict.ok)
-        return { status: "pending", reason: `attested, but verification failed: ${verdict.detail}` };
-    }
     return {
-      status: "done",
-      note: `attested by ${attestation.by}`,
-      output: attestationOutput(attestation, "config"),
+      status: "pending",
+      reason: `the attestation lacks evidence: ${missing.map((f) => `attest.${change.stepId}.evidence.${f.id}`).join(", ")}`,
     };
   }
 

@@ -39,7 +39,7 @@ import { SecretSink } from "../security/secret-sink.js";
 import { createDryRunGateway } from "../vonage/dry-run-gateway.js";
 import type { Gateway } from "../vonage/gateway.js";
 import type { CliIo } from "./io.js";
-import type { Loaded, Mode } from "./session.js";
+import { DEFAULT_OUT, type Loaded, type Mode } from "./session.js";
 
 export const systemClock: Clock = {
   now: () => new Date(),
@@ -167,7 +167,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
   const resumeCommand = (
     request.resumeCommand ??
     ((id: string) =>
-      `vonage-ir run --resume ${id}${loaded.config.file ? ` --config ${loaded.config.file}` : ""}${request.out !== "vonage-ir-runs" ? ` --out ${request.out}` : ""}`)
+      `vonage-ir run --resume ${id}${loaded.config.file ? ` --config ${loaded.config.file}` : ""}${request.out !== (loaded.config.out ?? DEFAULT_OUT) ? ` --out ${request.out}` : ""}`)
   )(runId);
   try {
     lock = await acquireLock(outDir, gateway.apiKey, runId, {

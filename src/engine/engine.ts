@@ -336,6 +336,16 @@ export async function apply(
       const status: StepStatus =
         step.changes.length > 0 && step.changes.every((c) => skipped.has(c.id)) ? "skipped" : "done";
       result.stepStatus.set(step.id, status);
+      if (step.changes.length === 0) {
+        // Nothing to change (e.g. no unknown subaccount): still a step of the run, shown in the summary.
+        deps.events.emit({
+          kind: "step.finished",
+          stepId: step.id,
+          status,
+          durationMs: 0,
+          reason: "nothing to change",
+        });
+      }
       continue;
     }
     if (deps.signal.aborted) throw abortError(deps.runId);

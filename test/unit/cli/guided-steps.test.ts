@@ -110,6 +110,41 @@ describe("guided steps through the scripted prompter", () => {
     expect(parsed.pending.map((p) => p.step)).toEqual(["fraud-defender.enable"]);
   });
 
+  it("does not ask about a step the config attests, even in a terminal, and records the attestation", async () => {
+    sim = await startSimulator({ scenario: "compromised" });
+    const dir = await tempDir();
+    const config = await writeConfig(dir, {
+      ...compromiseConfig(sim),
+      attest: {
+        "users.review": { by: "erin@example.com", at: "2026-11-20T09:30:00Z", evidence: { removed: "none" } },
+      },
+    });
+    const later = Array.from({ length: 7 }, () => ({ match: "is it done?", answer: "later" }));
+    const prompter = new ScriptedPrompter([
+      { match: "Start:", answer: true },
+      { match: 'of "Rotate the API secret(s)"', answer: true },
+      { match: 'of "Replace every application', answer: true },
+      { match: 'of "Suspend unknown subaccounts"', answer: true },
+      ...later,
+    ]);
+    const out = join(dir, "runs");
+    const result = await runMain(["run", "compromise", "--config", config, "--out", out], {
+      env: simEnv(sim),
+      cwd: dir,
+      prompter,
+    });
+    expect(result.code).toBe(3);
+    expect(prompter.unused()).toEqual([]);
+    expect(prompter.asked.some((q) => q.includes("Remove unknown dashboard users"))).toBe(false);
+    expect(prompter.said.join("\n")).toMatch(
+      /✔ Remove unknown dashboard users: attested in the config by erin@example.com at 2026-11-20T09:30:00Z/,
+    );
+    const runId = (await readdir(out)).find((name) => /^\d{8}-/.test(name))!;
+    const journal = await readFile(join(out, runId, "journal.jsonl"), "utf8");
+    expect(journal).toMatch(/"changeId":"users.review:manual".*"by":"erin@example.com".*"source":"config"/);
+    expect(result.stderr()).toMatch(/✔ subaccounts\s+done/);
+  });
+
   it("report with an unknown run id says which runs exist (exit 2)", async () => {
     const dir = await tempDir();
     const result = await runMain(["report", "20990101-000000-abcdef", "--out", dir], { cwd: dir });
