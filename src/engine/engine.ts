@@ -337,7 +337,11 @@ export async function apply(
         step.changes.length > 0 && step.changes.every((c) => skipped.has(c.id)) ? "skipped" : "done";
       result.stepStatus.set(step.id, status);
       if (step.changes.length === 0) {
-        // Nothing to change (e.g. no unknown subaccount): still a step of the run, shown in the summary.
+        // Nothing to change (e.g. no unknown subaccount): still a step of the run, shown in the summary, and
+        // journaled so that a resume does not plan (and ask about) it again.
+        if (!journalState?.records.some((r) => r.t === "step" && r.stepId === step.id)) {
+          await journal.append({ t: "step", stepId: step.id, status, reason: "nothing to change" });
+        }
         deps.events.emit({
           kind: "step.finished",
           stepId: step.id,
