@@ -164,7 +164,8 @@ async function askEvidence(ctx: ActionContext, field: EvidenceField): Promise<st
     validate: (value) => {
       const trimmed = value.trim();
       if (field.required && trimmed === "") return "required";
-      if (pattern && trimmed !== "" && !pattern.test(trimmed)) return `must match ${field.pattern}`;
+      if (pattern && trimmed !== "" && !pattern.test(trimmed))
+        return `answer as the question asks (it must match ${field.pattern})`;
       return true;
     },
   });
