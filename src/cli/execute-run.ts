@@ -39,7 +39,7 @@ import { SecretSink } from "../security/secret-sink.js";
 import { createDryRunGateway } from "../vonage/dry-run-gateway.js";
 import type { Gateway } from "../vonage/gateway.js";
 import type { CliIo } from "./io.js";
-import { DEFAULT_OUT, type Loaded, type Mode } from "./session.js";
+import { DEFAULT_OUT, planningInput, type Loaded, type Mode } from "./session.js";
 
 export const systemClock: Clock = {
   now: () => new Date(),
@@ -153,7 +153,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
       dryRun: true,
       resumed: false,
     });
-    const thePlan = await plan(planInput, deps, state);
+    const thePlan = await planningInput(() => plan(planInput, deps, state));
     events.emit({ kind: "plan.ready", runId, steps: summarisePlan(thePlan) });
     events.emit({ kind: "info", message: "Dry run: nothing was changed (no mutating request was sent)." });
     return ExitCode.ok;
@@ -198,7 +198,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
           message: `Reading account ${gateway.apiKey} to plan ${loaded.loaded.runbook.id} (read-only: nothing changes until you confirm)…`,
         });
       }
-      thePlan = request.savedPlan ?? (await plan(planInput, deps, state));
+      thePlan = request.savedPlan ?? (await planningInput(() => plan(planInput, deps, state)));
       // Only a run that has a plan gets a directory: a plan-time error (a decision missing from the config)
       // leaves nothing behind.
       await createRunDirectory(outDir, runId);

@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Registry } from "../actions/action.js";
-import { UsageError, ValidationError } from "../engine/errors.js";
+import { UsageError, ValidationError, VonageApiError } from "../engine/errors.js";
 import type { Prompter } from "../io/prompter.js";
 import { registerSecret } from "../io/redact.js";
 import {
@@ -225,4 +225,22 @@ export async function completeInputs(
             : answer.trim();
   }
   return values;
+}
+
+/**
+ * Planning a fresh run (or a read-only audit) changes nothing, so credentials Vonage rejects, an unreachable
+ * host or a timeout there are bad input (exit 2, with what to check), not a failed step of a resumable run.
+ */
+export async function planningInput<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (
+      error instanceof VonageApiError &&
+      (error.kind === "auth" || error.kind === "unreachable" || error.kind === "timeout")
+    ) {
+      throw new UsageError(`${error.message} (nothing was changed)`, error.hint);
+    }
+    throw error;
+  }
 }

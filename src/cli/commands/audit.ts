@@ -6,7 +6,7 @@ import { redactText } from "../../io/redact.js";
 import { createDryRunGateway } from "../../vonage/dry-run-gateway.js";
 import type { CliIo } from "../io.js";
 import type { Values } from "../main.js";
-import { buildGateway, hostsFromEnv, readCredentials } from "../session.js";
+import { buildGateway, hostsFromEnv, planningInput, readCredentials } from "../session.js";
 
 const THRESHOLDS = ["high", "medium", "low"] as const;
 type Threshold = (typeof THRESHOLDS)[number];
@@ -106,7 +106,7 @@ export default async function audit(
   const { gateway: live, stats } = await buildGateway(credentials, hostsFromEnv(io), 4);
   const gateway = createDryRunGateway(live);
   const started = Date.now();
-  const data = await collectPosture(gateway, { since: args.since });
+  const data = await planningInput(() => collectPosture(gateway, { since: args.since }));
   const findings = runChecks(data, {
     since: args.since,
     allowSubaccounts: args.allowSubaccounts,

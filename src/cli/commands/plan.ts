@@ -18,6 +18,7 @@ import {
   hostsFromEnv,
   loadRunbookAndConfig,
   readCredentials,
+  planningInput,
   sha256,
 } from "../session.js";
 import { SecretSink } from "../../security/secret-sink.js";
@@ -42,28 +43,30 @@ export default async function planCommand(
   const { gateway } = await buildGateway(credentials, hostsFromEnv(io), 8);
   const { events } = reportersFor(mode, io);
   const guarded = createDryRunGateway(gateway);
-  const thePlan = await plan(
-    {
-      loaded: loaded.loaded,
-      runbookHash: loaded.runbookHash,
-      configHash: loaded.configHash,
-      inputs,
-      attestations: loaded.config.attest,
-    },
-    {
-      registry,
-      gateway: guarded,
-      prompter,
-      clock: systemClock,
-      events,
-      ui: silentTaskUi,
-      signal: io.signal,
-      sink: new SecretSink(resolve(io.cwd, ".unused-sink")),
-      runDir: resolve(io.cwd),
-      runId: "plan",
-      concurrency: 1,
-    },
-    new RunState(guarded),
+  const thePlan = await planningInput(() =>
+    plan(
+      {
+        loaded: loaded.loaded,
+        runbookHash: loaded.runbookHash,
+        configHash: loaded.configHash,
+        inputs,
+        attestations: loaded.config.attest,
+      },
+      {
+        registry,
+        gateway: guarded,
+        prompter,
+        clock: systemClock,
+        events,
+        ui: silentTaskUi,
+        signal: io.signal,
+        sink: new SecretSink(resolve(io.cwd, ".unused-sink")),
+        runDir: resolve(io.cwd),
+        runId: "plan",
+        concurrency: 1,
+      },
+      new RunState(guarded),
+    ),
   );
   events.emit({ kind: "plan.ready", steps: summarisePlan(thePlan) });
   const save = values.save as string | undefined;

@@ -137,14 +137,15 @@ describe("vonage-ir audit", () => {
     expect(sim.requests()).toHaveLength(0);
   });
 
-  it("fails with exit 1 and no secret in the output when the credentials are refused", async () => {
+  it("fails with exit 2 (not the exit 1 of findings) and no secret in the output when the credentials are refused", async () => {
     sim = await startWith();
     const { code, stdout, stderr } = await run(["--json"], {
       ...simEnv(sim),
       VONAGE_API_SECRET: "Wrong5ecretValue",
     });
-    expect(code).toBe(1);
-    expect(JSON.parse(stdout.trim().split("\n").at(-1) ?? "")).toMatchObject({ kind: "error", exitCode: 1 });
+    expect(code).toBe(2);
+    expect(JSON.parse(stdout.trim().split("\n").at(-1) ?? "")).toMatchObject({ kind: "error", exitCode: 2 });
+    expect(stderr).toMatch(/Vonage rejected the credentials/);
     expect(stdout + stderr).not.toContain("Wrong5ecretValue");
   });
 
