@@ -8,25 +8,20 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliIo } from "../../../src/cli/io.js";
 import { main } from "../../../src/cli/main.js";
 import { signCallbackToken } from "../../../src/security/index.js";
+import {
+  BODY,
+  SIGNATURE_SECRET,
+  SMS_MD5HASH,
+  SMS_PARAMS,
+  SMS_SHA256HMAC,
+  TOKEN,
+} from "../security/vectors.js";
 
-const SECRET = "TestSignatureSecret-0123456789ABCDEF";
-const BODY =
-  '{"message_uuid":"aaaaaaaa-bbbb-4ccc-8ddd-0123456789ab","to":"447700900000","from":"447700900001","status":"delivered","timestamp":"2024-01-01T00:00:00Z"}';
-const TOKEN =
-  "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpYXQiOjE3MDAwMDAwMDAsImp0aSI6ImM1YmE4ZjI0LTFhMTQtNGMxMC1iZmRmLTNmYmU4Y2U1MTFiNSIsImlzcyI6IlZvbmFnZSIsInBheWxvYWRfaGFzaCI6IjY4MmMyMjQ3ZmM4YmY1ODMxYzVmZjQ5ZWU5ZDAzNmM1ZDBkYjgwNjNmOWUxZDg1NzU0ZmZhODdlOGI1NGYyN2MiLCJhcGlfa2V5IjoiYWJjZDEyMzQiLCJhcHBsaWNhdGlvbl9pZCI6ImFhYWFhYWFhLWJiYmItY2NjYy1kZGRkLTAxMjM0NTY3ODlhYiJ9.-B2kQm5yUxiRgEvl2ji76wXgBZIw67T5L8gK-vCv9Ng";
-const SIG_PARAMS = {
-  msisdn: "447700900001",
-  to: "447700900000",
-  messageId: "0A0000000123ABCD1",
-  text: "Hello & welcome=yes",
-  type: "text",
-  keyword: "HELLO",
-  "message-timestamp": "2024-01-01 00:00:00",
-  timestamp: "1700000000",
-  nonce: "abc123",
-};
-const SHA256HMAC = "9f0826dd09c60295b4f213aa74455934c5121fe2d5f6f4f310de9226cfb614e8";
-const MD5HASH = "5b7da3c84d6ddfd654bb80030654098d";
+// The worked vectors of vonage-api-notes.md section 10, shared with the library's own tests.
+const SECRET = SIGNATURE_SECRET;
+const SIG_PARAMS = SMS_PARAMS;
+const SHA256HMAC = SMS_SHA256HMAC;
+const MD5HASH = SMS_MD5HASH;
 const NOW = ["--now", "1700000000"];
 
 let dir = "";
