@@ -11,6 +11,7 @@ import { SecretSink } from "../../src/security/secret-sink.js";
 import { startSimulator, type RunningSimulator } from "../../src/simulator/index.js";
 import { createReadOnlyGateway } from "../../src/vonage/dry-run-gateway.js";
 import type { Gateway } from "../../src/vonage/gateway.js";
+import { RequestScheduler } from "../../src/vonage/request-scheduler.js";
 import { createSdkGateway } from "../../src/vonage/sdk-gateway.js";
 
 export const testClock: Clock = {
@@ -52,10 +53,12 @@ export async function createHarness(
   registerSecret(sim.primary.apiSecret);
   const dir = await mkdtemp(join(tmpdir(), "vonage-ir-test-"));
   const sink = new SecretSink(join(dir, "secrets"));
+  // Paced for loopback: Vonage's pacing (25 requests/s) would only slow the tests down.
   let gateway = createSdkGateway({
     credentials: { apiKey: sim.primary.apiKey, apiSecret: sim.primary.apiSecret },
     apiHost: sim.url,
     restHost: sim.url,
+    scheduler: new RequestScheduler({ ratePerSecond: 10_000, burst: 1_000, concurrency: 16 }),
   });
   const events: Event[] = [];
   const harness: Harness = {

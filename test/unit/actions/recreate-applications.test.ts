@@ -13,10 +13,7 @@ import {
 } from "../../../src/actions/recreate-applications.js";
 import { keyPairMatches } from "../../../src/security/index.js";
 import { buildScenario, type SimState } from "../../../src/simulator/index.js";
-import { createReadOnlyGateway } from "../../../src/vonage/dry-run-gateway.js";
 import type { Gateway } from "../../../src/vonage/gateway.js";
-import { RequestScheduler } from "../../../src/vonage/request-scheduler.js";
-import { createSdkGateway } from "../../../src/vonage/sdk-gateway.js";
 import { createHarness, type Harness } from "../../helpers/action-harness.js";
 
 const STEP = "apps";
@@ -32,28 +29,22 @@ interface Fixture {
   ctx(options?: { planning?: boolean; outputs?: Map<string, JsonObject> }): ActionContext;
 }
 
-/** The harness, with a gateway paced for loopback (the default scheduler paces like Vonage: 25/s). */
 async function fixture(
   options: Parameters<typeof createHarness>[0] = { scenario: "compromised" },
 ): Promise<Fixture> {
   const h = await createHarness(options);
   harnesses.push(h);
-  const gateway = createSdkGateway({
-    credentials: h.sim.primary,
-    apiHost: h.sim.url,
-    restHost: h.sim.url,
-    scheduler: new RequestScheduler({ ratePerSecond: 10_000, burst: 1_000, concurrency: 16 }),
-  });
   return {
     h,
-    gateway,
+    get gateway() {
+      return h.current();
+    },
     ctx(opts = {}) {
-      const base = h.context({
+      return h.context({
         stepId: STEP,
         planning: opts.planning ?? false,
         ...(opts.outputs ? { outputs: opts.outputs } : {}),
       });
-      return { ...base, gateway: opts.planning ? createReadOnlyGateway(gateway) : gateway };
     },
   };
 }

@@ -7,10 +7,6 @@ import {
   type SuspendSubaccountsParams,
 } from "../../../src/actions/suspend-subaccounts.js";
 import { ScriptedPrompter, type Choice, type Prompter } from "../../../src/io/prompter.js";
-import { createReadOnlyGateway } from "../../../src/vonage/dry-run-gateway.js";
-import type { Gateway } from "../../../src/vonage/gateway.js";
-import { RequestScheduler } from "../../../src/vonage/request-scheduler.js";
-import { createSdkGateway } from "../../../src/vonage/sdk-gateway.js";
 import { createHarness, type Harness } from "../../helpers/action-harness.js";
 
 const STEP = "subs";
@@ -30,21 +26,14 @@ async function fixture(
 ): Promise<Fixture> {
   const h = await createHarness(options);
   harnesses.push(h);
-  const gateway: Gateway = createSdkGateway({
-    credentials: h.sim.primary,
-    apiHost: h.sim.url,
-    restHost: h.sim.url,
-    scheduler: new RequestScheduler({ ratePerSecond: 10_000, burst: 1_000, concurrency: 16 }),
-  });
   return {
     h,
     ctx(opts = {}) {
-      const base = h.context({
+      return h.context({
         stepId: STEP,
         planning: opts.planning ?? false,
         ...(opts.prompter ? { prompter: opts.prompter } : {}),
       });
-      return { ...base, gateway: opts.planning ? createReadOnlyGateway(gateway) : gateway };
     },
   };
 }
