@@ -124,7 +124,7 @@ Send it from the Dashboard → Support (or help.nexmo.com → Submit a request),
 /** A support-ticket draft from the journal: what happened, what was done, when. No secret, by construction and by check. */
 export async function supportTicketDraft(ctx: ActionContext): Promise<string> {
   const state = await readJournal(join(ctx.runDir, "journal.jsonl"));
-  const report = buildReport(state, ctx.runDir, ctx.clock.now());
+  const report = buildReport(state, ctx.clock.now());
   const done = report.changes.filter(
     (c) => c.status === "done" && c.kind !== "manual" && c.kind !== "write-file",
   );

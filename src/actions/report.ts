@@ -43,7 +43,7 @@ function obj(value: JsonValue | undefined): JsonObject {
   return value && typeof value === "object" && !Array.isArray(value) ? value : {};
 }
 
-export function buildReport(state: JournalState, runDir: string, now: Date = new Date()): Report {
+export function buildReport(state: JournalState, now: Date = new Date()): Report {
   const notes = new Map<string, string>();
   const attestations = new Map<string, JsonValue>();
   const timeline: Report["timeline"] = [];
@@ -97,10 +97,17 @@ export function buildReport(state: JournalState, runDir: string, now: Date = new
   const idMap: JsonValue[] = [];
   const credentials: Report["credentials"] = [];
   let manifest: string | undefined;
+  // The replacements are the outputs of applications.recreate's create changes (by plan, not by output shape).
+  const replacements = new Set(
+    state.plan.steps
+      .flatMap((step) => step.changes)
+      .filter((change) => change.action === "applications.recreate" && change.kind === "create")
+      .map((change) => change.id),
+  );
   for (const [changeId, output] of state.done) {
     if (Array.isArray(output.suspects)) suspects.push(...output.suspects);
     if (typeof output.manifestSha256 === "string") manifest = output.manifestSha256;
-    if (typeof output.newId === "string" && typeof output.oldId === "string") {
+    if (replacements.has(changeId) && typeof output.newId === "string" && typeof output.oldId === "string") {
       idMap.push({
         oldId: output.oldId,
         newId: output.newId,
@@ -139,7 +146,7 @@ export function buildReport(state: JournalState, runDir: string, now: Date = new
     changes,
     suspects,
     applicationIdMap: idMap,
-    credentials: credentials.map((c) => ({ ...c, path: c.path.startsWith(runDir) ? c.path : c.path })),
+    credentials,
     pending,
     evidenceManifestSha256: manifest,
     reverse,
@@ -244,7 +251,7 @@ export async function writeReport(
   now?: Date,
 ): Promise<{ markdown: string; json: string; report: Report }> {
   const state = await readJournal(join(runDir, "journal.jsonl"));
-  const report = buildReport(state, runDir, now);
+  const report = buildReport(state, now);
   const markdown = join(runDir, "report.md");
   const json = join(runDir, "report.json");
   await writeFile(markdown, renderMarkdown(report), { mode: 0o600 });
