@@ -238,6 +238,13 @@ export async function plan(input: PlanInput, deps: EngineDeps, state: RunState):
   };
 }
 
+/** A change's failure, naming the change; refusals and aborts keep their own type (and exit code). */
+function inChange(error: unknown, change: Change): unknown {
+  if (error instanceof AbortError || error instanceof DriftError || error instanceof StepFailedError)
+    return error;
+  return new StepFailedError(change.stepId, change.id, error);
+}
+
 /** A change that took effect, however we learnt it (applied now, found by reconciliation, or in the journal). */
 function isDone(status: ChangeStatus | undefined): boolean {
   return status === "done" || status === "reconciled" || status === "already-done";
@@ -507,7 +514,7 @@ export async function apply(
         finish(change, await runOne(change));
       } catch (error) {
         finish(change, error instanceof AbortError ? "pending" : "failed", messageOf(error));
-        failure = error;
+        failure = inChange(error, change);
       }
     }
     await flushAutomated();
@@ -590,7 +597,7 @@ async function runPool(
           (status) => finish(change, status),
           (error: unknown) => {
             finish(change, "failed", messageOf(error));
-            failure ??= error;
+            failure ??= inChange(error, change);
           },
         )
         .finally(() => {

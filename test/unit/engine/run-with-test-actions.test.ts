@@ -298,7 +298,7 @@ describe("failures", () => {
     s.store.failing.add("c");
     const first = await s.run();
     expect(first.code).toBe(1);
-    expect(first.stderr).toContain("error: step second failed: counter c is broken");
+    expect(first.stderr).toContain("error: step second (change second:c) failed: counter c is broken");
     // The progress display marks the failed step's task failed, not done.
     expect(first.stderr).not.toMatch(/^✔ Count c and d/m);
     expect(first.stderr).toMatch(/^✔ Count a and b/m);
