@@ -106,7 +106,12 @@ export function validateConfig(source: YamlSource, runbook: Runbook): RunConfig 
   const issues: ValidationIssue[] = [];
   const record = data as Record<string, unknown>;
   const settings = settingsSchema.safeParse(
-    Object.fromEntries(RESERVED_CONFIG_KEYS.filter((k) => k in record).map((k) => [k, record[k]])),
+    Object.fromEntries(
+      RESERVED_CONFIG_KEYS.filter((k) => k in record).map((k) => [
+        k,
+        k === "attest" ? evidenceAsWritten(source, record[k]) : record[k],
+      ]),
+    ),
   );
   if (!settings.success) issues.push(...zodIssues(source, settings.error.issues));
 
@@ -121,7 +126,7 @@ export function validateConfig(source: YamlSource, runbook: Runbook): RunConfig 
     }
     if (spec) {
       given.add(name);
-      const parsed = inputValueSchema(spec).safeParse(value);
+      const parsed = inputValueSchema(spec).safeParse(asWritten(source, spec, value, path));
       if (parsed.success) values[name] = parsed.data;
       else issues.push(...zodIssues(source, parsed.error.issues, path));
       return;
@@ -186,6 +191,32 @@ export function validateConfig(source: YamlSource, runbook: Runbook): RunConfig 
     attest,
     canonical: canonicalJson({ values, attest }),
   };
+}
+
+/** Evidence is text as written: a phone ending "0123" must not become the number 123. */
+function evidenceAsWritten(source: YamlSource, attest: unknown): unknown {
+  if (!attest || typeof attest !== "object" || Array.isArray(attest)) return attest;
+  return Object.fromEntries(
+    Object.entries(attest).map(([stepId, a]) => {
+      const evidence = a && typeof a === "object" ? (a as Record<string, unknown>).evidence : undefined;
+      if (!evidence || typeof evidence !== "object" || Array.isArray(evidence)) return [stepId, a];
+      const written = Object.fromEntries(
+        Object.entries(evidence).map(([field, v]) => [
+          field,
+          typeof v === "number" ? (source.scalarText(["attest", stepId, "evidence", field]) ?? v) : v,
+        ]),
+      );
+      return [stepId, { ...(a as Record<string, unknown>), evidence: written }];
+    }),
+  );
+}
+
+/** Text inputs keep what was written: an all-digit API key like 15749124 is text, not a number. */
+function asWritten(source: YamlSource, spec: InputSpec, value: unknown, path: string[]): unknown {
+  const text = (at: PathSegment[], v: unknown) => (typeof v === "number" ? (source.scalarText(at) ?? v) : v);
+  if (spec.type === "string") return text(path, value);
+  if (spec.type === "list" && Array.isArray(value)) return value.map((v, i) => text([...path, i], v));
+  return value;
 }
 
 export interface ResolvedInputs {

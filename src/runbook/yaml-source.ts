@@ -12,6 +12,8 @@ export interface YamlSource {
   /** Line and column of the value at `path`, or of the nearest existing parent. */
   locate(path: readonly PathSegment[], preferKey?: boolean): { line: number; column: number };
   issue(path: readonly PathSegment[], message: string, preferKey?: boolean): ValidationIssue;
+  /** The text of a plain scalar as written (YAML reads `15749124` as a number; an API key is text). */
+  scalarText(path: readonly PathSegment[]): string | undefined;
 }
 
 export function parseYamlSource(file: string, text: string): YamlSource {
@@ -31,10 +33,16 @@ export function parseYamlSource(file: string, text: string): YamlSource {
     const pos = lineCounter.linePos(offset);
     return { line: Math.max(pos.line, 1), column: Math.max(pos.col, 1) };
   };
+  const scalarText = (path: readonly PathSegment[]) => {
+    const node: unknown = doc.getIn(path, true);
+    if (!isScalar(node) || !node.range) return undefined;
+    return text.slice(node.range[0], node.range[1]).trim();
+  };
   return {
     file,
     data,
     locate,
+    scalarText,
     issue: (path, message, preferKey) => ({
       file,
       ...locate(path, preferKey),

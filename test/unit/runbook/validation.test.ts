@@ -1,12 +1,14 @@
 // Every kind of malformed runbook or config yields `file:line:column path: message`, exits 2 through the
 // CLI and runs nothing; every shipped runbook validates.
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createRegistry } from "../../../src/actions/registry.js";
 import { ValidationError } from "../../../src/engine/errors.js";
+import { validateConfig } from "../../../src/runbook/config.js";
 import { parseRunbook } from "../../../src/runbook/load-runbook.js";
+import { parseYamlSource } from "../../../src/runbook/yaml-source.js";
 import { offlineEnv, removeTempDirs, runMain, tempDir } from "../../helpers/cli-io.js";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
@@ -242,6 +244,28 @@ describe("vonage-ir validate compromise --config <malformed config>", () => {
       expect(result.stdout()).toBe("");
     });
   }
+
+  it("reads API keys and evidence as written: all-digit and exponent-like keys are text, leading zeros stay", () => {
+    const runbook = parseRunbook(
+      join(ROOT, "runbooks", "compromise.yaml"),
+      readFileSync(join(ROOT, "runbooks", "compromise.yaml"), "utf8"),
+      createRegistry(),
+    ).runbook;
+    const text = [
+      'compromisedSince: "2026-11-20T08:00:00Z"',
+      "secrets:",
+      "  revokeFirst: 12e45678",
+      "subaccounts:",
+      "  allow: [15749124, 0a1b2c3d, 00012345]",
+      "attest:",
+      '  mfa.verify-contacts: { by: me, at: "2026-11-20T09:00:00Z", evidence: { phone: 0123, email: a@b.c, matches: yes } }',
+      "",
+    ].join("\n");
+    const config = validateConfig(parseYamlSource("cfg.yaml", text), runbook);
+    expect(config.values["subaccounts.allow"]).toEqual(["15749124", "0a1b2c3d", "00012345"]);
+    expect(config.values["secrets.revokeFirst"]).toBe("12e45678");
+    expect(config.attest["mfa.verify-contacts"]?.evidence?.phone).toBe("0123");
+  });
 
   it("a group whose keys are all commented out is not an error", async () => {
     const result = await validate("compromise", join(CONFIGS, "empty-group.yaml"));
