@@ -48,6 +48,9 @@ export function buildReport(state: JournalState, now: Date = new Date()): Report
   const attestations = new Map<string, JsonValue>();
   const timeline: Report["timeline"] = [];
   const started = new Set<string>();
+  const summaries = new Map(
+    state.plan.steps.flatMap((step) => step.changes.map((c) => [c.id, c.summary] as const)),
+  );
   for (const record of state.records) {
     if (record.t === "done") {
       if (record.note) notes.set(record.changeId, record.note);
@@ -55,7 +58,7 @@ export function buildReport(state: JournalState, now: Date = new Date()): Report
       if (output.attestation) attestations.set(record.changeId, output.attestation);
     }
     if (record.t === "intent") started.add(record.changeId);
-    const line = timelineLine(record, state);
+    const line = timelineLine(record, summaries);
     if (line) timeline.push({ at: record.ts, what: line });
   }
   const changes: ReportChange[] = [];
@@ -153,9 +156,11 @@ export function buildReport(state: JournalState, now: Date = new Date()): Report
   });
 }
 
-function timelineLine(record: JournalState["records"][number], state: JournalState): string | undefined {
-  const summary = (id: string) =>
-    state.plan.steps.flatMap((s) => s.changes).find((c) => c.id === id)?.summary ?? id;
+function timelineLine(
+  record: JournalState["records"][number],
+  summaries: ReadonlyMap<string, string>,
+): string | undefined {
+  const summary = (id: string) => summaries.get(id) ?? id;
   switch (record.t) {
     case "run":
       return `run started for account ${record.account}`;
