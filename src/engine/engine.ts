@@ -28,7 +28,6 @@ import {
   InternalError,
   StepFailedError,
   ValidationError,
-  VonageIrError,
   messageOf,
 } from "./errors.js";
 import type { Journal, JournalState } from "./journal.js";
@@ -629,8 +628,4 @@ export function abortError(runId: string): AbortError {
     "aborted by the operator: the change in flight was completed and the journal is consistent",
     `resume with: vonage-ir run --resume ${runId}`,
   );
-}
-
-export function isVonageIrError(error: unknown): error is VonageIrError {
-  return error instanceof VonageIrError;
 }
