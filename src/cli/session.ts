@@ -21,6 +21,7 @@ import { loadRunbookFile, type LoadedRunbook } from "../runbook/load-runbook.js"
 import type { Runbook } from "../runbook/schema.js";
 import type { Credentials, Gateway } from "../vonage/gateway.js";
 import type { CliIo } from "./io.js";
+import { createPrompter } from "./prompter-factory.js";
 import type { Values } from "./main.js";
 
 export const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -243,4 +244,25 @@ export async function planningInput<T>(work: () => Promise<T>): Promise<T> {
     }
     throw error;
   }
+}
+
+/** What `run` and `apply` need before executing: the prompter, complete inputs, concurrency and the gateway. */
+export async function prepareExecution(
+  values: Values,
+  io: CliIo,
+  mode: Mode,
+  loaded: Loaded,
+  credentials: Credentials,
+  resumeHint: () => string,
+): Promise<{
+  prompter: Prompter | undefined;
+  inputs: Record<string, unknown>;
+  concurrency: number;
+  gateway: Gateway;
+}> {
+  const prompter = await createPrompter(mode, io, resumeHint);
+  const inputs = await completeInputs(loaded.loaded.runbook, loaded.config, prompter, loaded.config.file);
+  const concurrency = parseConcurrency(values.concurrency, loaded.config.concurrency ?? 8);
+  const { gateway } = await buildGateway(credentials, hostsFromEnv(io), concurrency);
+  return { prompter, inputs, concurrency, gateway };
 }

@@ -9,18 +9,14 @@ import { canonicalJson } from "../../runbook/config.js";
 import { executeRun } from "../execute-run.js";
 import type { CliIo } from "../io.js";
 import type { Values } from "../main.js";
-import { createPrompter } from "../prompter-factory.js";
 import { createShippedRegistry } from "../shipped-registry.js";
 import {
   DEFAULT_OUT,
-  buildGateway,
-  completeInputs,
   detectMode,
-  hostsFromEnv,
   loadRunbookAndConfig,
-  parseConcurrency,
   readCredentials,
   sha256,
+  prepareExecution,
 } from "../session.js";
 
 export async function readPlanFile(file: string): Promise<Plan> {
@@ -107,10 +103,14 @@ export default async function applyCommand(
       "set the credentials of the planned account, or make a new plan",
     );
   }
-  const prompter = await createPrompter(mode, io, () => "resume with: vonage-ir run --resume <run-id>");
-  const inputs = await completeInputs(loaded.loaded.runbook, loaded.config, prompter, loaded.config.file);
-  const concurrency = parseConcurrency(values.concurrency, loaded.config.concurrency ?? 8);
-  const { gateway } = await buildGateway(credentials, hostsFromEnv(io), concurrency);
+  const { prompter, inputs, concurrency, gateway } = await prepareExecution(
+    values,
+    io,
+    mode,
+    loaded,
+    credentials,
+    () => "resume with: vonage-ir run --resume <run-id>",
+  );
   return executeRun({
     io,
     mode,

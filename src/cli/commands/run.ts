@@ -7,15 +7,11 @@ import type { CliIo } from "../io.js";
 import type { Values } from "../main.js";
 import {
   DEFAULT_OUT,
-  buildGateway,
-  completeInputs,
   detectMode,
-  hostsFromEnv,
   loadRunbookAndConfig,
-  parseConcurrency,
   readCredentials,
+  prepareExecution,
 } from "../session.js";
-import { createPrompter } from "../prompter-factory.js";
 import { configOut, readConfigSource } from "../../runbook/config.js";
 import { REDACTED } from "../../io/redact.js";
 
@@ -84,14 +80,14 @@ export default async function run(
       `run ${resumeId} is for account ${resume.journal.header.account}, but VONAGE_API_KEY is ${credentials.apiKey}`,
     );
   }
-  const prompter = await createPrompter(
-    mode,
+  const { prompter, inputs, concurrency, gateway } = await prepareExecution(
+    values,
     io,
+    mode,
+    loaded,
+    credentials,
     () => `resume with: vonage-ir run --resume ${resumeId ?? "<run-id>"}`,
   );
-  const inputs = await completeInputs(loaded.loaded.runbook, loaded.config, prompter, loaded.config.file);
-  const concurrency = parseConcurrency(values.concurrency, loaded.config.concurrency ?? 8);
-  const { gateway } = await buildGateway(credentials, hostsFromEnv(io), concurrency);
   return executeRun({
     io,
     mode,
