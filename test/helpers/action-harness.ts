@@ -3,7 +3,15 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ActionContext, Attestation, Clock, JsonObject } from "../../src/actions/action.js";
+import type {
+  Action,
+  ActionContext,
+  Attestation,
+  Change,
+  ChangeDraft,
+  Clock,
+  JsonObject,
+} from "../../src/actions/action.js";
 import type { Event } from "../../src/io/events.js";
 import type { Prompter } from "../../src/io/prompter.js";
 import { registerSecret } from "../../src/io/redact.js";
@@ -99,4 +107,15 @@ export async function createHarness(
     },
   };
   return harness;
+}
+
+/** A planned draft as the engine makes it a change: id prefixed with the step, action and summary set. */
+export function changeOf<P>(action: Action<P>, stepId: string, draft: ChangeDraft): Change {
+  return {
+    ...draft,
+    id: `${stepId}:${draft.id}`,
+    stepId,
+    action: action.id,
+    summary: action.describe(draft),
+  };
 }

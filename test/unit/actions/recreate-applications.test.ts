@@ -14,7 +14,7 @@ import {
 import { keyPairMatches } from "../../../src/security/index.js";
 import { buildScenario, type SimState } from "../../../src/simulator/index.js";
 import type { Gateway } from "../../../src/vonage/gateway.js";
-import { createHarness, type Harness } from "../../helpers/action-harness.js";
+import { changeOf, createHarness, type Harness } from "../../helpers/action-harness.js";
 
 const STEP = "apps";
 const harnesses: Harness[] = [];
@@ -49,15 +49,7 @@ async function fixture(
   };
 }
 
-function toChange(draft: ChangeDraft): Change {
-  return {
-    ...draft,
-    id: `${STEP}:${draft.id}`,
-    stepId: STEP,
-    action: recreateApplications.id,
-    summary: recreateApplications.describe(draft),
-  };
-}
+const toChange = (draft: ChangeDraft): Change => changeOf(recreateApplications, STEP, draft);
 
 interface Run {
   changes: Change[];

@@ -7,7 +7,7 @@ import {
   type SuspendSubaccountsParams,
 } from "../../../src/actions/suspend-subaccounts.js";
 import { ScriptedPrompter, type Choice, type Prompter } from "../../../src/io/prompter.js";
-import { createHarness, type Harness } from "../../helpers/action-harness.js";
+import { changeOf, createHarness, type Harness } from "../../helpers/action-harness.js";
 
 const STEP = "subs";
 const harnesses: Harness[] = [];
@@ -38,15 +38,7 @@ async function fixture(
   };
 }
 
-function toChange(draft: ChangeDraft): Change {
-  return {
-    ...draft,
-    id: `${STEP}:${draft.id}`,
-    stepId: STEP,
-    action: suspendSubaccounts.id,
-    summary: suspendSubaccounts.describe(draft),
-  };
-}
+const toChange = (draft: ChangeDraft): Change => changeOf(suspendSubaccounts, STEP, draft);
 
 async function planChanges(f: Fixture, params: SuspendSubaccountsParams, prompter?: Prompter) {
   const parsed = suspendSubaccounts.params.parse(params);
