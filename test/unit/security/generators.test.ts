@@ -3,6 +3,7 @@ import {
   API_SECRET_LENGTH,
   generateApiSecret,
   generateKeyPair,
+  generateKeyPairAsync,
   generateSignatureSecret,
   fingerprint,
   isValidApiSecret,
@@ -10,7 +11,8 @@ import {
   publicKeyFingerprint,
   publicKeyOf,
 } from "../../../src/security/index.js";
-import { createPublicKey } from "node:crypto";
+import { checkPrimeSync, createPrivateKey, createPublicKey, generatePrimeSync } from "node:crypto";
+import { keyPairFromPrimes } from "../../../src/security/generate-key-pair.js";
 
 describe("generateApiSecret", () => {
   it("always meets Vonage's rules, is 25 characters and shell/URL safe (2000 draws)", () => {
@@ -90,6 +92,48 @@ describe("key pairs", () => {
     expect(key.asymmetricKeyDetails?.modulusLength).toBe(2048);
   });
 
+  it("uses e = 65537, a 2048-bit modulus and consistent CRT parameters (async form too)", async () => {
+    const asyncPair = await generateKeyPairAsync();
+    const moduli = new Set<string>();
+    for (const { privateKeyPem } of [pair, other, asyncPair]) {
+      const jwk = createPrivateKey(privateKeyPem).export({ format: "jwk" });
+      expect(jwk.e).toBe("AQAB");
+      const [n, p, q, d, dp, dq, qi] = [jwk.n, jwk.p, jwk.q, jwk.d, jwk.dp, jwk.dq, jwk.qi].map(bigOf) as [
+        bigint,
+        bigint,
+        bigint,
+        bigint,
+        bigint,
+        bigint,
+        bigint,
+      ];
+      expect(p * q).toBe(n);
+      expect(n.toString(2)).toHaveLength(2048);
+      expect(dp).toBe(d % (p - 1n));
+      expect(dq).toBe(d % (q - 1n));
+      expect((qi * q) % p).toBe(1n);
+      // e·d ≡ 1 modulo p − 1 and q − 1, so the key decrypts what its public half encrypts.
+      expect((65537n * d) % (p - 1n)).toBe(1n);
+      expect((65537n * d) % (q - 1n)).toBe(1n);
+      moduli.add(jwk.n ?? "");
+    }
+    expect(moduli.size).toBe(3);
+  });
+
+  it("refuses primes that would make a weak or malformed key", () => {
+    const p = generatePrimeSync(1024, { bigint: true });
+    let close = p + 2n;
+    while (!checkPrimeSync(close)) close += 2n;
+    expect(keyPairFromPrimes(p, close)).toBeUndefined();
+    // p − 1 divisible by e: e has no inverse modulo λ(n).
+    const divisible = generatePrimeSync(1024, { bigint: true, add: 65537n, rem: 1n });
+    expect(keyPairFromPrimes(divisible, p)).toBeUndefined();
+    // A 2040-bit modulus.
+    expect(keyPairFromPrimes(generatePrimeSync(1016, { bigint: true }), p)).toBeUndefined();
+    const q = generatePrimeSync(1024, { bigint: true });
+    expect(keyPairFromPrimes(p, q)?.publicKeyPem).toContain("-----BEGIN PUBLIC KEY-----");
+  });
+
   it("matches a private key with its own public key only", () => {
     expect(keyPairMatches(pair.privateKeyPem, pair.publicKeyPem)).toBe(true);
     expect(keyPairMatches(pair.privateKeyPem, other.publicKeyPem)).toBe(false);
@@ -112,3 +156,7 @@ describe("key pairs", () => {
     expect(publicKeyFingerprint(other.publicKeyPem)).not.toBe(print);
   });
 });
+
+function bigOf(base64url: string | undefined): bigint {
+  return BigInt(`0x${Buffer.from(base64url ?? "", "base64url").toString("hex")}`);
+}
