@@ -123,7 +123,12 @@ export interface Action<P = unknown> {
   /** One line: why this matters during a compromise. */
   readonly why: string;
   readonly params: z.ZodType<P>;
-  /** Reads only (the gateway it gets refuses writes). */
+  /**
+   * Planned on its own, before the steps after it (which are planned concurrently with each other): a
+   * credentials check, so that wrong credentials fail once rather than once per step.
+   */
+  readonly planAlone?: boolean;
+  /** Reads only (the gateway it gets refuses writes). May run concurrently with other steps' plans. */
   plan(ctx: ActionContext, params: P): Promise<PlanResult>;
   describe(change: ChangeDraft): string;
   /** Returns a message when live state drifted from what the change was planned against. */

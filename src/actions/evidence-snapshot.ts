@@ -100,24 +100,29 @@ export const evidenceSnapshot: Action<z.infer<typeof evidenceSnapshotParams>> = 
     const since =
       typeof change.params.compromisedSince === "string" ? change.params.compromisedSince : undefined;
     const gateway = ctx.gateway;
-    const [primarySecrets, applications, numbers, subaccounts, balance, settings, audit] = await Promise.all([
-      gateway.listSecrets(gateway.apiKey),
-      gateway.listApplications((done, total) => ctx.progress(done, total, "applications")),
-      gateway.listNumbers({}, (done, total) => ctx.progress(done, total, "numbers")),
-      gateway.listSubaccounts(),
-      gateway.getBalance(),
-      gateway.getAccountSettings(),
-      gateway.listAuditEvents(since === undefined ? {} : { since }),
-    ]);
-    // All at once: the gateway's scheduler paces them; one by one, each would wait a full round trip.
-    const subSecrets: { apiKey: string; secrets: SecretMeta[] }[] = subaccounts.available
-      ? await Promise.all(
-          subaccounts.value.map(async (sub) => ({
-            apiKey: sub.apiKey,
-            secrets: await gateway.listSecrets(sub.apiKey).catch((): SecretMeta[] => []),
-          })),
-        )
-      : [];
+    // All at once: the gateway's scheduler paces them; one by one, each would wait a full round trip. Each
+    // subaccount's secrets are read as soon as the subaccount list is in, not after the slowest other read.
+    const subaccountsRead = gateway.listSubaccounts();
+    const [primarySecrets, applications, numbers, subaccounts, balance, settings, audit, subSecrets] =
+      await Promise.all([
+        gateway.listSecrets(gateway.apiKey),
+        gateway.listApplications((done, total) => ctx.progress(done, total, "applications")),
+        gateway.listNumbers({}, (done, total) => ctx.progress(done, total, "numbers")),
+        subaccountsRead,
+        gateway.getBalance(),
+        gateway.getAccountSettings(),
+        gateway.listAuditEvents(since === undefined ? {} : { since }),
+        subaccountsRead.then((found) =>
+          found.available
+            ? Promise.all(
+                found.value.map(async (sub) => ({
+                  apiKey: sub.apiKey,
+                  secrets: await gateway.listSecrets(sub.apiKey).catch((): SecretMeta[] => []),
+                })),
+              )
+            : [],
+        ),
+      ]);
     const secrets = [{ apiKey: gateway.apiKey, secrets: primarySecrets }, ...subSecrets];
     const suspects = findSuspects(since, secrets, subaccounts, audit);
     const linked = numbers.filter((n) => n.appId !== undefined).length;

@@ -15,11 +15,13 @@ interface Availabilities {
 /** Reads whether Subaccounts and Audit answer for this account; 403/404 there means "not available". */
 async function probeAvailability(ctx: ActionContext): Promise<Availabilities> {
   const notes: string[] = [];
-  const subaccounts = await ctx.gateway.listSubaccounts();
+  const [subaccounts, audit] = await Promise.all([
+    ctx.gateway.listSubaccounts(),
+    // A window starting now keeps the probe to one small page.
+    ctx.gateway.listAuditEvents({ since: ctx.clock.now().toISOString() }),
+  ]);
   if (!subaccounts.available)
     notes.push(`Subaccounts API not available for this account: ${subaccounts.reason}`);
-  // A window starting now keeps the probe to one small page.
-  const audit = await ctx.gateway.listAuditEvents({ since: ctx.clock.now().toISOString() });
   if (!audit.available) notes.push(`Audit API not available for this account: ${audit.reason}`);
   return { subaccounts: subaccounts.available, audit: audit.available, notes };
 }
@@ -37,6 +39,8 @@ export const preflight: Action<PreflightParams> = {
   title: "Check the credentials and which APIs this account has",
   why: "a runbook that fails half-way on bad credentials or a missing API wastes the minutes that matter",
   params: preflightParams,
+  // Wrong credentials fail here, once, before the other steps plan.
+  planAlone: true,
 
   async plan(ctx) {
     await probeCredentials(ctx);
@@ -68,8 +72,15 @@ export const preflight: Action<PreflightParams> = {
   },
 
   async apply(ctx) {
-    await probeCredentials(ctx);
-    const found = await probeAvailability(ctx);
+    // The plan proved the credentials a moment ago: the three reads go at once (one round trip, not two), and
+    // if the credentials stopped working since, their own error is the one reported.
+    const [credentials, availability] = await Promise.allSettled([
+      probeCredentials(ctx),
+      probeAvailability(ctx),
+    ]);
+    if (credentials.status === "rejected") throw credentials.reason;
+    if (availability.status === "rejected") throw availability.reason;
+    const found = availability.value;
     return {
       status: "done",
       output: { apiKey: ctx.gateway.apiKey, subaccounts: found.subaccounts, audit: found.audit },

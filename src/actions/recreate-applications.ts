@@ -135,6 +135,11 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
   params: recreateApplicationsParams,
 
   async plan(ctx, params) {
+    // Without an `include` list every application is replaced (bar a few excludes), and the numbers linked to
+    // them are read in one listing: start it with the applications listing instead of after it.
+    const allLinked =
+      params.include === undefined ? ctx.gateway.listNumbers({ hasApplication: true }) : undefined;
+    allLinked?.catch(() => undefined);
     const listed = await ctx.gateway.listApplications();
     const notes: string[] = [];
     // On a resume, replacements this step already created are listed too: they are not replaced again, and
@@ -167,7 +172,7 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
       notes.push(apps.length === 0 ? "the account has no applications" : "no application selected");
       return { changes: [], notes };
     }
-    const linked = await linkedNumbers(ctx, selected, apps.length);
+    const linked = await linkedNumbers(ctx, selected, apps.length, allLinked);
     keyPairs.expect(selected.length);
 
     const full = (draftId: string) => `${ctx.step.id}:${draftId}`;
@@ -403,14 +408,20 @@ function full(change: Change, op: Op): string {
  * The numbers linked to each selected application. When most applications are selected, one listing of every
  * linked number (ceil(linked / 100) requests) instead of one listing per application (at least one request each).
  */
+/**
+ * The numbers linked to each selected application: from one listing of every linked number when that listing
+ * is already under way (`allLinked`) or costs fewer requests than one listing per application, else per
+ * application.
+ */
 async function linkedNumbers(
   ctx: ActionContext,
   selected: readonly ApplicationRecord[],
   total: number,
+  allLinked: Promise<NumberRecord[]> | undefined,
 ): Promise<NumberRecord[][]> {
-  if (selected.length > 1 && selected.length * 2 >= total) {
+  if (allLinked || (selected.length > 1 && selected.length * 2 >= total)) {
     const byApp = new Map<string, NumberRecord[]>();
-    for (const number of await ctx.gateway.listNumbers({ hasApplication: true })) {
+    for (const number of await (allLinked ?? ctx.gateway.listNumbers({ hasApplication: true }))) {
       if (number.appId === undefined) continue;
       const list = byApp.get(number.appId) ?? [];
       list.push(number);

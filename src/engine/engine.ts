@@ -154,68 +154,101 @@ function describeChange(action: Action, draft: Parameters<Action["describe"]>[0]
   return action.describe(draft).replace(/^[+\-~!?>] (?=\S)/, "");
 }
 
+/**
+ * Plans the runbook's steps (or those in `only`). Plans only read, so they run concurrently: a step whose action
+ * is `planAlone` (the credentials check) first and alone, then every step up to the next such step at once.
+ * The result keeps the runbook's order; when several plans fail, the first failing step's error is thrown.
+ */
 export async function planSteps(
   input: PlanInput,
   deps: EngineDeps,
   state: RunState,
   only?: ReadonlySet<string>,
 ): Promise<PlanStep[]> {
-  const { runbook, source } = input.loaded;
+  const { runbook } = input.loaded;
   const steps: PlanStep[] = [];
+  let batch: Promise<PlanStep>[] = [];
+  const settle = async () => {
+    const results = await Promise.allSettled(batch);
+    batch = [];
+    for (const result of results) {
+      if (result.status === "rejected") throw result.reason;
+      steps.push(result.value);
+    }
+  };
   for (const [index, step] of runbook.steps.entries()) {
     if (only && !only.has(step.id)) continue;
     const actionId = step.action ?? "manual";
     const action = deps.registry.actions.get(actionId);
     if (!action) throw new InternalError(`action ${actionId} is not registered`);
-    const base: PlanStep = {
-      id: step.id,
-      title: step.title,
-      why: step.why,
-      action: actionId,
-      confirm: step.confirm,
-      continueOnError: step.continueOnError,
-      changes: [],
-      notes: [],
-    };
-    if (step.when && !evaluateWhen(step.when, input.inputs)) {
-      steps.push({ ...base, skipped: `when ${describeWhen(step.when)} is false` });
-      continue;
-    }
-    let rawParams: unknown;
-    if (step.manual) {
-      rawParams = {
-        title: step.title,
-        instructions: interpolate(step.manual.instructions, input.inputs),
-        evidence: step.manual.evidence,
-        verify: step.manual.verify,
-      };
+    if (action.planAlone) {
+      await settle();
+      batch.push(planStep(input, deps, state, index, actionId, action));
+      await settle();
     } else {
-      rawParams = resolveWith(step.with ?? {}, input.inputs);
+      batch.push(planStep(input, deps, state, index, actionId, action));
     }
-    const parsed = action.params.safeParse(rawParams);
-    if (!parsed.success) {
-      throw new ValidationError(
-        zodIssues(source, parsed.error.issues, ["steps", index, step.manual ? "manual" : "with"]),
-        "a value comes from the config file or an input default: fix it there",
-      );
-    }
-    const ctx = makeContext(deps, state, step, input.inputs, input.attestations, true);
-    const result = await (action as Action).plan(ctx, parsed.data);
-    base.notes = result.notes ?? [];
-    base.changes = result.changes.map((draft) => {
-      const change: Change = {
-        ...draft,
-        id: `${step.id}:${draft.id}`,
-        stepId: step.id,
-        action: actionId,
-        summary: describeChange(action, draft),
-        dependsOn: draft.dependsOn,
-      };
-      return redact(change);
-    });
-    steps.push(base);
   }
+  await settle();
   return steps;
+}
+
+async function planStep(
+  input: PlanInput,
+  deps: EngineDeps,
+  state: RunState,
+  index: number,
+  actionId: string,
+  action: Action,
+): Promise<PlanStep> {
+  const { runbook, source } = input.loaded;
+  const step = runbook.steps[index]!;
+  const base: PlanStep = {
+    id: step.id,
+    title: step.title,
+    why: step.why,
+    action: actionId,
+    confirm: step.confirm,
+    continueOnError: step.continueOnError,
+    changes: [],
+    notes: [],
+  };
+  if (step.when && !evaluateWhen(step.when, input.inputs)) {
+    return { ...base, skipped: `when ${describeWhen(step.when)} is false` };
+  }
+  let rawParams: unknown;
+  if (step.manual) {
+    rawParams = {
+      title: step.title,
+      instructions: interpolate(step.manual.instructions, input.inputs),
+      evidence: step.manual.evidence,
+      verify: step.manual.verify,
+    };
+  } else {
+    rawParams = resolveWith(step.with ?? {}, input.inputs);
+  }
+  const parsed = action.params.safeParse(rawParams);
+  if (!parsed.success) {
+    throw new ValidationError(
+      zodIssues(source, parsed.error.issues, ["steps", index, step.manual ? "manual" : "with"]),
+      "a value comes from the config file or an input default: fix it there",
+    );
+  }
+  const ctx = makeContext(deps, state, step, input.inputs, input.attestations, true);
+  const result = await (action as Action).plan(ctx, parsed.data);
+  base.notes = result.notes ?? [];
+  base.changes = result.changes.map((draft) => {
+    const change: Change = {
+      ...draft,
+      id: `${step.id}:${draft.id}`,
+      stepId: step.id,
+      action: actionId,
+      summary: describeChange(action, draft),
+      dependsOn: draft.dependsOn,
+    };
+    return redact(change);
+  });
+  return base;
 }
 
 export async function plan(input: PlanInput, deps: EngineDeps, state: RunState): Promise<Plan> {
