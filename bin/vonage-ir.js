@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The installed entry point: everything lives in dist/ (built on `npm install`).
-import { runCli } from "../dist/cli/main.js";
+// The installed entry point: the CLI is bundled into dist/bundle/ (built on `npm install`; scripts/bundle.mjs).
+import { runCli } from "../dist/bundle/main.js";
 
 await runCli(process.argv.slice(2));

@@ -24,7 +24,13 @@ import {
 import { Journal, JOURNAL_VERSION, readJournal, type JournalState } from "../engine/journal.js";
 import { acquireLock, type HeldLock } from "../engine/lock.js";
 import type { Plan } from "../engine/plan-types.js";
-import { createRunDirectory, enclosingGitTree, newRunId, runPaths } from "../engine/run-directory.js";
+import {
+  RUN_ID_PATTERN,
+  createRunDirectory,
+  enclosingGitTree,
+  newRunId,
+  runPaths,
+} from "../engine/run-directory.js";
 import {
   formatStartScreen,
   type EventSink,
@@ -318,7 +324,6 @@ export async function executeRun(request: RunRequest): Promise<number> {
 /** Reads the journal of a run to resume; unknown ids list what is there. */
 export async function loadResume(outDir: string, runId: string): Promise<JournalState> {
   const { readdir } = await import("node:fs/promises");
-  const { RUN_ID_PATTERN } = await import("../engine/run-directory.js");
   if (!RUN_ID_PATTERN.test(runId))
     throw new UsageError(`"${runId}" is not a run id (they look like 20261122-193000-a1b2c3)`);
   const journalPath = join(resolve(outDir), runId, "journal.jsonl");

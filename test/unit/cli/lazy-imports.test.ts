@@ -48,10 +48,18 @@ describe("lazy imports", () => {
     ["list", ["list"]],
     ["validate", ["validate", "runbooks/compromise.yaml"]],
   ])("%s loads neither the SDK nor Inquirer nor listr2", (_name, args) => {
-    expect(existsSync(join(ROOT, "dist", "cli", "main.js")), "run `npm run build` first").toBe(true);
+    expect(existsSync(join(ROOT, "dist", "bundle", "main.js")), "run `npm run build` first").toBe(true);
     const { status, loaded } = modulesLoadedBy([BIN, ...args]);
     expect(status).toBe(0);
-    expect(loaded.some((url) => url.endsWith("/dist/cli/main.js"))).toBe(true);
+    expect(loaded.some((url) => url.endsWith("/dist/bundle/main.js"))).toBe(true);
     expect(loaded.filter((url) => HEAVY.test(url))).toEqual([]);
+  });
+
+  it("the CLI runs from the bundle: zod and yaml are inside it, not loaded file by file", () => {
+    const { status, loaded } = modulesLoadedBy([BIN, "validate", "runbooks/compromise.yaml"]);
+    expect(status).toBe(0);
+    expect(loaded.filter((url) => /\/node_modules\/(zod|yaml)\//.test(url))).toEqual([]);
+    // Nor does it fall back to tsc's per-file output.
+    expect(loaded.filter((url) => /\/dist\/(?!bundle\/)/.test(url))).toEqual([]);
   });
 });
