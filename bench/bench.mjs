@@ -122,6 +122,7 @@ function runMeasured(cmd, args, options) {
     const file = useTime ? "/usr/bin/time" : cmd;
     const argv = useTime ? ["-f", "%M %U %S", "-o", rssFile, cmd, ...args] : args;
     const started = performance.now();
+    const startedEpochMs = Date.now();
     const child = spawn(file, argv, {
       env: options.env,
       cwd: options.cwd,
@@ -154,7 +155,7 @@ function runMeasured(cmd, args, options) {
         if (Number.isFinite(kb)) peakKb = kb;
         if (Number.isFinite(user) && Number.isFinite(sys)) cpuSeconds = user + sys;
       }
-      resolve({ code, wallMs, peakRssBytes: peakKb * 1024, cpuSeconds, stdout, stderr });
+      resolve({ code, wallMs, startedEpochMs, peakRssBytes: peakKb * 1024, cpuSeconds, stdout, stderr });
     });
   });
 }
@@ -193,6 +194,7 @@ async function benchRun(label, concurrency, tmp) {
     const result = await runMeasured(
       process.execPath,
       [
+        ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
         BIN,
         "run",
         "compromise",
@@ -208,8 +210,10 @@ async function benchRun(label, concurrency, tmp) {
       { env, cwd: tmp, tmp },
     );
     const requests = sim.requests().filter((r) => r.seq > startCount);
-    if (process.env.BENCH_DUMP)
+    if (process.env.BENCH_DUMP) {
       await writeFile(`${process.env.BENCH_DUMP}-${label}.json`, JSON.stringify(requests));
+      await writeFile(`${process.env.BENCH_DUMP}-${label}.events.jsonl`, result.stdout);
+    }
     const made = requests.length;
     const rateLimited = requests.filter((r) => r.status === 429).length;
     const after = sim.dumpState();
@@ -247,11 +251,40 @@ async function benchRun(label, concurrency, tmp) {
       // Other work on the machine slows the CPU-bound part (key generation): recorded to read the figures by.
       loadAverageBefore: round(loadBefore, 2),
       progressEvents,
+      phasesMs: phasesOf(result, requests),
       check,
     };
   } finally {
     await sim.close();
   }
+}
+
+/**
+ * Where the wall time goes: spawn → first API request, first request → plan ready, each step (from the `--json`
+ * events), and the end of the last request → exit. The rate-limited part is the applications step.
+ */
+function phasesOf(result, requests) {
+  if (requests.length === 0) return null;
+  const events = result.stdout
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line));
+  const at = (iso) => Date.parse(iso);
+  const firstRequest = at(requests[0].at);
+  const lastRequestEnd = Math.max(...requests.map((r) => at(r.at) + r.durationMs));
+  const planReady = events.find((e) => e.kind === "plan.ready");
+  const steps = {};
+  for (const e of events) {
+    if (e.kind === "step.started") steps[e.stepId] = at(e.ts);
+    if (e.kind === "step.finished" && steps[e.stepId] !== undefined)
+      steps[e.stepId] = at(e.ts) - steps[e.stepId];
+  }
+  return {
+    toFirstRequest: firstRequest - result.startedEpochMs,
+    plan: planReady ? at(planReady.ts) - firstRequest : null,
+    steps: Object.fromEntries(Object.entries(steps).filter(([, ms]) => ms >= 10)),
+    afterLastRequest: Math.round(result.startedEpochMs + result.wallMs - lastRequestEnd),
+  };
 }
 
 function round(n, digits) {
@@ -365,6 +398,15 @@ async function main() {
     ];
     process.stdout.write(`${table([head, row(fast), row(serial)])}\n`);
     process.stdout.write(`speed-up over --concurrency 1: ${speedUp}×\n`);
+    const phases = fast.phasesMs;
+    if (phases) {
+      const steps = Object.entries(phases.steps)
+        .map(([id, ms]) => `${id} ${ms}`)
+        .join(" · ");
+      process.stdout.write(
+        `where the default run's time went (ms): to first request ${phases.toFirstRequest} · plan ${phases.plan} · ${steps} · after last request ${phases.afterLastRequest}\n`,
+      );
+    }
     process.stdout.write(
       `startup (median of ${STARTUP_RUNS}): node -e 0 ${start.nodeMedianMs} ms · --help ${start.helpMedianMs} ms (${start.helpOverNode}×) · validate ${start.validateMedianMs} ms (${start.validateOverNode}×)\n`,
     );
@@ -373,7 +415,8 @@ async function main() {
     }
     process.stdout.write(`wrote ${RESULTS}\n`);
   } finally {
-    await rm(tmp, { recursive: true, force: true });
+    if (!process.env.BENCH_KEEP) await rm(tmp, { recursive: true, force: true });
+    else process.stdout.write(`kept ${tmp}\n`);
   }
 }
 
