@@ -8,11 +8,24 @@
 import { readFile, rm } from "node:fs/promises";
 import { builtinModules } from "node:module";
 import { fileURLToPath } from "node:url";
-import { rolldown } from "rolldown";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const OUT = `${ROOT}dist/bundle`;
 const BUNDLED = new Set(["zod", "yaml"]);
+
+// Never leave a bundle of older code behind: bin/vonage-ir.js prefers dist/bundle/ whenever it exists.
+await rm(OUT, { recursive: true, force: true });
+
+// rolldown's own requirement (its package.json engines): ^20.19.0 || >=22.12.0.
+const [major, minor] = process.versions.node.split(".").map(Number);
+if (!((major === 20 && minor >= 19) || (major === 22 && minor >= 12) || major >= 23)) {
+  process.stderr.write(
+    `bundle: skipped on Node ${process.versions.node} (the bundler needs 20.19+ or 22.12+); ` +
+      "vonage-ir runs from tsc's per-file output, which starts slower\n",
+  );
+  process.exit(0);
+}
+const { rolldown } = await import("rolldown");
 
 const pkg = JSON.parse(await readFile(`${ROOT}package.json`, "utf8"));
 const external = Object.keys(pkg.dependencies).filter((name) => !BUNDLED.has(name));
@@ -24,7 +37,6 @@ function packageOf(specifier) {
   return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
 }
 
-await rm(OUT, { recursive: true, force: true });
 const bundle = await rolldown({
   input: { main: `${ROOT}dist/cli/main.js` },
   platform: "node",

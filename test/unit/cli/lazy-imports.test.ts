@@ -1,7 +1,16 @@
 // `--help`, `list` and `validate` start fast because they never load the Vonage SDK, Inquirer or listr2: the
 // built CLI runs under a preload (record-loads.mjs) that writes down every module the process loads.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -61,5 +70,27 @@ describe("lazy imports", () => {
     expect(loaded.filter((url) => /\/node_modules\/(zod|yaml)\//.test(url))).toEqual([]);
     // Nor does it fall back to tsc's per-file output.
     expect(loaded.filter((url) => /\/dist\/(?!bundle\/)/.test(url))).toEqual([]);
+  });
+
+  it("without dist/bundle (a Node too old for the bundler) the CLI runs from tsc's per-file output", () => {
+    // A copy of the package whose dist/ has everything but bundle/ (the rest are links to the real files).
+    const root = join(dir, "no-bundle");
+    mkdirSync(join(root, "bin"), { recursive: true });
+    mkdirSync(join(root, "dist"));
+    copyFileSync(BIN, join(root, "bin", "vonage-ir.js"));
+    copyFileSync(join(ROOT, "package.json"), join(root, "package.json"));
+    for (const entry of ["node_modules", "runbooks"]) symlinkSync(join(ROOT, entry), join(root, entry));
+    for (const entry of readdirSync(join(ROOT, "dist")).filter((name) => name !== "bundle")) {
+      symlinkSync(join(ROOT, "dist", entry), join(root, "dist", entry));
+    }
+    const { status, loaded } = modulesLoadedBy([
+      join(root, "bin", "vonage-ir.js"),
+      "validate",
+      "runbooks/compromise.yaml",
+    ]);
+    expect(status).toBe(0);
+    expect(loaded.some((url) => url.endsWith("/dist/cli/main.js"))).toBe(true);
+    expect(loaded.filter((url) => url.includes("/dist/bundle/"))).toEqual([]);
+    expect(loaded.filter((url) => HEAVY.test(url))).toEqual([]);
   });
 });
