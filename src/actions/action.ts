@@ -128,7 +128,10 @@ export interface Action<P = unknown> {
    * credentials check, so that wrong credentials fail once rather than once per step.
    */
   readonly planAlone?: boolean;
-  /** Reads only (the gateway it gets refuses writes). May run concurrently with other steps' plans. */
+  /**
+   * Reads only (the gateway it gets refuses writes). Runs concurrently with other steps' plans when the run
+   * has no prompter; with one (a plan may ask the operator), plans run one at a time in the runbook's order.
+   */
   plan(ctx: ActionContext, params: P): Promise<PlanResult>;
   describe(change: ChangeDraft): string;
   /** Returns a message when live state drifted from what the change was planned against. */

@@ -155,9 +155,12 @@ function describeChange(action: Action, draft: Parameters<Action["describe"]>[0]
 }
 
 /**
- * Plans the runbook's steps (or those in `only`). Plans only read, so they run concurrently: a step whose action
- * is `planAlone` (the credentials check) first and alone, then every step up to the next such step at once.
- * The result keeps the runbook's order; when several plans fail, the first failing step's error is thrown.
+ * Plans the runbook's steps (or those in `only`). Plans only read, so without a prompter they run concurrently:
+ * a step whose action is `planAlone` (the credentials check) first and alone, then every step up to the next
+ * such step at once. With a prompter they run one after the other, in the runbook's order: a plan may ask the
+ * operator (which secret to revoke, which subaccounts to suspend), and two questions must never share the
+ * terminal. The result keeps the runbook's order; when several plans fail, the first failing step's error is
+ * thrown.
  */
 export async function planSteps(
   input: PlanInput,
@@ -181,7 +184,7 @@ export async function planSteps(
     const actionId = step.action ?? "manual";
     const action = deps.registry.actions.get(actionId);
     if (!action) throw new InternalError(`action ${actionId} is not registered`);
-    if (action.planAlone) {
+    if (action.planAlone || deps.prompter !== undefined) {
       await settle();
       batch.push(planStep(input, deps, state, index, actionId, action));
       await settle();

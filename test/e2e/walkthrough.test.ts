@@ -135,6 +135,33 @@ describe("the walkthrough in a terminal", () => {
     expect(report).toMatch(/"by":"Alice Oncall"/);
   });
 
+  it("asks the planning questions one at a time, in the runbook's order (two secrets, then the subaccounts)", async () => {
+    sim = await startSimulator({ scenario: "compromised" });
+    const config = join(dir, "vonage-ir.yaml");
+    // Neither secrets.revokeFirst nor subaccounts.allow, and a compromise start after both secrets were created
+    // (so neither is the obvious suspect): both steps must ask while planning.
+    await writeFile(config, `compromisedSince: "${new Date(Date.now() - 60_000).toISOString()}"\n`);
+    const pty = new PtySession(
+      ["run", "compromise", "--dry-run", "--config", config, "--out", join(dir, "runs")],
+      {
+        cwd: dir,
+        env: simEnv(sim),
+      },
+    );
+    await pty.waitFor(/Which one should be revoked first\?[\s\S]*select/);
+    // The subaccounts step's reads take a few round trips: were its plan running beside this question, its
+    // checkbox would be on the screen within this second. It must wait for the answer instead.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(pty.raw).not.toMatch(/Which subaccounts should be suspended/);
+    pty.type(KEY.enter);
+    await pty.waitFor("Which subaccounts should be suspended?");
+    pty.type(KEY.enter);
+    const plan = await pty.waitFor(/Dry run: nothing was changed/);
+    expect(plan).toMatch(/is revoked first \(chosen by the operator\)/);
+    expect(plan).toMatch(/- revoke secret/);
+    expect(await pty.exited).toBe(0);
+  });
+
   it("uses no colours with NO_COLOR set, and colours without it", async () => {
     // eslint-disable-next-line no-control-regex -- SGR colour sequences
     const colour = /\u001b\[(3|9)[0-9]m/;

@@ -1,11 +1,13 @@
-// Planning reads only, so the engine plans steps concurrently; a `planAlone` step (the credentials check) is
-// planned first and alone, so wrong credentials fail once. The plan keeps the runbook's order whatever the
+// Planning reads only, so without a prompter the engine plans steps concurrently; a `planAlone` step (the
+// credentials check) is planned first and alone, so wrong credentials fail once. With a prompter (a plan may
+// ask the operator) the plans run one at a time. The plan keeps the runbook's order whatever the
 // order the reads finish in, and a failure is reported for the first failing step.
 import { z } from "zod";
 import { describe, expect, it } from "vitest";
 import type { Action } from "../../../src/actions/action.js";
 import { createRegistry } from "../../../src/actions/registry.js";
 import { RunState, planSteps, type EngineDeps } from "../../../src/engine/engine.js";
+import { ScriptedPrompter } from "../../../src/io/prompter.js";
 import { silentTaskUi } from "../../../src/io/task-ui.js";
 import { parseRunbook } from "../../../src/runbook/load-runbook.js";
 import { createFakeGateway } from "../../helpers/test-actions.js";
@@ -51,7 +53,7 @@ ${["check:test.alone", "a:test.probe", "b:test.probe", "c:test.probe"]
   })
   .join("")}`;
 
-function setup() {
+function setup(options: { prompter?: boolean } = {}) {
   const probe: Probe = { log: [], release: new Map(), failing: new Set() };
   const registry = createRegistry({
     actions: [
@@ -64,7 +66,7 @@ function setup() {
   const deps = {
     registry,
     gateway,
-    prompter: undefined,
+    prompter: options.prompter ? new ScriptedPrompter([]) : undefined,
     clock: { now: () => new Date(), sleep: async () => undefined },
     events: { emit: () => undefined },
     ui: silentTaskUi,
@@ -132,5 +134,17 @@ describe("planning", () => {
       "end b",
       "end a",
     ]);
+  });
+
+  it("with a prompter (a plan may ask the operator) plans one step at a time, in the runbook's order", async () => {
+    const { probe, planning } = setup({ prompter: true });
+    for (const name of ["check", "a", "b", "c"]) {
+      await settle();
+      expect(probe.log.at(-1)).toBe(`start ${name}`);
+      probe.release.get(name)!();
+    }
+    const steps = await planning;
+    expect(probe.log).toEqual(["check", "a", "b", "c"].flatMap((name) => [`start ${name}`, `end ${name}`]));
+    expect(steps.map((s) => s.id)).toEqual(["check", "a", "b", "c"]);
   });
 });
