@@ -128,6 +128,13 @@ describe("key pairs", () => {
     // p − 1 divisible by e: e has no inverse modulo λ(n).
     const divisible = generatePrimeSync(1024, { bigint: true, add: 65537n, rem: 1n });
     expect(keyPairFromPrimes(divisible, p)).toBeUndefined();
+    // A prime just above 2^1023, below √2 · 2^1023, with a large partner: the modulus still has 2048 bits.
+    let small = (1n << 1023n) + 1n;
+    while (!checkPrimeSync(small)) small += 2n;
+    let large = (1n << 1024n) - 1n;
+    while (!checkPrimeSync(large)) large -= 2n;
+    expect((small * large).toString(2)).toHaveLength(2048);
+    expect(keyPairFromPrimes(large, small)).toBeUndefined();
     // A 2040-bit modulus.
     expect(keyPairFromPrimes(generatePrimeSync(1016, { bigint: true }), p)).toBeUndefined();
     const q = generatePrimeSync(1024, { bigint: true });
