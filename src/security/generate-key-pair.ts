@@ -2,10 +2,11 @@
 //
 // RSA 2048 with e = 65537, built from two 1024-bit primes drawn by OpenSSL (`generatePrime`: its private DRBG,
 // top two bits set, odd, Miller-Rabin rounds for the size) and the textbook CRT parameters: the construction
-// of OpenSSL 1.1's `rsa_builtin_keygen`, checked against FIPS 186-4 appendix B.3.1 (bounds on p, q, |p − q| and d) and
-// proven by a pairwise sign/verify before use. Why not `generateKeyPair("rsa")`: OpenSSL 3 builds 2048-bit keys
-// the SP 800-56B way (auxiliary primes), which takes 2.5 times the CPU (241 against ~95 ms a key on the 2-vCPU
-// machines), and a run recreating 150 applications on 2 cores waited on key generation, not on the API.
+// of OpenSSL 1.1's `rsa_builtin_keygen`, checked against FIPS 186-4 appendix B.3.1 (bounds on p, q, |p − q|
+// and d) and proven by a pairwise sign/verify before use. Why not `generateKeyPair("rsa")`: OpenSSL 3 builds
+// 2048-bit keys the SP 800-56B way (auxiliary primes), which takes 2.5 times the CPU (241 against ~95 ms a key
+// on the 2-vCPU machines), and a run recreating 150 applications on 2 cores waited on key generation, not on
+// the API.
 import {
   createPrivateKey,
   createPublicKey,
