@@ -405,13 +405,9 @@ function full(change: Change, op: Op): string {
 }
 
 /**
- * The numbers linked to each selected application. When most applications are selected, one listing of every
- * linked number (ceil(linked / 100) requests) instead of one listing per application (at least one request each).
- */
-/**
- * The numbers linked to each selected application: from one listing of every linked number when that listing
- * is already under way (`allLinked`) or costs fewer requests than one listing per application, else per
- * application.
+ * The numbers linked to each selected application: from one listing of every linked number (ceil(linked / 100)
+ * requests) when that listing is already under way (`allLinked`) or most applications are selected, else one
+ * listing per application (at least one request each).
  */
 async function linkedNumbers(
   ctx: ActionContext,
