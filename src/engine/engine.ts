@@ -184,6 +184,7 @@ export async function planSteps(
     const actionId = step.action ?? "manual";
     const action = deps.registry.actions.get(actionId);
     if (!action) throw new InternalError(`action ${actionId} is not registered`);
+    if (deps.signal.aborted) throw planningAborted();
     if (action.planAlone || deps.prompter !== undefined) {
       await settle();
       batch.push(planStep(input, deps, state, index, actionId, action));
@@ -193,7 +194,16 @@ export async function planSteps(
     }
   }
   await settle();
+  // A signal while the last reads were in flight: stop here, before anything is written.
+  if (deps.signal.aborted) throw planningAborted();
   return steps;
+}
+
+function planningAborted(): AbortError {
+  return new AbortError(
+    "aborted by the operator while planning: nothing was changed",
+    "run the same command again when ready",
+  );
 }
 
 async function planStep(

@@ -66,10 +66,15 @@ describe("a signal mid-run leaves a resumable run", () => {
       const stopped = await e.run([], { kill: { sim: e.sim, when: 3, signal } });
       expect(stopped.killed).toBe(true);
       expect(stopped.code, stopped.stderr).toBe(130);
+      expect(stopped.stderr).toContain("aborted by the operator while planning: nothing was changed");
       expect(writeRequests(e.sim)).toEqual([]);
+      // Stopped before the plan was complete: no run directory, so nothing to resume.
+      expect(await e.runIds()).toEqual([]);
       const again = await e.run();
       expect(again.code, again.stderr).toBe(0);
-      const runId = (await e.runIds()).at(-1) ?? "";
+      const runIds = await e.runIds();
+      expect(runIds).toHaveLength(1);
+      const runId = runIds[0] ?? "";
       expect(await finalChecks(e, runId, 4)).toEqual([]);
       expect(await e.scan()).toEqual([]);
     },
