@@ -1,37 +1,81 @@
 // The command-line entry: parses argv, runs one command, and is the single place where errors become text
-// and exit codes. Commands are data (name, summary, options, run) and load their heavy parts lazily, so
-// `--help`, `list` and `validate` never load the SDK, Inquirer or listr2.
+// and exit codes. Commands are data (name, summary, options, exit codes, run; see command.ts) and load their
+// heavy parts lazily, so `--help`, `list` and `validate` never load the SDK, Inquirer or listr2.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ExitCode, UsageError, VonageIrError, messageOf } from "../engine/errors.js";
 import { redactText } from "../io/redact.js";
+import type { Command, OptionSpecs, Values } from "./command.js";
+import { completionScript, SHELLS } from "./completion.js";
+import { nearest } from "./did-you-mean.js";
 import { processIo, type CliIo } from "./io.js";
 
-export type Options = NonNullable<ParseArgsConfig["options"]>;
-export type Values = Record<string, string | boolean | string[] | undefined>;
-
-export interface Command {
-  name: string;
-  summary: string;
-  usage: string;
-  options: Options;
-  /** Longer help: what it does, examples. */
-  details?: string;
-  run(args: { values: Values; positionals: string[] }, io: CliIo): Promise<number>;
-}
-
-const common: Options = {
-  help: { type: "boolean", short: "h" },
+const HELP: OptionSpecs = {
+  help: { type: "boolean", short: "h", description: "show this help" },
 };
 
-const runOptions: Options = {
-  config: { type: "string", short: "c" },
-  out: { type: "string", short: "o" },
-  yes: { type: "boolean", short: "y" },
-  json: { type: "boolean" },
-  "secret-stdin": { type: "boolean" },
-  concurrency: { type: "string" },
-  "break-lock": { type: "boolean" },
+const CONFIG: OptionSpecs = {
+  config: {
+    type: "string",
+    short: "c",
+    value: "FILE",
+    description: "the config file (inputs, attestations, out, concurrency)",
+    complete: "file",
+  },
 };
+
+const OUT: OptionSpecs = {
+  out: {
+    type: "string",
+    short: "o",
+    value: "DIR",
+    description: "the out directory that holds the runs (default ./vonage-ir-runs)",
+    complete: "dir",
+  },
+};
+
+const JSON_OUTPUT: OptionSpecs = {
+  json: { type: "boolean", description: "one JSON event per line on stdout; never prompts" },
+};
+
+const SECRET_STDIN: OptionSpecs = {
+  "secret-stdin": {
+    type: "boolean",
+    description: "read the API secret from the first line of stdin instead of VONAGE_API_SECRET",
+  },
+};
+
+const runOptions: OptionSpecs = {
+  ...CONFIG,
+  ...OUT,
+  yes: {
+    type: "boolean",
+    short: "y",
+    description: "unattended: never prompt (decisions come from the config)",
+  },
+  ...JSON_OUTPUT,
+  ...SECRET_STDIN,
+  concurrency: {
+    type: "string",
+    value: "N",
+    description: "changes applied at once within a step, 1-64 (default 8)",
+  },
+  "break-lock": {
+    type: "boolean",
+    description: "take over the account's lock held by a run that is gone (another machine)",
+  },
+};
+
+/** What each exit code means where it is not said otherwise (the README's table). */
+const EXIT = {
+  0: "done",
+  1: "a step failed (the run is resumable: vonage-ir run --resume <run-id>)",
+  2: "usage or validation error, or credentials rejected / host unreachable while planning (nothing was changed)",
+  3: "automated work done, manual steps pending",
+  4: "refused: live state drifted from the plan, or another run holds the account's lock",
+  130: "aborted by the operator (journal consistent, resumable)",
+} as const;
+
+const USAGE_ONLY = { 0: "done", 2: "usage error" } as const;
 
 const lazy =
   (load: () => Promise<{ default: Command["run"] }>): Command["run"] =>
@@ -44,16 +88,38 @@ export const commands: Command[] = [
     summary: "run a runbook (interactive on a terminal; scripted with --yes, in CI or with --json)",
     usage:
       "vonage-ir run <runbook id or file> [--config FILE] [--dry-run] [--yes] [--json] [--out DIR]\n       vonage-ir run --resume <run-id> [--config FILE] [--out DIR]",
-    options: { ...runOptions, "dry-run": { type: "boolean" }, resume: { type: "string" } },
-    details:
-      "--dry-run prints the plan (a diff per step) and sends no mutating request.\n--resume continues an interrupted or pending run: completed changes are never repeated.",
+    options: {
+      ...runOptions,
+      "dry-run": {
+        type: "boolean",
+        description: "print the plan (a diff per step); send no mutating request",
+      },
+      resume: {
+        type: "string",
+        value: "RUN-ID",
+        description: "continue an interrupted or pending run; completed changes are never repeated",
+        complete: "run-id",
+      },
+    },
+    positionals: "runbook",
+    exitCodes: EXIT,
     run: lazy(() => import("./commands/run.js")),
   },
   {
     name: "plan",
     summary: "plan a runbook against live state without changing anything; --save writes the plan file",
     usage: "vonage-ir plan <runbook id or file> [--config FILE] [--save plan.json] [--json]",
-    options: { ...runOptions, save: { type: "string" } },
+    options: {
+      ...runOptions,
+      save: {
+        type: "string",
+        value: "FILE",
+        description: "write the plan (versioned, sealed) for `vonage-ir apply`",
+        complete: "file",
+      },
+    },
+    positionals: "runbook",
+    exitCodes: { 0: EXIT[0], 2: EXIT[2], 130: "aborted by the operator (nothing was changed)" },
     run: lazy(() => import("./commands/plan.js")),
   },
   {
@@ -61,27 +127,36 @@ export const commands: Command[] = [
     summary: "apply exactly a saved plan; each change's precondition is re-checked (drift → exit 4)",
     usage: "vonage-ir apply <plan.json> [--config FILE] [--yes] [--json] [--out DIR]",
     options: runOptions,
+    positionals: "file",
+    exitCodes: EXIT,
     run: lazy(() => import("./commands/apply.js")),
   },
   {
     name: "list",
     summary: "list the shipped runbooks (with their steps) and the actions (with their params)",
     usage: "vonage-ir list [--json]",
-    options: { json: { type: "boolean" } },
+    options: { json: { type: "boolean", description: "print one JSON document" } },
+    exitCodes: USAGE_ONLY,
     run: lazy(() => import("./commands/list.js")),
   },
   {
     name: "validate",
     summary: "validate a runbook file (and optionally a config file against it)",
     usage: "vonage-ir validate <runbook id or file> [--config FILE]",
-    options: { config: { type: "string", short: "c" } },
+    options: {
+      config: { ...CONFIG.config!, description: "also validate this config file against the runbook" },
+    },
+    positionals: "runbook",
+    exitCodes: { 0: "valid", 2: "invalid (each problem as file:line:column path: message) or usage error" },
     run: lazy(() => import("./commands/validate.js")),
   },
   {
     name: "report",
     summary: "re-render a run's incident report from its journal (markdown, or --json)",
     usage: "vonage-ir report <run-id> [--out DIR] [--json]",
-    options: { out: { type: "string", short: "o" }, json: { type: "boolean" } },
+    options: { ...OUT, json: { type: "boolean", description: "print report.json instead of markdown" } },
+    positionals: "run-id",
+    exitCodes: { 0: "done", 2: "no such run, a corrupt journal, or a usage error" },
     run: lazy(() => import("./commands/report.js")),
   },
   {
@@ -90,15 +165,35 @@ export const commands: Command[] = [
     usage:
       "vonage-ir simulate [--port 0] [--scenario clean|compromised|large] [--state FILE] [--latency MS]\n       [--rate-limit N] [--delete-app-with-numbers refuse|orphan] [--host 127.0.0.1 --allow-non-loopback]",
     options: {
-      port: { type: "string" },
-      host: { type: "string" },
-      "allow-non-loopback": { type: "boolean" },
-      scenario: { type: "string" },
-      state: { type: "string" },
-      latency: { type: "string" },
-      "rate-limit": { type: "string" },
-      "delete-app-with-numbers": { type: "string" },
+      port: {
+        type: "string",
+        value: "PORT",
+        description: "the port to listen on (default 0: any free port)",
+      },
+      host: { type: "string", value: "HOST", description: "the address to listen on (default 127.0.0.1)" },
+      "allow-non-loopback": { type: "boolean", description: "allow a --host that is not a loopback address" },
+      scenario: {
+        type: "string",
+        value: "NAME",
+        description: "the account to simulate (default compromised)",
+        complete: ["clean", "compromised", "large"],
+      },
+      state: {
+        type: "string",
+        value: "FILE",
+        description: "load the account from a state file",
+        complete: "file",
+      },
+      latency: { type: "string", value: "MS", description: "added latency per request, in milliseconds" },
+      "rate-limit": { type: "string", value: "N", description: "requests per second per API key" },
+      "delete-app-with-numbers": {
+        type: "string",
+        value: "MODE",
+        description: "deleting an application with linked numbers: refuse, or orphan the numbers",
+        complete: ["refuse", "orphan"],
+      },
     },
+    exitCodes: { 0: "stopped (Ctrl-C)", 2: "usage error (a bad flag, a state file that does not validate)" },
     run: lazy(() => import("./commands/simulate.js")),
   },
   {
@@ -106,9 +201,16 @@ export const commands: Command[] = [
     summary: "rehearse the compromise runbook against a built-in simulator (the `compromised` scenario)",
     usage: "vonage-ir drill [--out DIR] [--json] [--yes]",
     options: {
-      out: { type: "string", short: "o" },
-      json: { type: "boolean" },
-      yes: { type: "boolean", short: "y" },
+      ...OUT,
+      ...JSON_OUTPUT,
+      yes: { type: "boolean", short: "y", description: "unattended: answer from the scenario's config" },
+    },
+    exitCodes: {
+      0: "the drill finished",
+      1: "a step failed (a bug: the simulator is the drill's account)",
+      2: EXIT[2],
+      3: "manual steps left unanswered",
+      130: "aborted by the operator",
     },
     run: lazy(() => import("./commands/drill.js")),
   },
@@ -118,15 +220,37 @@ export const commands: Command[] = [
     usage:
       "vonage-ir audit [--since ISO] [--allow-subaccounts k1,k2] [--fail-on high|medium|low] [--secret-max-age-days 365]\n       [--json] [--secret-stdin]",
     options: {
-      since: { type: "string" },
-      "allow-subaccounts": { type: "string" },
-      "fail-on": { type: "string" },
-      "secret-max-age-days": { type: "string" },
-      json: { type: "boolean" },
-      "secret-stdin": { type: "boolean" },
+      since: {
+        type: "string",
+        value: "TIME",
+        description: "the suspected compromise time: anything created after it is a suspect",
+      },
+      "allow-subaccounts": {
+        type: "string",
+        value: "KEYS",
+        description: "comma-separated subaccount API keys that are known and expected",
+      },
+      "fail-on": {
+        type: "string",
+        value: "SEVERITY",
+        description: "exit 1 when a finding at or above this severity exists",
+        complete: ["high", "medium", "low"],
+      },
+      "secret-max-age-days": {
+        type: "string",
+        value: "DAYS",
+        description: "a secret older than this is a finding (default 365)",
+      },
+      ...JSON_OUTPUT,
+      ...SECRET_STDIN,
     },
     details:
-      "Sends only reads (the gateway refuses writes). Lists findings by severity, then the checks to verify manually.\n--since ISO: anything created after it (secrets, subaccounts, audit events) is a suspect.\nExit code: 0, or 1 when a finding at or above --fail-on exists (default: none, always 0); 2 on bad flags.",
+      "Sends only reads (the gateway refuses writes). Lists findings by severity, then the checks to verify manually.",
+    exitCodes: {
+      0: "no finding at or above --fail-on (always 0 without it)",
+      1: "a finding at or above --fail-on",
+      2: "usage error, or credentials rejected / host unreachable",
+    },
     run: lazy(() => import("./commands/audit.js")),
   },
   {
@@ -136,47 +260,98 @@ export const commands: Command[] = [
     usage:
       "vonage-ir verify-callback --body-file F (--token T | --header 'Bearer ...') [--api-key K] [--application-id A]\n       [--tolerance S] [--now UNIX_SECONDS] [--json] [--secret-stdin]\n       vonage-ir verify-callback --sig-params FILE.json --algorithm md5hash|md5hmac|sha1hmac|sha256hmac|sha512hmac",
     options: {
-      "body-file": { type: "string" },
-      token: { type: "string" },
-      header: { type: "string" },
-      "api-key": { type: "string" },
-      "application-id": { type: "string" },
-      tolerance: { type: "string" },
-      now: { type: "string" },
-      "sig-params": { type: "string" },
-      algorithm: { type: "string" },
-      json: { type: "boolean" },
-      "secret-stdin": { type: "boolean" },
+      "body-file": {
+        type: "string",
+        value: "FILE",
+        description: "the callback's body, exactly as received (hashed as raw bytes)",
+        complete: "file",
+      },
+      token: {
+        type: "string",
+        value: "JWT",
+        description: "the callback's JWT (from its Authorization header)",
+      },
+      header: {
+        type: "string",
+        value: "VALUE",
+        description: "the whole Authorization header ('Bearer ...')",
+      },
+      "api-key": { type: "string", value: "KEY", description: "require this api_key claim" },
+      "application-id": { type: "string", value: "ID", description: "require this application_id claim" },
+      tolerance: { type: "string", value: "SECONDS", description: "how old a callback may be (default 300)" },
+      now: { type: "string", value: "UNIX_SECONDS", description: "check freshness as of this time" },
+      "sig-params": {
+        type: "string",
+        value: "FILE",
+        description: "a signed request's parameters as a JSON object (instead of a JWT)",
+        complete: "file",
+      },
+      algorithm: {
+        type: "string",
+        value: "ALG",
+        description: "the signed request's signature method",
+        complete: ["md5hash", "md5hmac", "sha1hmac", "sha256hmac", "sha512hmac"],
+      },
+      ...JSON_OUTPUT,
+      "secret-stdin": {
+        type: "boolean",
+        description: "read the signature secret from stdin instead of VONAGE_SIGNATURE_SECRET",
+      },
     },
     details:
-      "The signature secret comes from VONAGE_SIGNATURE_SECRET or, with --secret-stdin, the first line of stdin; never from a flag.\nThe body file is hashed as raw bytes. Prints `valid` and the claims, or `invalid: <reason>: <message>`.\nExit code: 0 valid, 1 invalid, 2 usage.",
+      "The signature secret comes from VONAGE_SIGNATURE_SECRET or, with --secret-stdin, the first line of stdin; never from a flag.\nPrints `valid` and the claims, or `invalid: <reason>: <message>`.",
+    exitCodes: { 0: "valid", 1: "invalid", 2: "usage error" },
     run: lazy(() => import("./commands/verify-callback.js")),
+  },
+  {
+    name: "completion",
+    summary: "print a shell completion script (bash or zsh)",
+    usage: 'vonage-ir completion bash|zsh     (e.g. eval "$(vonage-ir completion bash)" in ~/.bashrc)',
+    options: {},
+    positionals: SHELLS,
+    exitCodes: USAGE_ONLY,
+    run: async ({ positionals }, io) => {
+      const [shell, ...extra] = positionals;
+      if (shell === undefined || extra.length > 0 || !(SHELLS as readonly string[]).includes(shell))
+        throw new UsageError(
+          shell === undefined ? "completion needs a shell" : `no completion for "${positionals.join(" ")}"`,
+          `usage: vonage-ir completion ${SHELLS.join("|")}${suggestion(shell, SHELLS)}`,
+        );
+      const { shippedRunbookIds } = await import("./session.js");
+      io.stdout.write(
+        completionScript(shell as (typeof SHELLS)[number], commands, { runbookIds: shippedRunbookIds() }),
+      );
+      return ExitCode.ok;
+    },
   },
 ];
 
-export const EXIT_CODES_HELP = `Exit codes:
-  0    done
-  1    a step failed (the run is resumable: vonage-ir run --resume <run-id>)
-  2    usage or validation error, or credentials rejected / host unreachable while planning (nothing was changed)
-  3    automated work done, manual steps pending
-  4    refused: live state drifted from the plan, or another run holds the account's lock
-  130  aborted by the operator (journal consistent, resumable)`;
+export const EXIT_CODES_HELP = exitCodesHelp(EXIT);
 
 export const ENV_HELP = `Environment:
   VONAGE_API_KEY, VONAGE_API_SECRET   credentials (or --secret-stdin: the secret on the first line of stdin)
   VONAGE_API_HOST, VONAGE_REST_HOST   API hosts (default https://api.nexmo.com, https://rest.nexmo.com)
-  CI                                  set: never prompt (like --yes)
+  CI                                  set (not to false, no or 0): never prompt (like --yes)
   NO_COLOR                            set: no colours`;
+
+function exitCodesHelp(codes: Command["exitCodes"]): string {
+  const lines = Object.entries(codes).map(([code, meaning]) => `  ${code.padEnd(4)} ${meaning}`);
+  return `Exit codes:\n${lines.join("\n")}`;
+}
 
 export function helpText(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
     "vonage-ir: contain a compromised Vonage API account, as a logged, resumable, dry-runnable runbook.",
     "",
-    "Usage: vonage-ir <command> [options]   (vonage-ir <command> --help for a command's options)",
+    "Usage: vonage-ir <command> [options]   (vonage-ir help <command> for a command's options)",
     "",
     "Commands:",
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    "",
+    "Options:",
+    "  --help, -h     show this help (after a command: that command's help)",
+    "  --version, -v  print the version",
     "",
     "Start here: vonage-ir drill   (a rehearsal against the built-in simulator, no account needed)",
     "",
@@ -187,23 +362,98 @@ export function helpText(): string {
   ].join("\n");
 }
 
-function commandHelp(command: Command): string {
-  const options = Object.entries(command.options)
-    .map(
-      ([name, spec]) =>
-        `  --${name}${spec.type === "string" ? " <value>" : ""}${spec.short ? `, -${spec.short}` : ""}`,
-    )
-    .join("\n");
-  return `${command.summary}\n\nUsage: ${command.usage}\n${command.details ? `\n${command.details}\n` : ""}\nOptions:\n${options}\n  --help, -h\n\n${EXIT_CODES_HELP}\n`;
+function optionHelp(options: OptionSpecs): string {
+  const entries = Object.entries({ ...options, ...HELP }).map(([name, spec]) => {
+    const flag = `--${name}${spec.type === "string" ? ` ${spec.value ?? "VALUE"}` : ""}${spec.short ? `, -${spec.short}` : ""}`;
+    return [flag, spec.description] as const;
+  });
+  const width = Math.max(...entries.map(([flag]) => flag.length));
+  return entries.map(([flag, description]) => `  ${flag.padEnd(width)}  ${description}`).join("\n");
+}
+
+export function commandHelp(command: Command): string {
+  return [
+    command.summary,
+    "",
+    `Usage: ${command.usage}`,
+    ...(command.details ? ["", command.details] : []),
+    "",
+    "Options:",
+    optionHelp(command.options),
+    "",
+    exitCodesHelp(command.exitCodes),
+    "",
+  ].join("\n");
+}
+
+function suggestion(word: string | undefined, candidates: readonly string[], prefix = ""): string {
+  const near = word === undefined ? undefined : nearest(word, candidates);
+  return near === undefined ? "" : `; did you mean \`${prefix}${near}\`?`;
+}
+
+function findCommand(name: string): Command {
+  const command = commands.find((c) => c.name === name);
+  if (command) return command;
+  const near = nearest(
+    name,
+    commands.map((c) => c.name),
+  );
+  throw new UsageError(
+    `unknown command "${name}"${near ? `: did you mean \`${near}\`?` : ""}`,
+    "run `vonage-ir --help` for the list of commands",
+  );
+}
+
+/**
+ * Unknown flags, with the nearest known one. parseArgs alone reads `-dry-run` as the short flags `-d -r -y …`
+ * and names only `-d`; the operator meant `--dry-run`, so single-dash words are checked first.
+ */
+function checkFlags(command: Command, args: readonly string[]): void {
+  const options = { ...command.options, ...HELP };
+  const names = Object.keys(options);
+  const shorts = new Set(Object.values(options).flatMap((spec) => (spec.short ? [spec.short] : [])));
+  for (const arg of args) {
+    if (arg === "--") return;
+    if (arg.startsWith("--")) {
+      const name = arg.slice(2).split("=")[0] ?? "";
+      if (name && !names.includes(name)) throw unknownFlag(command, `--${name}`, name, names);
+    } else if (/^-[A-Za-z][\w-]+/.test(arg)) {
+      const word = arg.slice(1).split("=")[0] ?? "";
+      const shortGroup = [...word].every((letter) => shorts.has(letter));
+      if (!shortGroup) throw unknownFlag(command, `-${word}`, word, names);
+    }
+  }
+}
+
+function unknownFlag(command: Command, flag: string, name: string, names: string[]): UsageError {
+  const near = names.includes(name) ? name : nearest(name, names);
+  return new UsageError(
+    `unknown option '${flag}' for \`vonage-ir ${command.name}\`${near ? `: did you mean \`--${near}\`?` : ""}`,
+    `usage: ${command.usage}   (vonage-ir help ${command.name} for every option)`,
+  );
+}
+
+function parseOptions(options: OptionSpecs): NonNullable<ParseArgsConfig["options"]> {
+  return Object.fromEntries(
+    Object.entries({ ...options, ...HELP }).map(([name, spec]) => [
+      name,
+      spec.short ? { type: spec.type, short: spec.short } : { type: spec.type },
+    ]),
+  );
 }
 
 /** Runs one command and returns its exit code; never throws, never exits. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   try {
-    if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    if (name === undefined || name === "--help" || name === "-h") {
       io.stdout.write(helpText());
       return name === undefined ? ExitCode.usage : ExitCode.ok;
+    }
+    if (name === "help") {
+      const [topic] = rest;
+      io.stdout.write(topic === undefined ? helpText() : commandHelp(findCommand(topic)));
+      return ExitCode.ok;
     }
     if (name === "--version" || name === "-v") {
       const { readFile } = await import("node:fs/promises");
@@ -213,15 +463,17 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       io.stdout.write(`${pkg.version}\n`);
       return ExitCode.ok;
     }
-    const command = commands.find((c) => c.name === name);
-    if (!command) {
-      throw new UsageError(`unknown command "${name}"`, "run `vonage-ir --help` for the list of commands");
+    const command = findCommand(name);
+    if (rest.includes("--help") || rest.includes("-h")) {
+      io.stdout.write(commandHelp(command));
+      return ExitCode.ok;
     }
+    checkFlags(command, rest);
     let parsed: { values: Values; positionals: string[] };
     try {
       parsed = parseArgs({
         args: rest,
-        options: { ...common, ...command.options },
+        options: parseOptions(command.options),
         allowPositionals: true,
         strict: true,
       }) as {
@@ -233,10 +485,6 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         messageOf(error).replace(/\. To specify a positional.*$/s, ""),
         `usage: ${command.usage}`,
       );
-    }
-    if (parsed.values.help) {
-      io.stdout.write(commandHelp(command));
-      return ExitCode.ok;
     }
     return await command.run(parsed, io);
   } catch (error) {

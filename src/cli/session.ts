@@ -1,7 +1,7 @@
 // The pieces every runbook command assembles: where runbooks live, loading runbook + config, the mode
 // (interactive or scripted), credentials from env or stdin (never argv), and the gateway.
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Registry } from "../actions/action.js";
@@ -22,7 +22,8 @@ import type { Runbook } from "../runbook/schema.js";
 import type { Credentials, Gateway } from "../vonage/gateway.js";
 import type { CliIo } from "./io.js";
 import { createPrompter } from "./prompter-factory.js";
-import type { Values } from "./main.js";
+import type { Values } from "./command.js";
+import { nearest } from "./did-you-mean.js";
 
 export const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const RUNBOOK_DIR = resolve(PACKAGE_ROOT, "runbooks");
@@ -34,10 +35,19 @@ export function resolveRunbookPath(arg: string, cwd: string): string {
     return isAbsolute(arg) ? arg : resolve(cwd, arg);
   const shipped = resolve(RUNBOOK_DIR, `${arg}.yaml`);
   if (existsSync(shipped)) return shipped;
+  const near = nearest(arg, shippedRunbookIds());
   throw new UsageError(
-    `no runbook "${arg}"`,
+    `no runbook "${arg}"${near ? `: did you mean \`${near}\`?` : ""}`,
     "run `vonage-ir list` for the shipped runbooks, or pass a file path",
   );
+}
+
+/** The ids of the shipped runbooks (`runbooks/<id>.yaml`), sorted. */
+export function shippedRunbookIds(): string[] {
+  return readdirSync(RUNBOOK_DIR)
+    .filter((file) => file.endsWith(".yaml"))
+    .map((file) => file.slice(0, -".yaml".length))
+    .sort();
 }
 
 export function sha256(text: string): string {

@@ -8,7 +8,7 @@ import { REDACTED } from "../../io/redact.js";
 import { canonicalJson } from "../../runbook/config.js";
 import { executeRun } from "../execute-run.js";
 import type { CliIo } from "../io.js";
-import type { Values } from "../main.js";
+import type { Values } from "../command.js";
 import { createShippedRegistry } from "../shipped-registry.js";
 import {
   DEFAULT_OUT,

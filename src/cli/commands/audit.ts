@@ -5,7 +5,7 @@ import { ExitCode, UsageError } from "../../engine/errors.js";
 import { redactText } from "../../io/redact.js";
 import { createDryRunGateway } from "../../vonage/dry-run-gateway.js";
 import type { CliIo } from "../io.js";
-import type { Values } from "../main.js";
+import type { Values } from "../command.js";
 import { buildGateway, hostsFromEnv, planningInput, readCredentials } from "../session.js";
 
 const THRESHOLDS = ["high", "medium", "low"] as const;

@@ -7,7 +7,7 @@ import { UsageError } from "../../engine/errors.js";
 import { canonicalJson, type RunConfig } from "../../runbook/config.js";
 import { executeRun } from "../execute-run.js";
 import type { CliIo } from "../io.js";
-import type { Values } from "../main.js";
+import type { Values } from "../command.js";
 import { createPrompter } from "../prompter-factory.js";
 import { createShippedRegistry } from "../shipped-registry.js";
 import { buildGateway, completeInputs, detectMode, loadRunbookAndConfig, sha256 } from "../session.js";

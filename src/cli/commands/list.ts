@@ -1,12 +1,11 @@
 // `vonage-ir list`: the shipped runbooks with their steps, and the actions with their params.
-import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { ExitCode } from "../../engine/errors.js";
 import { loadRunbookFile } from "../../runbook/load-runbook.js";
 import type { CliIo } from "../io.js";
-import type { Values } from "../main.js";
-import { RUNBOOK_DIR } from "../session.js";
+import type { Values } from "../command.js";
+import { RUNBOOK_DIR, shippedRunbookIds } from "../session.js";
 import { createShippedRegistry } from "../shipped-registry.js";
 
 interface ParamInfo {
@@ -38,7 +37,7 @@ function paramsOf(schema: z.ZodType): ParamInfo[] {
 
 export default async function list({ values }: { values: Values }, io: CliIo): Promise<number> {
   const registry = createShippedRegistry();
-  const files = (await readdir(RUNBOOK_DIR)).filter((f) => f.endsWith(".yaml")).sort();
+  const files = shippedRunbookIds().map((id) => `${id}.yaml`);
   const runbooks = [];
   for (const file of files) {
     const { runbook } = await loadRunbookFile(join(RUNBOOK_DIR, file), registry);

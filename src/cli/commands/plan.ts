@@ -8,7 +8,7 @@ import { canonicalJson } from "../../runbook/config.js";
 import { createDryRunGateway } from "../../vonage/dry-run-gateway.js";
 import { reportersFor, summarisePlan, systemClock } from "../execute-run.js";
 import type { CliIo } from "../io.js";
-import type { Values } from "../main.js";
+import type { Values } from "../command.js";
 import { createPrompter } from "../prompter-factory.js";
 import { createShippedRegistry } from "../shipped-registry.js";
 import {

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { renderMarkdown, writeReport } from "../../actions/report.js";
 import { ExitCode, UsageError } from "../../engine/errors.js";
 import type { CliIo } from "../io.js";
-import type { Values } from "../main.js";
+import type { Values } from "../command.js";
 import { loadResume } from "../execute-run.js";
 import { DEFAULT_OUT } from "../session.js";
 

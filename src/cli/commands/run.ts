@@ -4,7 +4,7 @@ import { UsageError } from "../../engine/errors.js";
 import { createShippedRegistry } from "../shipped-registry.js";
 import { executeRun, loadResume } from "../execute-run.js";
 import type { CliIo } from "../io.js";
-import type { Values } from "../main.js";
+import type { Values } from "../command.js";
 import {
   DEFAULT_OUT,
   detectMode,

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { ExitCode, UsageError } from "../../engine/errors.js";
 import type { CliIo } from "../io.js";
-import type { Values } from "../main.js";
+import type { Values } from "../command.js";
 
 function integer(value: unknown, flag: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;

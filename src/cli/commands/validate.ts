@@ -2,7 +2,7 @@
 import { relative } from "node:path";
 import { ExitCode } from "../../engine/errors.js";
 import type { CliIo } from "../io.js";
-import type { Values } from "../main.js";
+import type { Values } from "../command.js";
 import { loadRunbookAndConfig } from "../session.js";
 import { createShippedRegistry } from "../shipped-registry.js";
 import { UsageError } from "../../engine/errors.js";

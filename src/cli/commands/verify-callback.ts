@@ -14,7 +14,7 @@ import {
   type VerifyResult,
 } from "../../security/index.js";
 import type { CliIo } from "../io.js";
-import type { Values } from "../main.js";
+import type { Values } from "../command.js";
 import { readStdinSecret } from "../session.js";
 
 type Outcome = { ok: true; claims: Record<string, unknown> } | { ok: false; reason: string; message: string };

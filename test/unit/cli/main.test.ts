@@ -26,7 +26,7 @@ describe("--help", () => {
     expect(result.code).toBe(0);
     expect(result.stdout()).toContain("Usage: vonage-ir run <runbook id or file>");
     expect(result.stdout()).toContain("--dry-run");
-    expect(result.stdout()).toContain("--resume <value>");
+    expect(result.stdout()).toContain("--resume RUN-ID");
   });
 
   it("--version prints the package version and exits 0", async () => {

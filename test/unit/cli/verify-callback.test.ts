@@ -242,7 +242,7 @@ describe("verify-callback: usage", () => {
         ...NOW,
       ]);
       expect(code).toBe(2);
-      expect(stderr).toMatch(/^error: Unknown option/);
+      expect(stderr).toMatch(/^error: unknown option/i);
       expect(stderr).not.toContain(SECRET);
     }
   });
