@@ -134,7 +134,7 @@ export const commands: Command[] = [
     summary:
       "verify a captured signed callback (JWT + body) or signed request (sig); exit 0 valid, 1 invalid",
     usage:
-      "vonage-ir verify-callback --body-file F (--token T | --header 'Bearer ...') [--api-key K] [--application-id A]\n       [--tolerance S] [--now UNIX_SECONDS] [--json] [--secret-stdin]\n       vonage-ir verify-callback --sig-params FILE.json --algorithm md5hash|md5hmac|sha1hmac|sha256hmac|sha512hmac",
+      "vonage-ir verify-callback --body-file F (--token T | --header 'Bearer ...') [--api-key K] [--application-id A]\n       [--tolerance S] [--now UNIX_SECONDS] [--json] [--secret-stdin]\n       vonage-ir verify-callback --sig-params FILE.json --algorithm md5hash|md5hmac|sha1hmac|sha256hmac|sha512hmac\n       [--allow-no-timestamp]",
     options: {
       "body-file": { type: "string" },
       token: { type: "string" },
@@ -145,6 +145,7 @@ export const commands: Command[] = [
       now: { type: "string" },
       "sig-params": { type: "string" },
       algorithm: { type: "string" },
+      "allow-no-timestamp": { type: "boolean" },
       json: { type: "boolean" },
       "secret-stdin": { type: "boolean" },
     },
