@@ -258,7 +258,7 @@ export const commands: Command[] = [
     summary:
       "verify a captured signed callback (JWT + body) or signed request (sig); exit 0 valid, 1 invalid",
     usage:
-      "vonage-ir verify-callback --body-file F (--token T | --header 'Bearer ...') [--api-key K] [--application-id A]\n       [--tolerance S] [--now UNIX_SECONDS] [--json] [--secret-stdin]\n       vonage-ir verify-callback --sig-params FILE.json --algorithm md5hash|md5hmac|sha1hmac|sha256hmac|sha512hmac",
+      "vonage-ir verify-callback --body-file F (--token T | --header 'Bearer ...') [--api-key K] [--application-id A]\n       [--tolerance S] [--now UNIX_SECONDS] [--json] [--secret-stdin]\n       vonage-ir verify-callback --sig-params FILE.json --algorithm md5hash|md5hmac|sha1hmac|sha256hmac|sha512hmac\n       [--allow-no-timestamp]",
     options: {
       "body-file": {
         type: "string",
@@ -291,6 +291,10 @@ export const commands: Command[] = [
         value: "ALG",
         description: "the signed request's signature method",
         complete: ["md5hash", "md5hmac", "sha1hmac", "sha256hmac", "sha512hmac"],
+      },
+      "allow-no-timestamp": {
+        type: "boolean",
+        description: "signed requests: accept one without a timestamp (no freshness check is possible)",
       },
       ...JSON_OUTPUT,
       "secret-stdin": {

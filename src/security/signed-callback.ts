@@ -13,7 +13,10 @@ export type VerifyFailure =
   | "payload-hash-mismatch"
   | "missing-claim"
   | "wrong-issuer"
+  | "malformed-claim"
   | "iat-out-of-tolerance"
+  | "expired"
+  | "not-yet-valid"
   | "wrong-api-key"
   | "wrong-application-id"
   | "replayed";
@@ -27,6 +30,9 @@ export interface SignedCallbackClaims {
   payload_hash: string;
   api_key?: string;
   application_id?: string;
+  /** Not sent by Vonage; checked when present (epoch seconds, with the tolerance). */
+  exp?: number;
+  nbf?: number;
   [claim: string]: unknown;
 }
 
@@ -41,7 +47,7 @@ export interface VerifySignedCallbackInput {
   /** The account's signature secret (dashboard → Settings), not the API secret. */
   signatureSecret: string;
   now?: Date;
-  /** Maximum |now − iat| in seconds; default 300. */
+  /** Maximum |now − iat| in seconds, and the leeway on `exp`/`nbf`; default 300. A finite number ≥ 0. */
   toleranceSeconds?: number;
   expectedApiKey?: string;
   expectedApplicationId?: string;
@@ -51,6 +57,8 @@ export interface VerifySignedCallbackInput {
 
 export const DEFAULT_TOLERANCE_SECONDS = 300;
 export const VONAGE_ISSUER = "Vonage";
+/** Vonage's tokens are about 500 characters; a larger one is refused before any decoding or hashing. */
+export const MAX_TOKEN_LENGTH = 16_384;
 
 const defaultReplayStore = new MemoryReplayStore();
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
@@ -69,6 +77,10 @@ export function signCallbackToken(claims: Record<string, unknown>, signatureSecr
 
 export async function verifySignedCallback(input: VerifySignedCallbackInput): Promise<VerifyResult> {
   const { authorization } = input;
+  const tolerance = input.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
+  // NaN would make every age comparison false, that is every token fresh.
+  if (!Number.isFinite(tolerance) || tolerance < 0)
+    throw new RangeError(`toleranceSeconds must be a finite number >= 0, not ${String(tolerance)}`);
   if (authorization === undefined || authorization.trim() === "") {
     return fail("missing-header", "no Authorization header: the callback is not signed");
   }
@@ -76,6 +88,8 @@ export async function verifySignedCallback(input: VerifySignedCallbackInput): Pr
   const token = bearer?.[1];
   if (token === undefined)
     return fail("malformed-header", "Authorization header is not of the form `Bearer <token>`");
+  if (token.length > MAX_TOKEN_LENGTH)
+    return fail("malformed-token", `token is ${token.length} characters, more than ${MAX_TOKEN_LENGTH}`);
 
   const parts = token.split(".");
   const [headerPart, payloadPart, signaturePart] = parts;
@@ -98,7 +112,7 @@ export async function verifySignedCallback(input: VerifySignedCallbackInput): Pr
   // Only HS256: `none` would skip the signature, and RS256 verified with the secret as a "public key" is the
   // classic key-confusion forgery.
   if (header["alg"] !== "HS256") {
-    return fail("unsupported-algorithm", `token algorithm ${JSON.stringify(header["alg"])} is not HS256`);
+    return fail("unsupported-algorithm", `token algorithm ${quoted(header["alg"])} is not HS256`);
   }
   const expected = Buffer.from(hs256(`${headerPart}.${payloadPart}`, input.signatureSecret));
   const actual = Buffer.from(signaturePart);
@@ -107,10 +121,10 @@ export async function verifySignedCallback(input: VerifySignedCallbackInput): Pr
   }
 
   const claims = checkClaimShapes(payload, input);
-  if (typeof claims === "string") return fail("missing-claim", claims);
+  if (Array.isArray(claims)) return fail(claims[0], claims[1]);
 
   if (claims.iss !== VONAGE_ISSUER) {
-    return fail("wrong-issuer", `issuer ${JSON.stringify(claims.iss)} is not "${VONAGE_ISSUER}"`);
+    return fail("wrong-issuer", `issuer ${quoted(claims.iss)} is not "${VONAGE_ISSUER}"`);
   }
 
   const bodyHash = Buffer.from(payloadHash(input.rawBody));
@@ -119,7 +133,6 @@ export async function verifySignedCallback(input: VerifySignedCallbackInput): Pr
     return fail("payload-hash-mismatch", "payload_hash does not match the SHA-256 of the request body");
   }
 
-  const tolerance = input.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
   const nowSeconds = (input.now ?? new Date()).getTime() / 1000;
   const age = nowSeconds - claims.iat;
   if (age > tolerance) {
@@ -132,20 +145,34 @@ export async function verifySignedCallback(input: VerifySignedCallbackInput): Pr
     );
   }
 
+  // Vonage sends no exp or nbf, but a token that carries them means them: the same leeway as iat.
+  if (claims.exp !== undefined && nowSeconds - claims.exp > tolerance) {
+    return fail(
+      "expired",
+      `token expired ${Math.round(nowSeconds - claims.exp)} s ago (tolerance ${tolerance} s)`,
+    );
+  }
+  if (claims.nbf !== undefined && claims.nbf - nowSeconds > tolerance) {
+    return fail(
+      "not-yet-valid",
+      `token is not valid for another ${Math.round(claims.nbf - nowSeconds)} s (tolerance ${tolerance} s); check clocks`,
+    );
+  }
+
   if (input.expectedApiKey !== undefined && claims.api_key !== input.expectedApiKey) {
-    return fail("wrong-api-key", `api_key ${JSON.stringify(claims.api_key)} is not the expected one`);
+    return fail("wrong-api-key", `api_key ${quoted(claims.api_key)} is not the expected one`);
   }
   if (input.expectedApplicationId !== undefined && claims.application_id !== input.expectedApplicationId) {
     return fail(
       "wrong-application-id",
-      `application_id ${JSON.stringify(claims.application_id)} is not the expected one`,
+      `application_id ${quoted(claims.application_id)} is not the expected one`,
     );
   }
 
   // Remember the jti only for otherwise valid tokens, until the token would fail the iat check anyway.
   const store = input.replayStore ?? defaultReplayStore;
   const firstTime = await store.checkAndRemember(claims.jti, (claims.iat + tolerance) * 1000);
-  if (!firstTime) return fail("replayed", `jti ${claims.jti} was already accepted: replayed request`);
+  if (!firstTime) return fail("replayed", `jti ${quoted(claims.jti)} was already accepted: replayed request`);
 
   return { ok: true, claims };
 }
@@ -153,18 +180,26 @@ export async function verifySignedCallback(input: VerifySignedCallbackInput): Pr
 function checkClaimShapes(
   payload: Record<string, unknown>,
   input: VerifySignedCallbackInput,
-): SignedCallbackClaims | string {
+): SignedCallbackClaims | [VerifyFailure, string] {
+  const missing = (message: string): [VerifyFailure, string] => ["missing-claim", message];
   const { iat, jti, iss, payload_hash: hash, api_key: apiKey, application_id: applicationId } = payload;
-  if (typeof iat !== "number" || !Number.isFinite(iat)) return "claim iat (a number of seconds) is missing";
-  if (typeof jti !== "string" || jti === "") return "claim jti is missing";
-  if (typeof iss !== "string") return "claim iss is missing";
-  if (typeof hash !== "string" || hash === "") return "claim payload_hash is missing";
-  if (apiKey !== undefined && typeof apiKey !== "string") return "claim api_key is not a string";
+  if (typeof iat !== "number" || !Number.isFinite(iat))
+    return missing("claim iat (a number of seconds) is missing");
+  if (typeof jti !== "string" || jti === "") return missing("claim jti is missing");
+  if (typeof iss !== "string") return missing("claim iss is missing");
+  if (typeof hash !== "string" || hash === "") return missing("claim payload_hash is missing");
+  if (apiKey !== undefined && typeof apiKey !== "string") return missing("claim api_key is not a string");
   if (applicationId !== undefined && typeof applicationId !== "string")
-    return "claim application_id is not a string";
-  if (input.expectedApiKey !== undefined && apiKey === undefined) return "claim api_key is missing";
+    return missing("claim application_id is not a string");
+  if (input.expectedApiKey !== undefined && apiKey === undefined) return missing("claim api_key is missing");
   if (input.expectedApplicationId !== undefined && applicationId === undefined) {
-    return "claim application_id is missing";
+    return missing("claim application_id is missing");
+  }
+  // Present means checked: a string or null exp must not read as "no expiry".
+  for (const claim of ["exp", "nbf"] as const) {
+    const value = payload[claim];
+    if (Object.hasOwn(payload, claim) && (typeof value !== "number" || !Number.isFinite(value)))
+      return ["malformed-claim", `claim ${claim} is ${quoted(value)}, not a number of seconds`];
   }
   return { ...payload, iat, jti, iss, payload_hash: hash };
 }
@@ -185,6 +220,12 @@ function hs256(data: string, secret: string): string {
 
 function base64url(text: string): string {
   return Buffer.from(text, "utf8").toString("base64url");
+}
+
+/** A value from the token, quoted for a message and bounded: a token can carry kilobytes in one claim. */
+function quoted(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 64 ? `${text.slice(0, 64)}…` : text;
 }
 
 function fail(reason: VerifyFailure, message: string): VerifyResult {

@@ -41,8 +41,10 @@ export function signRequest(
     return createHash("md5")
       .update(base + secret)
       .digest("hex");
+  // Own keys only: "constructor" or "__proto__" would otherwise find Object.prototype's members.
+  if (!Object.hasOwn(HMAC_DIGEST, algorithm))
+    throw new RangeError(`unknown signature algorithm ${String(algorithm)}`);
   const digest = HMAC_DIGEST[algorithm];
-  if (digest === undefined) throw new RangeError(`unknown signature algorithm ${String(algorithm)}`);
   return createHmac(digest, secret).update(base).digest("hex");
 }
 

@@ -1,8 +1,10 @@
 // `vonage-ir verify-callback`: checks one captured callback, a signed JWT callback (body file + token) or a signed
 // request (`sig` parameters), with the signature secret from the environment or stdin, never from argv.
-import { readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open } from "node:fs/promises";
 import { resolve } from "node:path";
 import { ExitCode, UsageError } from "../../engine/errors.js";
+import { foreignText } from "../../io/foreign-text.js";
 import { registerSecret } from "../../io/redact.js";
 import {
   DEFAULT_TOLERANCE_SECONDS,
@@ -21,12 +23,26 @@ type Outcome = { ok: true; claims: Record<string, unknown> } | { ok: false; reas
 
 const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
 
-function parseSeconds(value: string | undefined, flag: string, options: { min: number }): number | undefined {
+/** A day: more leeway than that is no freshness check at all. */
+const MAX_TOLERANCE_SECONDS = 86_400;
+/** 9999-12-31T23:59:59Z, the last second a Date shows with four year digits. */
+const MAX_NOW_SECONDS = 253_402_300_799;
+/** Far above any webhook body or parameter set, far below what would exhaust memory. */
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+const MAX_PARAMS_BYTES = 1024 * 1024;
+
+function parseSeconds(
+  value: string | undefined,
+  flag: string,
+  what: string,
+  max: number,
+): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n < options.min)
+  // Digits only: `1e300`, `0x10`, ` 5` and `Infinity` are all numbers to Number().
+  const n = /^\d{1,12}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n <= max))
     throw new UsageError(
-      `${flag} must be a number of seconds${options.min > 0 ? " > 0" : ""}, not "${value}"`,
+      `${flag} must be ${what}, a whole number from 0 to ${max}, not "${foreignText(value, 40)}"`,
     );
   return n;
 }
@@ -49,56 +65,119 @@ async function readSignatureSecret(values: Values, io: CliIo): Promise<string> {
   return secret;
 }
 
-async function readInputFile(path: string, cwd: string, flag: string): Promise<Buffer> {
+/** Reads a regular file of at most `maxBytes`: a FIFO, a device (`/dev/zero`) or a huge file is refused. */
+async function readInputFile(path: string, cwd: string, flag: string, maxBytes: number): Promise<Buffer> {
+  const shown = foreignText(path, 100);
+  let handle;
   try {
-    return await readFile(resolve(cwd, path));
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below as not a regular file.
+    handle = await open(resolve(cwd, path), constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`${flag} ${path}: cannot read the file${code ? ` (${code})` : ""}`);
+    throw new UsageError(`${flag} ${shown}: cannot read the file${code ? ` (${code})` : ""}`);
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new UsageError(`${flag} ${shown}: not a regular file`);
+    if (stat.size > maxBytes)
+      throw new UsageError(`${flag} ${shown}: larger than ${maxBytes} bytes, which no captured callback is`);
+    // One byte more than expected tells a file that grew while it was read.
+    const buffer = Buffer.alloc(stat.size + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > stat.size) throw new UsageError(`${flag} ${shown}: the file changed while it was read`);
+    return buffer.subarray(0, length);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`${flag} ${shown}: cannot read the file${code ? ` (${code})` : ""}`);
+  } finally {
+    await handle.close();
   }
 }
 
-async function verifyJwt(values: Values, io: CliIo, secret: string, now: Date): Promise<Outcome> {
+interface Checks {
+  now: Date;
+  tolerance: number;
+}
+
+async function verifyJwt(values: Values, io: CliIo, secret: string, checks: Checks): Promise<Outcome> {
   const bodyFile = str(values["body-file"]) ?? "";
   const token = str(values.token);
   const header = str(values.header);
   // The body is hashed exactly as captured: re-serialised JSON would not match payload_hash.
-  const rawBody = await readInputFile(bodyFile, io.cwd, "--body-file");
-  const tolerance = parseSeconds(str(values.tolerance), "--tolerance", { min: 0 });
+  const rawBody = await readInputFile(bodyFile, io.cwd, "--body-file", MAX_BODY_BYTES);
   const apiKey = str(values["api-key"]);
   const applicationId = str(values["application-id"]);
   const result: VerifyResult = await verifySignedCallback({
     authorization: header ?? `Bearer ${token ?? ""}`,
     rawBody,
     signatureSecret: secret,
-    now,
+    now: checks.now,
+    toleranceSeconds: checks.tolerance,
     // One invocation sees one token: a fresh store (replay protection needs a long-lived verifier).
     replayStore: new MemoryReplayStore(),
-    ...(tolerance === undefined ? {} : { toleranceSeconds: tolerance }),
     ...(apiKey === undefined ? {} : { expectedApiKey: apiKey }),
     ...(applicationId === undefined ? {} : { expectedApplicationId: applicationId }),
   });
   return result.ok ? { ok: true, claims: result.claims } : result;
 }
 
-async function verifySig(values: Values, io: CliIo, secret: string, now: Date): Promise<Outcome> {
-  const algorithm = str(values.algorithm)?.toLowerCase() ?? "";
-  const file = str(values["sig-params"]) ?? "";
+/**
+ * The names of keys that occur more than once in a flat JSON object (`JSON.parse` silently keeps the last one, a
+ * web framework may keep the first: the file would not say which request was signed).
+ */
+function duplicateKeys(json: string): string[] {
+  const seen = new Set<string>();
+  const duplicates = new Set<string>();
+  // Walks the text string by string from the start, so every quote reached opens a string (the text is valid
+  // JSON); a string followed by a colon is a key, and values were checked to be scalars already.
+  for (const [, string, colon] of json.matchAll(/("[^"\\]*(?:\\.[^"\\]*)*")(\s*:)?|[^"]+/g)) {
+    if (string === undefined || colon === undefined) continue;
+    const key = JSON.parse(string) as string;
+    if (seen.has(key)) duplicates.add(key);
+    seen.add(key);
+  }
+  return [...duplicates];
+}
+
+async function readSigParams(file: string, cwd: string): Promise<Record<string, string>> {
+  const shown = foreignText(file, 100);
+  const text = (await readInputFile(file, cwd, "--sig-params", MAX_PARAMS_BYTES)).toString("utf8");
   let parsed: unknown;
   try {
-    parsed = JSON.parse((await readInputFile(file, io.cwd, "--sig-params")).toString("utf8"));
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`--sig-params ${file}: not JSON`);
+    parsed = JSON.parse(text);
+  } catch {
+    throw new UsageError(`--sig-params ${shown}: not JSON`);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
-    throw new UsageError(`--sig-params ${file}: expected a JSON object of the request's parameters`);
-  const params: Record<string, string> = {};
+    throw new UsageError(`--sig-params ${shown}: expected a JSON object of the request's parameters`);
+  // No prototype: `__proto__`, `constructor` and `prototype` are parameters like any other, and are signed.
+  const params = Object.create(null) as Record<string, string>;
   for (const [key, value] of Object.entries(parsed)) {
     if (typeof value === "string") params[key] = value;
     else if (typeof value === "number" || typeof value === "boolean") params[key] = String(value);
-    else throw new UsageError(`--sig-params ${file}: parameter "${key}" is not a string or number`);
+    else
+      throw new UsageError(
+        `--sig-params ${shown}: parameter "${foreignText(key, 64)}" is not a string or number`,
+      );
   }
+  const duplicates = duplicateKeys(text);
+  if (duplicates.length > 0)
+    throw new UsageError(
+      `--sig-params ${shown}: parameter ${duplicates.map((key) => `"${foreignText(key, 64)}"`).join(", ")} appears more than once`,
+      "a request with a repeated parameter is ambiguous: keep the parameters exactly as received, once each",
+    );
+  return params;
+}
+
+async function verifySig(values: Values, io: CliIo, secret: string, checks: Checks): Promise<Outcome> {
+  const algorithm = str(values.algorithm)?.toLowerCase() ?? "";
+  const params = await readSigParams(str(values["sig-params"]) ?? "", io.cwd);
   if (!params.sig) return { ok: false, reason: "missing-sig", message: "the parameters have no sig" };
   if (!verifySignedRequest(params, secret, algorithm as SignatureAlgorithm)) {
     return {
@@ -107,22 +186,42 @@ async function verifySig(values: Values, io: CliIo, secret: string, now: Date): 
       message: `sig does not match the parameters under the signature secret (${algorithm})`,
     };
   }
-  const tolerance =
-    parseSeconds(str(values.tolerance), "--tolerance", { min: 0 }) ?? DEFAULT_TOLERANCE_SECONDS;
-  if (params.timestamp !== undefined) {
-    const age = now.getTime() / 1000 - Number(params.timestamp);
-    if (!Number.isFinite(age) || Math.abs(age) > tolerance) {
+  const { tolerance, now } = checks;
+  const timestamp = params.timestamp;
+  if (timestamp === undefined) {
+    // Without a timestamp a captured request verifies forever: stale unless the operator says it may be.
+    if (!values["allow-no-timestamp"])
+      return {
+        ok: false,
+        reason: "missing-timestamp",
+        message:
+          "the parameters have no timestamp, so their freshness cannot be checked (pass --allow-no-timestamp to accept a signature without it)",
+      };
+  } else {
+    const age = /^\d{1,12}$/.test(timestamp) ? now.getTime() / 1000 - Number(timestamp) : Number.NaN;
+    if (Number.isNaN(age))
       return {
         ok: false,
         reason: "timestamp-out-of-tolerance",
-        message: Number.isFinite(age)
-          ? `timestamp is ${Math.round(Math.abs(age))} s ${age >= 0 ? "old" : "in the future"} (tolerance ${tolerance} s)`
-          : "timestamp is not a number of seconds",
+        message: "timestamp is not a number of seconds",
       };
-    }
+    if (Math.abs(age) > tolerance)
+      return {
+        ok: false,
+        reason: "timestamp-out-of-tolerance",
+        message: `timestamp is ${Math.round(Math.abs(age))} s ${age >= 0 ? "old" : "in the future"} (tolerance ${tolerance} s)`,
+      };
   }
   const { sig: _sig, ...claims } = params;
   return { ok: true, claims };
+}
+
+/** JSON whose strings carry no character a terminal acts on: JSON.stringify leaves C1 and bidi controls raw. */
+function terminalSafeJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 export default async function verifyCallback(
@@ -130,10 +229,17 @@ export default async function verifyCallback(
   io: CliIo,
 ): Promise<number> {
   if (positionals.length > 0)
-    throw new UsageError(`unexpected argument "${positionals[0] ?? ""}"`, "pass the body with --body-file");
+    throw new UsageError(
+      `unexpected argument "${foreignText(positionals[0] ?? "", 64)}"`,
+      "pass the body with --body-file",
+    );
   const sigMode = values["sig-params"] !== undefined;
   if (!sigMode && values.algorithm !== undefined)
     throw new UsageError("--algorithm applies to --sig-params only (JWT callbacks are always HS256)");
+  if (!sigMode && values["allow-no-timestamp"] !== undefined)
+    throw new UsageError(
+      "--allow-no-timestamp applies to --sig-params only (a JWT callback without iat is always invalid)",
+    );
   if (!sigMode && values["body-file"] === undefined)
     throw new UsageError(
       "nothing to verify: pass --body-file with --token/--header, or --sig-params with --algorithm",
@@ -146,32 +252,36 @@ export default async function verifyCallback(
     const algorithm = str(values.algorithm)?.toLowerCase();
     if (algorithm === undefined || !(SIGNATURE_ALGORITHMS as readonly string[]).includes(algorithm))
       throw new UsageError(
-        `--algorithm must be one of ${SIGNATURE_ALGORITHMS.join(", ")}${algorithm === undefined ? "" : `, not "${algorithm}"`}`,
+        `--algorithm must be one of ${SIGNATURE_ALGORITHMS.join(", ")}${algorithm === undefined ? "" : `, not "${foreignText(algorithm, 40)}"`}`,
         "the dashboard's Settings → signature method",
       );
   } else if ((values.token === undefined) === (values.header === undefined)) {
     throw new UsageError("pass exactly one of --token <JWT> or --header 'Bearer <JWT>'");
   }
-  parseSeconds(str(values.tolerance), "--tolerance", { min: 0 });
-  const nowSeconds = parseSeconds(str(values.now), "--now", { min: 0 });
+  const tolerance =
+    parseSeconds(str(values.tolerance), "--tolerance", "seconds", MAX_TOLERANCE_SECONDS) ??
+    DEFAULT_TOLERANCE_SECONDS;
+  const nowSeconds = parseSeconds(str(values.now), "--now", "a Unix time in seconds", MAX_NOW_SECONDS);
   const now = nowSeconds === undefined ? new Date() : new Date(nowSeconds * 1000);
   // Flags are checked before the secret is read, so a usage error never consumes stdin.
   const secret = await readSignatureSecret(values, io);
+  const checks = { now, tolerance };
   const outcome = sigMode
-    ? await verifySig(values, io, secret, now)
-    : await verifyJwt(values, io, secret, now);
+    ? await verifySig(values, io, secret, checks)
+    : await verifyJwt(values, io, secret, checks);
+  // Claims and messages carry what the sender put in the token or the request: shown sanitised and bounded.
   if (values.json) {
     io.stdout.write(
-      `${JSON.stringify(outcome.ok ? { v: 1, valid: true, claims: outcome.claims } : { v: 1, valid: false, reason: outcome.reason, message: outcome.message })}\n`,
+      `${terminalSafeJson(outcome.ok ? { v: 1, valid: true, claims: outcome.claims } : { v: 1, valid: false, reason: outcome.reason, message: foreignText(outcome.message, 500) })}\n`,
     );
   } else if (outcome.ok) {
     io.stdout.write(
       `valid\n${Object.entries(outcome.claims)
-        .map(([key, value]) => `  ${key}: ${typeof value === "string" ? value : JSON.stringify(value)}\n`)
+        .map(([key, value]) => `  ${foreignText(key, 64)}: ${foreignText(value)}\n`)
         .join("")}`,
     );
   } else {
-    io.stdout.write(`invalid: ${outcome.reason}: ${outcome.message}\n`);
+    io.stdout.write(`invalid: ${outcome.reason}: ${foreignText(outcome.message, 500)}\n`);
   }
   return outcome.ok ? ExitCode.ok : ExitCode.stepFailed;
 }

@@ -1,13 +1,14 @@
 // `vonage-ir verify-callback` in-process with the worked vectors of vonage-api-notes.md section 10: the JWT
 // callback and the `sig` request pass; tampering, a wrong secret and bad flags each fail with their own code.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliIo } from "../../../src/cli/io.js";
 import { main } from "../../../src/cli/main.js";
-import { signCallbackToken } from "../../../src/security/index.js";
+import { payloadHash, signCallbackToken, signRequest } from "../../../src/security/index.js";
 import {
   BODY,
   SIGNATURE_SECRET,
@@ -43,6 +44,9 @@ beforeAll(async () => {
   );
   await writeFile(join(dir, "sig-none.json"), JSON.stringify(SIG_PARAMS));
   await writeFile(join(dir, "not-json.json"), "msisdn=1");
+  await writeFile(join(dir, "huge-body.json"), "");
+  await truncate(join(dir, "huge-body.json"), 8 * 1024 * 1024 + 1);
+  execFileSync("mkfifo", [join(dir, "fifo")]);
 });
 
 afterAll(async () => {
@@ -278,5 +282,182 @@ describe("verify-callback: usage", () => {
     const { code, stderr } = await run(argv, name === "no secret in the environment" ? { env: {} } : {});
     expect(code).toBe(2);
     expect(stderr).toContain(message);
+  });
+});
+
+/** A JWT over body.json with the vector's claims and `extra`, signed with the vector's secret. */
+function tokenWith(extra: Record<string, unknown>): string {
+  return signCallbackToken(
+    {
+      iat: 1700000000,
+      jti: "c5ba8f24-1a14-4c10-bfdf-3fbe8ce511b5",
+      iss: "Vonage",
+      payload_hash: payloadHash(BODY),
+      ...extra,
+    },
+    SECRET,
+  );
+}
+
+/** Writes `params` signed with sha256hmac (a JSON text, so `__proto__` stays an own key) and returns the file name. */
+async function signedParamsFile(name: string, params: Record<string, string>): Promise<string> {
+  const sig = signRequest(params, SECRET, "sha256hmac");
+  const entries = [...Object.entries(params), ["sig", sig]];
+  await writeFile(
+    join(dir, name),
+    `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(",")}}`,
+  );
+  return name;
+}
+
+const SHA256 = ["--algorithm", "sha256hmac"];
+
+describe("verify-callback: hostile callbacks", () => {
+  it("checks exp and nbf when the token carries them", async () => {
+    const expired = await run([
+      "--body-file",
+      "body.json",
+      "--token",
+      tokenWith({ exp: 1699999000 }),
+      ...NOW,
+    ]);
+    expect(expired.code).toBe(1);
+    expect(expired.stdout).toBe("invalid: expired: token expired 1000 s ago (tolerance 300 s)\n");
+    const early = await run(["--body-file", "body.json", "--token", tokenWith({ nbf: 1700001000 }), ...NOW]);
+    expect(early.stdout).toMatch(/^invalid: not-yet-valid: /);
+    const malformed = await run(["--body-file", "body.json", "--token", tokenWith({ exp: "never" }), ...NOW]);
+    expect(malformed.stdout).toMatch(/^invalid: malformed-claim: claim exp is "never"/);
+  });
+
+  it("prints claim names and values without control characters, escape sequences or unbounded length", async () => {
+    const token = tokenWith({
+      note: "\u001b[2J\u001b[Hok\nvalid\n  api_key: forged",
+      "x\u001b]0;title\u0007\ny": "z",
+      long: "L".repeat(5000),
+    });
+    const { code, stdout } = await run(["--body-file", "body.json", "--token", token, ...NOW]);
+    expect(code).toBe(0);
+    expect(stdout.replace(/\n/g, "")).not.toMatch(/\p{Cc}/u);
+    // One line per claim: a value cannot add a line of its own.
+    expect(stdout.split("\n").filter((line) => line.startsWith("  api_key"))).toEqual([]);
+    expect(stdout).toContain("  note: ok\ufffdvalid\ufffd  api_key: forged\n");
+    expect(stdout).toContain("  x\ufffdy: z\n");
+    expect(stdout).toContain(`  long: ${"L".repeat(200)}… [4800 more characters cut]\n`);
+  });
+
+  it("escapes C1 and bidi controls in --json, which JSON.stringify leaves raw", async () => {
+    const token = tokenWith({ note: "a\u009b2Jb\u202ec" });
+    const { code, stdout } = await run(["--body-file", "body.json", "--token", token, "--json", ...NOW]);
+    expect(code).toBe(0);
+    expect(stdout).not.toMatch(/[\u007f-\u009f\u202e]/);
+    expect(stdout).toContain('"note":"a\\u009b2Jb\\u202ec"');
+    expect((JSON.parse(stdout) as { claims: { note: string } }).claims.note).toBe("a\u009b2Jb\u202ec");
+  });
+
+  it.each([["1e300"], ["86401"], ["-1"], ["1.5"], ["Infinity"], ["0x10"], [" 60"], [""]])(
+    "refuses --tolerance %j with the allowed range (exit 2)",
+    async (tolerance) => {
+      const { code, stderr } = await run([
+        "--body-file",
+        "body.json",
+        "--token",
+        TOKEN,
+        `--tolerance=${tolerance}`,
+        ...NOW,
+      ]);
+      expect(code).toBe(2);
+      expect(stderr).toContain("--tolerance must be seconds, a whole number from 0 to 86400");
+    },
+  );
+
+  it("accepts --tolerance 0 and 86400", async () => {
+    const late = ["--body-file", "body.json", "--token", TOKEN, "--now", "1700086400"];
+    expect((await run([...late, "--tolerance", "86400"])).code).toBe(0);
+    expect((await run([...NOW, "--body-file", "body.json", "--token", TOKEN, "--tolerance", "0"])).code).toBe(
+      0,
+    );
+  });
+
+  it("refuses a --now that is no date (1e300 made every token fresh)", async () => {
+    for (const now of ["1e300", "99999999999999", "1700000000.5"]) {
+      const { code, stderr } = await run(["--body-file", "body.json", "--token", TOKEN, "--now", now]);
+      expect(code, now).toBe(2);
+      expect(stderr).toContain("--now must be a Unix time in seconds, a whole number from 0 to 253402300799");
+    }
+  });
+
+  it("signs __proto__, constructor and prototype parameters like any other", async () => {
+    const params = { ...SIG_PARAMS, ["__proto__"]: "p", constructor: "c", prototype: "q" };
+    const file = await signedParamsFile("sig-proto.json", params);
+    const { code, stdout } = await run(["--sig-params", file, ...SHA256, ...NOW]);
+    expect(stdout).toMatch(/^valid\n/);
+    expect(code).toBe(0);
+    expect(stdout).toContain("  __proto__: p\n");
+    expect(stdout).toContain("  constructor: c\n");
+  });
+
+  it("rejects an unsigned __proto__ parameter added to a signed request", async () => {
+    const text = JSON.stringify({ ...SIG_PARAMS, sig: SHA256HMAC }).replace("{", '{"__proto__":"added",');
+    await writeFile(join(dir, "sig-proto-added.json"), text);
+    const { code, stdout } = await run(["--sig-params", "sig-proto-added.json", ...SHA256, ...NOW]);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^invalid: bad-signature: /);
+  });
+
+  it("refuses a parameter given twice (exit 2)", async () => {
+    const text = JSON.stringify({ ...SIG_PARAMS, sig: SHA256HMAC }).replace("{", '{"\\u0074imestamp":"1",');
+    await writeFile(join(dir, "sig-duplicate.json"), text);
+    const { code, stderr } = await run(["--sig-params", "sig-duplicate.json", ...SHA256, ...NOW]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('parameter "timestamp" appears more than once');
+  });
+
+  it("calls a signed request without timestamp invalid, unless --allow-no-timestamp", async () => {
+    const { timestamp: _t, ...params } = SIG_PARAMS;
+    const file = await signedParamsFile("sig-no-timestamp.json", params);
+    const strict = await run(["--sig-params", file, ...SHA256, ...NOW]);
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toMatch(/^invalid: missing-timestamp: the parameters have no timestamp/);
+    const allowed = await run(["--sig-params", file, ...SHA256, "--allow-no-timestamp", ...NOW]);
+    expect(allowed.code).toBe(0);
+    // The flag does not loosen a timestamp that is there.
+    const old = await run([
+      "--sig-params",
+      "sig-md5.json",
+      "--algorithm",
+      "md5hash",
+      "--allow-no-timestamp",
+      "--now",
+      "1700001000",
+    ]);
+    expect(old.stdout).toMatch(/^invalid: timestamp-out-of-tolerance: /);
+    const jwt = await run(["--body-file", "body.json", "--token", TOKEN, "--allow-no-timestamp", ...NOW]);
+    expect(jwt.code).toBe(2);
+    expect(jwt.stderr).toContain("--allow-no-timestamp applies to --sig-params only");
+  });
+
+  it("takes a timestamp only as decimal seconds (Number() also reads hex and exponents)", async () => {
+    for (const timestamp of ["0x6553f100", "1.7e9", " 1700000000"]) {
+      const file = await signedParamsFile("sig-odd-timestamp.json", { ...SIG_PARAMS, timestamp });
+      const { stdout } = await run(["--sig-params", file, ...SHA256, ...NOW]);
+      expect(stdout, timestamp).toBe(
+        "invalid: timestamp-out-of-tolerance: timestamp is not a number of seconds\n",
+      );
+    }
+  });
+
+  it("reads only regular files of bounded size", async () => {
+    const cases = [
+      [["--body-file", "fifo", "--token", TOKEN], "--body-file fifo: not a regular file"],
+      [["--body-file", "/dev/zero", "--token", TOKEN], "--body-file /dev/zero: not a regular file"],
+      [["--body-file", "huge-body.json", "--token", TOKEN], "larger than 8388608 bytes"],
+      [["--sig-params", "fifo", ...SHA256], "--sig-params fifo: not a regular file"],
+      [["--sig-params", ".", ...SHA256], "--sig-params .: not a regular file"],
+    ] as const;
+    for (const [argv, message] of cases) {
+      const { code, stderr } = await run([...argv, ...NOW]);
+      expect(code, message).toBe(2);
+      expect(stderr).toContain(message);
+    }
   });
 });

@@ -157,6 +157,68 @@ describe("verifySignedCallback", () => {
     expect(await reasonOf({ now: new Date((IAT - 299) * 1000) })).toBe("ok");
   });
 
+  it("checks exp when present, with the tolerance as leeway", async () => {
+    const withExp = (exp: unknown) => `Bearer ${signCallbackToken({ ...CLAIMS, exp }, SIGNATURE_SECRET)}`;
+    expect(await reasonOf({ authorization: withExp(IAT + 60) })).toBe("ok");
+    const expired = await verify({ authorization: withExp(IAT - 301) });
+    expect(expired).toMatchObject({
+      ok: false,
+      reason: "expired",
+      message: "token expired 301 s ago (tolerance 300 s)",
+    });
+    expect(await reasonOf({ authorization: withExp(IAT - 30), toleranceSeconds: 10 })).toBe("expired");
+    expect(await reasonOf({ authorization: withExp(IAT - 30), toleranceSeconds: 30 })).toBe("ok");
+  });
+
+  it("checks nbf when present, with the tolerance as leeway", async () => {
+    const withNbf = (nbf: unknown) => `Bearer ${signCallbackToken({ ...CLAIMS, nbf }, SIGNATURE_SECRET)}`;
+    expect(await reasonOf({ authorization: withNbf(IAT) })).toBe("ok");
+    expect(await reasonOf({ authorization: withNbf(IAT + 300) })).toBe("ok");
+    expect(await reasonOf({ authorization: withNbf(IAT + 301) })).toBe("not-yet-valid");
+    expect(await reasonOf({ authorization: withNbf(IAT + 11), toleranceSeconds: 10 })).toBe("not-yet-valid");
+  });
+
+  it("rejects an exp or nbf that is not a number of seconds as malformed-claim", async () => {
+    for (const claim of ["exp", "nbf"]) {
+      for (const value of ["9999999999", null, true, {}, [IAT]]) {
+        const token = signCallbackToken({ ...CLAIMS, [claim]: value }, SIGNATURE_SECRET);
+        const result = await verify({ authorization: `Bearer ${token}` });
+        expect(result, `${claim}: ${JSON.stringify(value)}`).toMatchObject({
+          ok: false,
+          reason: "malformed-claim",
+        });
+      }
+    }
+  });
+
+  it("refuses a tolerance that is not a finite number >= 0 instead of treating every token as fresh", async () => {
+    const stale = { now: new Date((IAT + 10 * 365 * 86400) * 1000) };
+    for (const toleranceSeconds of [Number.NaN, Number.POSITIVE_INFINITY, -1]) {
+      await expect(verify({ ...stale, toleranceSeconds }), String(toleranceSeconds)).rejects.toThrow(
+        RangeError,
+      );
+    }
+  });
+
+  it("refuses an oversized token before decoding it", async () => {
+    const token = signCallbackToken({ ...CLAIMS, padding: "p".repeat(20_000) }, SIGNATURE_SECRET);
+    const result = await verify({ authorization: `Bearer ${token}` });
+    expect(result).toMatchObject({ ok: false, reason: "malformed-token" });
+    if (!result.ok) expect(result.message).toMatch(/more than 16384$/);
+  });
+
+  it("quotes foreign values in messages with a bounded length", async () => {
+    const huge = "A".repeat(10_000);
+    for (const token of [
+      forge({ alg: huge, typ: "JWT" }, CLAIMS),
+      signCallbackToken({ ...CLAIMS, iss: huge }, SIGNATURE_SECRET),
+    ]) {
+      const result = await verify({ authorization: `Bearer ${token}` });
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.message.length).toBeLessThan(200);
+    }
+  });
+
   it("rejects an unexpected api_key", async () => {
     expect(await reasonOf({ expectedApiKey: "ffff0000" })).toBe("wrong-api-key");
   });

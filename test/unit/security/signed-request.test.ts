@@ -5,6 +5,7 @@ import {
   signatureBaseString,
   verifySignedRequest,
 } from "../../../src/security/index.js";
+import type { SignatureAlgorithm } from "../../../src/security/index.js";
 import { SIGNATURE_SECRET, SMS_BASE_STRING, SMS_MD5HASH, SMS_PARAMS, SMS_SHA256HMAC } from "./vectors.js";
 
 describe("signed requests (sig)", () => {
@@ -54,6 +55,27 @@ describe("signed requests (sig)", () => {
     }
     expect(verifySignedRequest({ ...SMS_PARAMS, sig: SMS_MD5HASH }, SIGNATURE_SECRET, "md5hmac")).toBe(false);
     expect(verifySignedRequest(SMS_PARAMS, SIGNATURE_SECRET, "sha256hmac")).toBe(false);
+  });
+
+  it("refuses an unknown algorithm with a RangeError, including the names of Object.prototype's members", () => {
+    for (const algorithm of ["crc32", "constructor", "__proto__", "toString", "hasOwnProperty"]) {
+      expect(
+        () => signRequest(SMS_PARAMS, SIGNATURE_SECRET, algorithm as SignatureAlgorithm),
+        algorithm,
+      ).toThrow(RangeError);
+    }
+  });
+
+  it("signs __proto__, constructor and prototype parameters given as own keys", () => {
+    const params = JSON.parse('{"__proto__":"p","constructor":"c","prototype":"q","a":"1"}') as Record<
+      string,
+      string
+    >;
+    expect(signatureBaseString(params)).toBe("&__proto__=p&a=1&constructor=c&prototype=q");
+    const sig = signRequest(params, SIGNATURE_SECRET, "sha256hmac");
+    expect(verifySignedRequest({ ...params, sig }, SIGNATURE_SECRET, "sha256hmac")).toBe(true);
+    const withoutProto = JSON.parse('{"constructor":"c","prototype":"q","a":"1"}') as Record<string, string>;
+    expect(verifySignedRequest({ ...withoutProto, sig }, SIGNATURE_SECRET, "sha256hmac")).toBe(false);
   });
 
   it("round-trips every algorithm", () => {
