@@ -55,6 +55,8 @@ function refused(problems: string[]): DriftError {
  */
 class ReplayingPrompter implements Prompter {
   private next = 0;
+  /** One line per answer replayed, for the run's output: the file, not a person, made these decisions. */
+  readonly replayed: string[] = [];
 
   constructor(
     private readonly stepId: string,
@@ -68,6 +70,9 @@ class ReplayingPrompter implements Prompter {
         `step ${this.stepId} now asks ${quote(message.slice(0, 120))}, which the plan does not answer`,
       ]);
     }
+    this.replayed.push(
+      `step ${this.stepId}: the answer saved in the plan, ${quote(decision.answer)}, is used for ${quote(message.slice(0, 120))}`,
+    );
     return decision.answer;
   }
 
@@ -168,6 +173,7 @@ export async function verifySavedPlan(
       const replay = new ReplayingPrompter(step.id, Array.isArray(step.decisions) ? step.decisions : []);
       const [planned] = await planSteps(input, { ...deps, prompter: replay }, state, new Set([step.id]));
       replay.finish();
+      for (const message of replay.replayed) deps.events.emit({ kind: "warning", message });
       if (planned) fresh.set(step.id, planned);
     }
   } catch (error) {

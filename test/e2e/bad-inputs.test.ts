@@ -72,6 +72,7 @@ async function prepare(c: BadCase, dir: string): Promise<void> {
       break;
     }
     case "resealed-revoke-first":
+    case "resealed-drop-revoke":
     case "resealed-webhook":
     case "resealed-old-id-dotdot":
     case "resealed-old-id-path":
@@ -114,6 +115,13 @@ function resealed(attack: Extract<BadCase["setup"], `resealed-${string}`>): stri
       throw new Error("no revoke-first in the plan");
     const swapped = JSON.stringify(secrets.changes).replaceAll(a, "\0").replaceAll(b, a).replaceAll("\0", b);
     secrets.changes = JSON.parse(swapped) as typeof secrets.changes;
+  } else if (attack === "resealed-drop-revoke") {
+    const revoke = secrets?.changes.find((c) => c.params.role === "revoke");
+    if (!secrets || !revoke) throw new Error("no revoke in the plan");
+    secrets.changes = secrets.changes.filter((c) => c !== revoke);
+    for (const change of secrets.changes) {
+      change.dependsOn = change.dependsOn?.filter((id) => id !== revoke.id);
+    }
   } else if (attack === "resealed-webhook") {
     const create = apps?.changes.find((c) => c.params.op === "create");
     const config = create?.params.config as {

@@ -60,6 +60,9 @@ describe("decisions recorded in a saved plan", () => {
     expect(secrets?.decisions?.map((d) => d.answer)).toEqual([attacker]);
     const applied = await apply();
     expect(applied.stderr()).not.toContain("refused");
+    expect(applied.stderr()).toContain(
+      `step secrets: the answer saved in the plan, "${attacker}", is used for`,
+    );
     expect(applied.code, applied.stderr()).toBe(3);
     expect(sim.dumpState().primary.secrets.map((s) => s.id)).not.toContain(attacker);
   });
