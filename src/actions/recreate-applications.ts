@@ -4,6 +4,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { z } from "zod";
+import { confinedPath } from "../engine/confined-path.js";
 import { VonageApiError } from "../engine/errors.js";
 import { KeyPairPool, publicKeyFingerprint, publicKeyOf } from "../security/index.js";
 import type { ApplicationConfig, ApplicationRecord, NumberRecord } from "../vonage/gateway.js";
@@ -35,9 +36,15 @@ export const ID_MAP_FILE = "application-id-map.json";
 /** How long a verification made by this process stands in for the delete's own "no number left" read. */
 const VERIFIED_FRESH_MS = 10_000;
 
-/** Key pairs generated ahead (planning announces how many), so RSA generation overlaps the API calls. */
-const keyPairs = new KeyPairPool();
-/** Per run (its outputs map): old application id → when this process last saw no number pointing at it. */
+/**
+ * Key pairs generated ahead, so RSA generation overlaps the API calls. Each backup's prepare announces one: prepare
+ * runs only when changes are applied, so a dry run or `plan` generates no key it would never use.
+ */
+export const replacementKeyPairs = new KeyPairPool();
+/**
+ * Per run (its outputs map): old application id → when this process last saw no number pointing at it, on the
+ * monotonic clock (a wall clock stepped back would keep a stale verification "fresh" indefinitely).
+ */
 const verifiedEmpty = new WeakMap<object, Map<string, number>>();
 
 function verifiedIn(ctx: ActionContext): Map<string, number> {
@@ -68,8 +75,9 @@ export function sinkNameFor(appId: string): string {
   return `app-${appId}.key`;
 }
 
+/** Refuses (exit 4) an id that would place the backup outside the run directory (`../..`, `a/b`). */
 export function backupPathFor(runDir: string, appId: string): string {
-  return join(runDir, "evidence", "applications", `${appId}.json`);
+  return confinedPath(runDir, "evidence", "applications", `${appId}.json`);
 }
 
 /** The configuration a replacement gets: everything Vonage returned but id and keys, as JSON. */
@@ -172,8 +180,9 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
       notes.push(apps.length === 0 ? "the account has no applications" : "no application selected");
       return { changes: [], notes };
     }
+    // An id from the account becomes a file name when applied: a malformed one fails the plan, not the apply.
+    for (const app of selected) backupPathFor(ctx.runDir, app.id);
     const linked = await linkedNumbers(ctx, selected, apps.length, allLinked);
-    keyPairs.expect(selected.length);
 
     const full = (draftId: string) => `${ctx.step.id}:${draftId}`;
     const changes: ChangeDraft[] = [];
@@ -304,7 +313,7 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
     // would only double the requests. After a resume, or once stale, it is read again.
     const verifiedAt = verifiedIn(ctx).get(oldId);
     verifiedIn(ctx).delete(oldId);
-    if (verifiedAt !== undefined && Date.now() - verifiedAt < VERIFIED_FRESH_MS) return undefined;
+    if (verifiedAt !== undefined && performance.now() - verifiedAt < VERIFIED_FRESH_MS) return undefined;
     const still = await ctx.gateway.listNumbers({ applicationId: oldId });
     if (still.length > 0) {
       return `${still.length} number(s) still point at application ${oldId} (${still
@@ -316,6 +325,11 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
   },
 
   async prepare(ctx, change) {
+    if (opOf(change) === "backup") {
+      // The create this backup precedes will take a key pair: start generating it now.
+      replacementKeyPairs.announce();
+      return {};
+    }
     if (opOf(change) !== "create") return {};
     const oldId = str(change.params.oldId);
     const sinkName = sinkNameFor(oldId);
@@ -328,7 +342,7 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
       publicKeyPem = publicKeyOf(privateKeyPem);
       keyPath = join(ctx.sink.dir, sinkName);
     } else {
-      const pair = await keyPairs.take();
+      const pair = await replacementKeyPairs.take();
       ctx.registerSecret(pair.privateKeyPem);
       keyPath = (await ctx.sink.write(sinkName, pair.privateKeyPem)).path;
       publicKeyPem = pair.publicKeyPem;
@@ -494,7 +508,7 @@ async function applyVerify(ctx: ActionContext, change: Change): Promise<ApplyOut
     );
   }
   if (!replacement) throw new Error(`the replacement application ${newId} does not exist`);
-  verifiedIn(ctx).set(oldId, Date.now());
+  verifiedIn(ctx).set(oldId, performance.now());
   // Not `oldId`/`newId`: the report reads any output carrying both as an id-map entry.
   return { status: "done", output: { replacementExists: true, numbersLeft: 0 } };
 }

@@ -21,6 +21,7 @@ import {
   unstartedSteps,
   type EngineDeps,
 } from "../engine/engine.js";
+import { verifySavedPlan } from "../engine/verify-saved-plan.js";
 import { Journal, JOURNAL_VERSION, readJournal, type JournalState } from "../engine/journal.js";
 import { acquireLock, type HeldLock } from "../engine/lock.js";
 import type { Plan } from "../engine/plan-types.js";
@@ -198,13 +199,18 @@ export async function executeRun(request: RunRequest): Promise<number> {
         }
       }
     } else {
-      if (!request.savedPlan && mode.interactive) {
+      if (mode.interactive) {
         events.emit({
           kind: "info",
-          message: `Reading account ${gateway.apiKey} to plan ${loaded.loaded.runbook.id} (read-only: nothing changes until you confirm)…`,
+          message: request.savedPlan
+            ? `Reading account ${gateway.apiKey} to check the saved plan against live state (read-only)…`
+            : `Reading account ${gateway.apiKey} to plan ${loaded.loaded.runbook.id} (read-only: nothing changes until you confirm)…`,
         });
       }
-      thePlan = request.savedPlan ?? (await planningInput(() => plan(planInput, deps, state)));
+      const saved = request.savedPlan;
+      thePlan = await planningInput(() =>
+        saved ? verifySavedPlan(saved, planInput, deps, state) : plan(planInput, deps, state),
+      );
       // Only a run that has a plan gets a directory: a plan-time error (a decision missing from the config)
       // leaves nothing behind.
       await createRunDirectory(outDir, runId);

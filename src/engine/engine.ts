@@ -16,6 +16,7 @@ import type { Gateway } from "../vonage/gateway.js";
 import { createReadOnlyGateway } from "../vonage/dry-run-gateway.js";
 import type { Prompter } from "../io/prompter.js";
 import { KIND_MARK, type ChangeStatus, type EventSink, type StepStatus } from "../io/events.js";
+import { RecordingPrompter } from "../io/recording-prompter.js";
 import { redact, registerSecret } from "../io/redact.js";
 import type { TaskUi } from "../io/task-ui.js";
 import type { LoadedRunbook } from "../runbook/load-runbook.js";
@@ -247,9 +248,19 @@ async function planStep(
       "a value comes from the config file or an input default: fix it there",
     );
   }
-  const ctx = makeContext(deps, state, step, input.inputs, input.attestations, true);
+  // The answers are saved with the plan: `apply` replays them when it checks the plan against live state.
+  const recorder = deps.prompter ? new RecordingPrompter(deps.prompter) : undefined;
+  const ctx = makeContext(
+    { ...deps, prompter: recorder },
+    state,
+    step,
+    input.inputs,
+    input.attestations,
+    true,
+  );
   const result = await (action as Action).plan(ctx, parsed.data);
   base.notes = result.notes ?? [];
+  if (recorder) base.decisions = redact(recorder.decisions);
   base.changes = result.changes.map((draft) => {
     const change: Change = {
       ...draft,

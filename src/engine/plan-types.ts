@@ -1,6 +1,7 @@
 // The serialisable, versioned Plan: what `plan --save` writes, what `apply` reads back and what the
 // journal records at the start of a run.
 import type { Change } from "../actions/action.js";
+import type { RecordedDecision } from "../io/recording-prompter.js";
 
 export const PLAN_VERSION = 1;
 
@@ -15,6 +16,11 @@ export interface PlanStep {
   skipped?: string | undefined;
   changes: Change[];
   notes: string[];
+  /**
+   * Set when the step was planned with a prompter: the operator's answers, in the order asked. `apply` replays them
+   * when it re-plans the step against live state, and honours each only if it is among the choices offered now.
+   */
+  decisions?: RecordedDecision[] | undefined;
 }
 
 export interface Plan {

@@ -14,8 +14,8 @@ export class KeyPairPool {
   /**
    * @param parallel generations at once. Default: the CPU count, at most 2, so that two of the threadpool's four
    * threads stay free for file writes (the journal's fsync must not queue behind key generation).
-   * @param lookahead at most this many generated ahead of the takes: a plan that is never applied (a dry run, a
-   * test) wastes little CPU, while an applied one keeps generation running as long as keys are taken.
+   * @param lookahead at most this many generated ahead of the takes: announcements that are never taken (a run
+   * that stops early) waste little CPU, while an applied one keeps generation running as long as keys are taken.
    */
   constructor(
     private readonly generate: () => Promise<KeyPair> = generateKeyPairAsync,
@@ -23,9 +23,12 @@ export class KeyPairPool {
     private readonly lookahead = 32,
   ) {}
 
-  /** Announces that `count` key pairs will be taken soon: generation starts now, up to `lookahead` ahead. */
-  expect(count: number): void {
-    this.wanted = Math.max(this.wanted, count);
+  /**
+   * Announces `count` more key pairs to be taken soon (one per change that will take one): generation starts now,
+   * up to `lookahead` ahead.
+   */
+  announce(count = 1): void {
+    this.wanted += count;
     this.fill();
   }
 

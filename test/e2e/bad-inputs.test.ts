@@ -1,10 +1,13 @@
 // The bad-input corpus (test/fixtures/bad/cases.ts), run in-process against a simulator: every case exits with
 // its code and message, sends zero requests (zero writes where it must read to find out), and leaks nothing.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sha256 } from "../../src/cli/session.js";
+import type { Plan } from "../../src/engine/plan-types.js";
+import { canonicalJson } from "../../src/runbook/config.js";
 import { badCases, type BadCase } from "../fixtures/bad/cases.js";
 import { runMain } from "../helpers/cli-io.js";
 import { startE2eSimulator, writeRequests, type E2eSimulator } from "./helpers/e2e-simulator.js";
@@ -68,6 +71,13 @@ async function prepare(c: BadCase, dir: string): Promise<void> {
       await writeFile(join(dir, "plan.json"), JSON.stringify(plan, null, 2));
       break;
     }
+    case "resealed-revoke-first":
+    case "resealed-drop-revoke":
+    case "resealed-webhook":
+    case "resealed-old-id-dotdot":
+    case "resealed-old-id-path":
+      await writeFile(join(dir, "plan.json"), resealed(c.setup));
+      break;
     case "corrupt-journal":
       await mkdir(join(out, RUN_ID), { recursive: true });
       await writeFile(join(out, RUN_ID, "journal.jsonl"), "not json at all\n{also: not json}\n");
@@ -89,6 +99,43 @@ async function prepare(c: BadCase, dir: string): Promise<void> {
     case undefined:
       break;
   }
+}
+
+/** The saved plan edited as an attacker with write access to it would, then sealed again (the seal is unkeyed). */
+function resealed(attack: Extract<BadCase["setup"], `resealed-${string}`>): string {
+  const { sha256: _seal, ...plan } = JSON.parse(savedPlan) as Plan & { sha256: string };
+  const secrets = plan.steps.find((step) => step.action === "secrets.rotate");
+  const apps = plan.steps.find((step) => step.action === "applications.recreate");
+  if (attack === "resealed-revoke-first") {
+    // Swap the two secret ids throughout the step: the operator's secret is revoked first, the attacker's kept.
+    const first = secrets?.changes.find((c) => c.params.role === "revoke-first");
+    const other = secrets?.changes.find((c) => c.params.role === "revoke");
+    const [a, b] = [first?.params.secretId, other?.params.secretId];
+    if (!secrets || typeof a !== "string" || typeof b !== "string")
+      throw new Error("no revoke-first in the plan");
+    const swapped = JSON.stringify(secrets.changes).replaceAll(a, "\0").replaceAll(b, a).replaceAll("\0", b);
+    secrets.changes = JSON.parse(swapped) as typeof secrets.changes;
+  } else if (attack === "resealed-drop-revoke") {
+    const revoke = secrets?.changes.find((c) => c.params.role === "revoke");
+    if (!secrets || !revoke) throw new Error("no revoke in the plan");
+    secrets.changes = secrets.changes.filter((c) => c !== revoke);
+    for (const change of secrets.changes) {
+      change.dependsOn = change.dependsOn?.filter((id) => id !== revoke.id);
+    }
+  } else if (attack === "resealed-webhook") {
+    const create = apps?.changes.find((c) => c.params.op === "create");
+    const config = create?.params.config as {
+      capabilities: { voice: { webhooks: { answer_url: { address: string } } } };
+    };
+    config.capabilities.voice.webhooks.answer_url.address = "https://attacker.example.net/answer";
+  } else {
+    const oldId = attack === "resealed-old-id-dotdot" ? "../.." : "../../../../escaped";
+    const target = apps?.changes[0]?.params.oldId;
+    for (const change of apps?.changes ?? []) {
+      if (change.params.oldId === target) change.params.oldId = oldId;
+    }
+  }
+  return JSON.stringify({ ...plan, sha256: sha256(canonicalJson(plan)) }, null, 2);
 }
 
 describe(`the bad-input corpus (${badCases.length} cases)`, () => {
@@ -125,6 +172,17 @@ describe(`the bad-input corpus (${badCases.length} cases)`, () => {
     expect(output).not.toMatch(/unexpected error|\n\s+at .+\(.+:\d+:\d+\)/);
     if ((c.requests ?? "none") === "none") expect(sim.requestCount() - requestsBefore).toBe(0);
     expect(writeRequests(sim).length - writesBefore).toBe(0);
+    for (const path of (c.absent ?? []).map((p) => fill(p, dir))) {
+      if (path.endsWith("/*")) {
+        const entries = await readdir(path.slice(0, -2)).catch(() => [] as string[]);
+        expect(
+          entries.filter((name) => !name.startsWith(".")),
+          path,
+        ).toEqual([]);
+      } else {
+        await expect(access(path), path).rejects.toThrow();
+      }
+    }
     const secrets = [
       ...(await allSecrets([sim.initialState, sim.dumpState()], [], sim.adminToken)),
       WRONG_SECRET,

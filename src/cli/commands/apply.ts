@@ -1,5 +1,6 @@
-// `vonage-ir apply plan.json`: applies exactly a saved plan. The file must be intact (sha256), for this
-// account, and for the runbook file as it is now; each change's precondition is re-checked before it runs.
+// `vonage-ir apply plan.json`: applies exactly a saved plan. The file must be intact (its sha256 catches corruption,
+// not tampering: anyone can recompute it), for this account and the runbook file as it is now; every change must
+// be one the runbook plans against live state now (engine/verify-saved-plan.ts), and is re-checked before it runs.
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { UsageError, ValidationError } from "../../engine/errors.js";

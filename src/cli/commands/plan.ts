@@ -1,5 +1,5 @@
 // `vonage-ir plan <runbook> [--save plan.json]`: reads live state, prints the plan, optionally saves it
-// (versioned, with a sha256 over its content so `apply` can refuse a tampered file).
+// (versioned, with a sha256 over its content so `apply` can refuse a corrupted file; `apply` re-plans it anyway).
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { ExitCode, UsageError, messageOf } from "../../engine/errors.js";

@@ -169,8 +169,13 @@ describe("plan --save, then apply", () => {
 
     const result = await s.main(["apply", "plan.json", "--yes", "--config", s.config, "--out", s.out]);
     expect(result.code).toBe(4);
-    expect(result.stderr()).toContain(`refused: revoke secret ${attacker?.slice(0, 8)}`);
-    expect(result.stderr()).toContain(`secret ${attacker} is no longer listed`);
+    // Refused while `apply` re-plans the saved plan against live state, before the run directory exists.
+    expect(result.stderr()).toContain(
+      "refused: the saved plan is not what the runbook plans against live state now",
+    );
+    expect(result.stderr()).toContain(`secrets.revokeFirst ${attacker} is not a secret of any account`);
+    const runs = await readdir(s.out).catch(() => [] as string[]);
+    expect(runs.filter((name) => !name.startsWith("."))).toEqual([]);
     expect(writes(s.sim, before)).toEqual([]);
     expect(s.sim.dumpState()).toEqual(drifted);
   });

@@ -26,7 +26,7 @@ describe("KeyPairPool", () => {
   it("generates the announced number ahead, at most `parallel` at a time", async () => {
     const gen = controlled();
     const pool = new KeyPairPool(gen.generate, 2);
-    pool.expect(5);
+    pool.announce(5);
     expect(pool.size).toBe(5);
     await Promise.resolve();
     expect(gen.started()).toBe(2);
@@ -38,7 +38,7 @@ describe("KeyPairPool", () => {
   it("hands out each pair once, oldest first, and generates on demand when none is ahead", async () => {
     const gen = controlled();
     const pool = new KeyPairPool(gen.generate, 1);
-    pool.expect(2);
+    pool.announce(2);
     const first = pool.take();
     const second = pool.take();
     const third = pool.take();
@@ -52,18 +52,19 @@ describe("KeyPairPool", () => {
     expect((await third).privateKeyPem).toBe("priv-3");
   });
 
-  it("does not generate more when the same number is announced again", () => {
+  it("adds each announcement to what is generated ahead, and generates nothing unannounced", () => {
     const gen = controlled();
     const pool = new KeyPairPool(gen.generate, 2);
-    pool.expect(3);
-    pool.expect(3);
+    expect(pool.size).toBe(0);
+    pool.announce();
+    pool.announce(2);
     expect(pool.size).toBe(3);
   });
 
   it("stays at most `lookahead` ahead of the takes, and refills as keys are taken", () => {
     const gen = controlled();
     const pool = new KeyPairPool(gen.generate, 2, 3);
-    pool.expect(10);
+    pool.announce(10);
     expect(pool.size).toBe(3);
     void pool.take();
     expect(pool.size).toBe(3);
