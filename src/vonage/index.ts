@@ -9,6 +9,7 @@ export {
   type RequestInfo,
   type SdkGatewayOptions,
 } from "./sdk-gateway.js";
+export { unreadableNumberFields } from "./unreadable-number-fields.js";
 export { applicationRequestBody, APPLICATION_REQUEST_SHAPE } from "./application-request.js";
 export { createDryRunGateway, createReadOnlyGateway, DryRunWriteError } from "./dry-run-gateway.js";
 export {

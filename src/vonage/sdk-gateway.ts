@@ -177,24 +177,6 @@ const NUMBER_UPDATE_FIELDS = [
   "voiceStatusCallback",
 ] as const;
 
-/** Update fields that /account/numbers never shows (Numbers 1.1.0), so a relink cannot send them again. */
-const UNREADABLE_NUMBER_FIELDS = [
-  { field: "voiceStatusCallback", feature: "VOICE" },
-  { field: "moSmppSysType", feature: "SMS" },
-] as const;
-
-/**
- * The fields a relink of `number` may clear on Vonage: those it cannot read back, for the features the number
- * has (all of them when the read lists no features).
- */
-export function unreadableNumberFields(number: NumberRecord): string[] {
-  const features = list(number.raw.features).filter((f): f is string => typeof f === "string");
-  return UNREADABLE_NUMBER_FIELDS.filter(
-    ({ field, feature }) =>
-      text(number.raw[field]) === undefined && (features.length === 0 || features.includes(feature)),
-  ).map(({ field }) => field);
-}
-
 /**
  * The form fields a relink sends: the new application as `app_id` and the number's fields as read. Never the
  * deprecated `voiceCallbackType=app` ("will be removed", Numbers 1.1.0): with `app_id` set, voice goes to the

@@ -3,9 +3,9 @@ import {
   normaliseApplication,
   normaliseSubaccount,
   numberUpdateParams,
-  unreadableNumberFields,
   normaliseNumber,
 } from "../../../src/vonage/sdk-gateway.js";
+import { unreadableNumberFields } from "../../../src/vonage/unreadable-number-fields.js";
 import { toWireKeys } from "../../../src/vonage/wire-keys.js";
 
 describe("normalising SDK output to wire keys", () => {
