@@ -8,6 +8,7 @@ import { confinedPath } from "../engine/confined-path.js";
 import { VonageApiError } from "../engine/errors.js";
 import { KeyPairPool, publicKeyFingerprint, publicKeyOf } from "../security/index.js";
 import type { ApplicationConfig, ApplicationRecord, NumberRecord } from "../vonage/gateway.js";
+import { unreadableNumberFields } from "../vonage/unreadable-number-fields.js";
 import {
   ref,
   resolveRef,
@@ -136,6 +137,30 @@ function numberSummary(n: NumberRecord): JsonObject {
   return { country: n.country, msisdn: n.msisdn };
 }
 
+/**
+ * What a relink of `numbers` may lose: `/number/update` clears what it omits, and the fields /account/numbers
+ * never shows cannot be sent again. Per field: how many numbers, and a warning naming them.
+ */
+function mayBeCleared(numbers: readonly NumberRecord[]): { counts: JsonObject; warnings: string[] } {
+  const byField = new Map<string, string[]>();
+  for (const number of numbers) {
+    for (const field of unreadableNumberFields(number)) {
+      byField.set(field, [...(byField.get(field) ?? []), number.msisdn]);
+    }
+  }
+  const counts: JsonObject = {};
+  const warnings: string[] = [];
+  for (const [field, msisdns] of byField) {
+    counts[field] = msisdns.length;
+    const listed =
+      msisdns.slice(0, 5).join(", ") + (msisdns.length > 5 ? `, and ${msisdns.length - 5} more` : "");
+    warnings.push(
+      `${field} may be cleared by Vonage on ${msisdns.length} number(s) (${listed}): it cannot be read back, so the relink cannot send it again; check it after the run`,
+    );
+  }
+  return { counts, warnings };
+}
+
 export const recreateApplications: Action<RecreateApplicationsParams> = {
   id: "applications.recreate",
   title: "Replace applications with new key pairs",
@@ -227,6 +252,7 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
         dependsOn: [full(`${base}/backup`)],
         ...(warnings.length > 0 ? { warnings } : {}),
       });
+      const cleared = mayBeCleared(numbers);
       changes.push({
         id: `${base}/relink`,
         kind: "update",
@@ -235,8 +261,15 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
         after: { application: "(known after apply)" },
         reversible: true,
         idempotent: true,
-        params: { op: "relink", ...common, newId, plannedNumbers: numbers.length },
+        params: {
+          op: "relink",
+          ...common,
+          newId,
+          plannedNumbers: numbers.length,
+          ...(cleared.warnings.length > 0 ? { mayBeCleared: cleared.counts } : {}),
+        },
         dependsOn: [createId],
+        ...(cleared.warnings.length > 0 ? { warnings: cleared.warnings } : {}),
       });
       changes.push({
         id: `${base}/verify`,
@@ -293,8 +326,14 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
         return `+ back up application ${old} "${name}" to evidence/applications/`;
       case "create":
         return `+ application "${name}" (replaces ${old}, new keys)`;
-      case "relink":
-        return `~ move ${typeof p.plannedNumbers === "number" ? p.plannedNumbers : "the"} number(s) from ${old} to the replacement`;
+      case "relink": {
+        const cleared = Object.entries(
+          typeof p.mayBeCleared === "object" && p.mayBeCleared !== null && !Array.isArray(p.mayBeCleared)
+            ? p.mayBeCleared
+            : {},
+        ).map(([field, count]) => `${field} of ${String(count)}`);
+        return `~ move ${typeof p.plannedNumbers === "number" ? p.plannedNumbers : "the"} number(s) from ${old} to the replacement${cleared.length > 0 ? ` (may be cleared by Vonage: ${cleared.join(", ")})` : ""}`;
+      }
       case "verify":
         return `? verify no number points at ${old} and the replacement exists`;
       case "delete":

@@ -46,7 +46,7 @@ import { SecretSink } from "../security/secret-sink.js";
 import { createDryRunGateway } from "../vonage/dry-run-gateway.js";
 import type { Gateway } from "../vonage/gateway.js";
 import type { CliIo } from "./io.js";
-import { DEFAULT_OUT, planningInput, type Loaded, type Mode } from "./session.js";
+import { DEFAULT_OUT, planningInput, type Loaded, type Mode, type RateLimitWaits } from "./session.js";
 
 export const systemClock: Clock = {
   now: () => new Date(),
@@ -73,6 +73,8 @@ export interface RunRequest {
   inputs: Record<string, unknown>;
   attestations: Record<string, Attestation>;
   gateway: Gateway;
+  /** Waits Vonage asks for, shown as info events of this run. */
+  rateLimitWaits?: RateLimitWaits | undefined;
   prompter: Prompter | undefined;
   out: string;
   concurrency: number;
@@ -124,6 +126,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
       reporters.events.emit(event);
     },
   };
+  request.rateLimitWaits?.listen((message) => events.emit({ kind: "info", message }));
   const runId = request.resume?.runId ?? newRunId();
   const gateway = request.dryRun ? createDryRunGateway(request.gateway) : request.gateway;
   const outDir = resolve(io.cwd, request.out);

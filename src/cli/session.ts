@@ -153,14 +153,27 @@ export function hostsFromEnv(io: CliIo): Hosts {
   return { apiHost: io.env.VONAGE_API_HOST || undefined, restHost: io.env.VONAGE_REST_HOST || undefined };
 }
 
+/** Where the waits Vonage asks for ("Vonage asked to wait 90 s: waiting") go once a run has its event sink. */
+export interface RateLimitWaits {
+  listen(listener: (message: string) => void): void;
+}
+
 export async function buildGateway(
   credentials: Credentials,
   hosts: Hosts,
   concurrency: number,
-): Promise<{ gateway: Gateway; stats: () => { requests: number; rateLimited: number } }> {
+): Promise<{
+  gateway: Gateway;
+  stats: () => { requests: number; rateLimited: number };
+  waits: RateLimitWaits;
+}> {
   const { createSdkGateway } = await import("../vonage/sdk-gateway.js");
-  const { RequestScheduler } = await import("../vonage/request-scheduler.js");
-  const scheduler = new RequestScheduler({ concurrency: Math.max(concurrency, 1) * 2 });
+  const { RequestScheduler, describeWait } = await import("../vonage/request-scheduler.js");
+  let listener: ((message: string) => void) | undefined;
+  const scheduler = new RequestScheduler({
+    concurrency: Math.max(concurrency, 1) * 2,
+    onWait: (wait) => listener?.(describeWait(wait)),
+  });
   const gateway = createSdkGateway({
     credentials,
     apiHost: hosts.apiHost,
@@ -169,6 +182,7 @@ export async function buildGateway(
   });
   return {
     gateway,
+    waits: { listen: (fn) => (listener = fn) },
     stats: () => {
       const s = scheduler.stats();
       return { requests: s.requests, rateLimited: s.rateLimited };
@@ -269,10 +283,11 @@ export async function prepareExecution(
   inputs: Record<string, unknown>;
   concurrency: number;
   gateway: Gateway;
+  waits: RateLimitWaits;
 }> {
   const prompter = await createPrompter(mode, io, resumeHint);
   const inputs = await completeInputs(loaded.loaded.runbook, loaded.config, prompter, loaded.config.file);
   const concurrency = parseConcurrency(values.concurrency, loaded.config.concurrency ?? 8);
-  const { gateway } = await buildGateway(credentials, hostsFromEnv(io), concurrency);
-  return { prompter, inputs, concurrency, gateway };
+  const { gateway, waits } = await buildGateway(credentials, hostsFromEnv(io), concurrency);
+  return { prompter, inputs, concurrency, gateway, waits };
 }

@@ -52,6 +52,8 @@ export interface Balance {
 export interface AccountSettings {
   moCallbackUrl: string | undefined;
   drCallbackUrl: string | undefined;
+  /** The account's own API rate (`max-calls-per-second`), when Vonage says it. */
+  maxCallsPerSecond: number | undefined;
   raw: Record<string, unknown>;
 }
 
@@ -82,7 +84,10 @@ export interface Gateway {
   /** Whether these credentials authenticate (a read with them); false on 401, throws on anything else. */
   checkCredentials(credentials: Credentials): Promise<boolean>;
   getBalance(): Promise<Balance>;
-  /** The account's SMS callbacks: an empty settings POST, which changes nothing (tagged read). */
+  /**
+   * The account's SMS callbacks and API rate: an empty settings POST, which changes nothing (tagged read). The
+   * rate it answers paces every later request of the key.
+   */
   getAccountSettings(): Promise<AccountSettings>;
   /** Every application, all pages (page size 100). */
   listApplications(progress?: ListProgress): Promise<ApplicationRecord[]>;
@@ -104,8 +109,17 @@ export interface Gateway {
   revokeSecret(apiKey: string, secretId: string): Promise<void>;
   /** Creates an application with the given configuration and our locally generated public key. */
   createApplication(config: ApplicationConfig, publicKeyPem: string): Promise<ApplicationRecord>;
+  /**
+   * Replaces application `id` with `config` and the public key `publicKeyPem` (PUT: the full application, id,
+   * numbers and links unchanged). Only request-schema fields of `config` are sent.
+   */
+  updateApplication(id: string, config: ApplicationConfig, publicKeyPem: string): Promise<ApplicationRecord>;
   deleteApplication(id: string): Promise<void>;
-  /** Links a number to `appId`, re-sending the number's other callback fields so nothing else changes. */
+  /**
+   * Links a number to `appId`, re-sending the number's other fields that /account/numbers shows so they survive
+   * the update (it is not a patch). `voiceStatusCallback` and `moSmppSysType` cannot be read back: see
+   * unreadableNumberFields.
+   */
   linkNumber(number: NumberRecord, appId: string): Promise<void>;
   setSubaccountSuspended(apiKey: string, suspended: boolean): Promise<SubaccountRecord>;
 
@@ -129,6 +143,7 @@ export const GATEWAY_METHODS: { readonly [K in GatewayMethod]: "read" | "write" 
   createSecret: "write",
   revokeSecret: "write",
   createApplication: "write",
+  updateApplication: "write",
   deleteApplication: "write",
   linkNumber: "write",
   setSubaccountSuspended: "write",

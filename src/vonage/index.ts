@@ -9,9 +9,14 @@ export {
   type RequestInfo,
   type SdkGatewayOptions,
 } from "./sdk-gateway.js";
+export { unreadableNumberFields } from "./unreadable-number-fields.js";
+export { applicationRequestBody, APPLICATION_REQUEST_SHAPE } from "./application-request.js";
 export { createDryRunGateway, createReadOnlyGateway, DryRunWriteError } from "./dry-run-gateway.js";
 export {
+  DEFAULT_RATE_PER_SECOND,
+  describeWait,
   RequestScheduler,
+  type RateLimitWait,
   type RequestSchedulerOptions,
   type RunOptions,
   type SchedulerStats,

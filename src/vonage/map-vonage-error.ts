@@ -19,7 +19,8 @@ export interface ErrorContext {
 export const AUTH_FAILED_MESSAGE =
   "Vonage rejected the credentials: check VONAGE_API_KEY / VONAGE_API_SECRET";
 
-const MAX_SECRETS_SUFFIX = "#maximum-secrets-allowed";
+/** A third secret: `#add-excess-secret` in Vonage's newest SDK fixtures, `#maximum-secrets-allowed` in older ones. */
+const MAX_SECRETS_SUFFIXES = ["#add-excess-secret", "#maximum-secrets-allowed"] as const;
 const LAST_SECRET_SUFFIX = "#delete-last-secret";
 
 interface ParsedBody {
@@ -76,7 +77,12 @@ function scrub(text: string, redact: readonly string[] | undefined): string {
 }
 
 function kindOf(status: number, type: string | undefined): VonageErrorKind {
-  if (type?.endsWith(MAX_SECRETS_SUFFIX) && (status === 403 || status === 400)) return "limit";
+  if (
+    type !== undefined &&
+    MAX_SECRETS_SUFFIXES.some((suffix) => type.endsWith(suffix)) &&
+    (status === 403 || status === 400)
+  )
+    return "limit";
   if (type?.endsWith(LAST_SECRET_SUFFIX)) return "forbidden";
   if (status === 401) return "auth";
   if (status === 403) return "forbidden";

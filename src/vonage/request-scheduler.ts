@@ -1,13 +1,20 @@
 // Paces requests per Vonage API key (token bucket + bounded concurrency) and retries what is safe to retry:
 // 429s always (Vonage did not execute the request), 5xx/network/timeouts only for idempotent requests.
+//
+// The rate: Vonage's one published figure, 30 requests/s per API key, until the account's own
+// `max-calls-per-second` is read (setAccountRate). `X-RateLimit-Limit` never sets it: Account 1.0.4 documents it as
+// "Request limit per hour", other APIs send a per-second window, and the header does not say which. Read as per
+// second, an hourly 3600 would pace at 3600/s (no pacing at all); read as per hour, a per-second 30 would pace at
+// one request every two minutes. `X-RateLimit-Remaining`/`-Reset` carry no unit and are honoured, and a 429 slows
+// the key down and waits for as long as Vonage asks.
 
 export interface RequestSchedulerOptions {
-  /** Requests per second per API key until Vonage advertises its limit. Default 25 (its default is about 30). */
+  /** Requests per second per API key until the account's own rate is known. Default 30 (Vonage's published one). */
   ratePerSecond?: number;
-  /** Never pace faster than this, whatever the server advertises. Default: no cap beyond the advertised limit. */
+  /** Never pace faster than this, whatever the account's settings say. Default: no cap. */
   maxRatePerSecond?: number;
-  /** Fraction of an advertised `X-RateLimit-Limit` to use (other clients may share the key). Default 0.95. */
-  headroom?: number;
+  /** Whether setAccountRate changes the pacing. Default true; tests that pace freely turn it off. */
+  followAccountRate?: boolean;
   /** Requests that may start back to back before pacing applies. Default 1 (strict pacing). */
   burst?: number;
   /** Requests in flight at once per API key. Default 8. */
@@ -18,12 +25,29 @@ export interface RequestSchedulerOptions {
   maxRateLimitRetries?: number;
   /** First backoff step; doubles on each retry (full jitter). Default 250 ms. */
   baseDelayMs?: number;
-  /** Cap for one backoff or Retry-After wait. Default 30 s. */
+  /** Cap for one backoff of ours, and for a hold on `X-RateLimit-Remaining: 0`. Default 30 s. */
   maxDelayMs?: number;
+  /** The longest wait Vonage may ask for (Retry-After, Reset) that is waited out; longer fails. Default 15 min. */
+  maxServerWaitMs?: number;
+  /** Told when Vonage asks a key to wait `NOTICE_WAIT_MS` or longer, once per wait, before it starts. */
+  onWait?: (wait: RateLimitWait) => void;
   sleep?: (ms: number) => Promise<void>;
   /** In [0, 1); used for jitter. */
   random?: () => number;
   now?: () => number;
+}
+
+export interface RateLimitWait {
+  key: string;
+  waitMs: number;
+}
+
+/** Waits Vonage asks for from this long are shown (`onWait`); shorter ones are routine. */
+export const NOTICE_WAIT_MS = 5_000;
+
+/** The text shown for a wait, e.g. "Vonage asked to wait 90 s: waiting". */
+export function describeWait(wait: RateLimitWait): string {
+  return `Vonage asked to wait ${Math.ceil(wait.waitMs / 1000)} s: waiting`;
 }
 
 export interface RunOptions {
@@ -43,9 +67,7 @@ export interface SchedulerStats {
 
 /** How the scheduler sees a failure; read from the SDK error's response status and headers only. */
 export type FailureClass =
-  | { kind: "rate-limited"; waitMs: number | undefined; limit: number | undefined }
-  | { kind: "retryable" }
-  | { kind: "final" };
+  { kind: "rate-limited"; waitMs: number | undefined } | { kind: "retryable" } | { kind: "final" };
 
 const NETWORK_CODES = new Set([
   "ECONNREFUSED",
@@ -111,8 +133,11 @@ export function rateLimitWaitMs(headers: HeaderBag | undefined, nowMs: number): 
   return resetWaitMs(headers, nowMs);
 }
 
-/** Milliseconds until `X-RateLimit-Reset`: an epoch (seconds or ms) or seconds from now, as APIs differ. */
-function resetWaitMs(headers: HeaderBag, nowMs: number): number | undefined {
+/**
+ * Milliseconds until `X-RateLimit-Reset`, told apart by magnitude: an epoch in milliseconds (Account 1.0.4's
+ * example, above 1e12), an epoch in seconds (above 1e9), else seconds from now.
+ */
+export function resetWaitMs(headers: HeaderBag, nowMs: number): number | undefined {
   const reset = parseSeconds(headers.get("x-ratelimit-reset"));
   if (reset === undefined) return undefined;
   if (reset > 1e12) return Math.max(0, reset - nowMs);
@@ -124,11 +149,7 @@ export function classifyFailure(error: unknown, nowMs: number): FailureClass {
   const response = responseOf(error);
   if (response) {
     if (response.status === 429) {
-      return {
-        kind: "rate-limited",
-        waitMs: rateLimitWaitMs(response.headers, nowMs),
-        limit: parseSeconds(response.headers?.get("x-ratelimit-limit")),
-      };
+      return { kind: "rate-limited", waitMs: rateLimitWaitMs(response.headers, nowMs) };
     }
     if (response.status >= 500) return { kind: "retryable" };
     return { kind: "final" };
@@ -138,9 +159,8 @@ export function classifyFailure(error: unknown, nowMs: number): FailureClass {
 
 interface KeyState {
   intervalMs: number;
-  /** The rate recovery climbs back to after a 429: configured, or derived from X-RateLimit-Limit. */
+  /** The rate recovery climbs back to after a 429: configured, or the account's own. */
   ceilingRate: number;
-  limitSeen: boolean;
   /** GCRA theoretical arrival time. */
   tat: number;
   pausedUntil: number;
@@ -149,10 +169,15 @@ interface KeyState {
   stats: { requests: number; rateLimited: number; retries: number };
 }
 
+/** Vonage's published default: 30 requests per second per API key (support article 203993598). */
+export const DEFAULT_RATE_PER_SECOND = 30;
+
 export class RequestScheduler {
   private readonly rate: number;
   private readonly maxRate: number;
-  private readonly headroom: number;
+  private readonly followAccountRate: boolean;
+  private readonly maxServerWaitMs: number;
+  private readonly onWait: ((wait: RateLimitWait) => void) | undefined;
   private readonly burst: number;
   private readonly concurrency: number;
   private readonly maxAttempts: number;
@@ -165,9 +190,11 @@ export class RequestScheduler {
   private readonly keys = new Map<string, KeyState>();
 
   constructor(options: RequestSchedulerOptions = {}) {
-    this.rate = positive(options.ratePerSecond, 25);
+    this.rate = positive(options.ratePerSecond, DEFAULT_RATE_PER_SECOND);
     this.maxRate = positive(options.maxRatePerSecond, Number.POSITIVE_INFINITY);
-    this.headroom = Math.min(1, positive(options.headroom, 0.95));
+    this.followAccountRate = options.followAccountRate ?? true;
+    this.maxServerWaitMs = options.maxServerWaitMs ?? 15 * 60_000;
+    this.onWait = options.onWait;
     this.burst = Math.max(1, Math.floor(positive(options.burst, 1)));
     this.concurrency = Math.max(1, Math.floor(positive(options.concurrency, 8)));
     this.maxAttempts = Math.max(1, Math.floor(positive(options.maxAttempts, 4)));
@@ -213,10 +240,10 @@ export class RequestScheduler {
         state.stats.rateLimited++;
         rateLimits++;
         if (rateLimits > this.maxRateLimitRetries) throw error;
-        this.slowDown(state, failure.limit);
-        const waitMs = Math.min(this.maxDelayMs, failure.waitMs ?? this.backoff(rateLimits));
-        // Every request for this key waits, not only the one that was refused.
-        state.pausedUntil = Math.max(state.pausedUntil, this.now() + waitMs);
+        // Waited out in full, however long, up to maxServerWaitMs: retrying earlier only earns another 429.
+        if (failure.waitMs !== undefined && failure.waitMs > this.maxServerWaitMs) throw error;
+        this.slowDown(state);
+        this.pause(key, state, failure.waitMs ?? this.backoff(rateLimits), failure.waitMs !== undefined);
         continue;
       }
       if (failure.kind === "retryable" && options.idempotent) {
@@ -244,25 +271,28 @@ export class RequestScheduler {
   }
 
   /**
-   * Feeds response headers of key `key` to the pacing: `X-RateLimit-Limit` sets the rate (with headroom),
-   * `X-RateLimit-Remaining: 0` holds every request of the key until `X-RateLimit-Reset`. The gateway calls this for
-   * successful responses too (the SDK itself drops their headers).
+   * Feeds response headers of key `key` to the pacing: `X-RateLimit-Remaining: 0` holds every request of the key
+   * until `X-RateLimit-Reset` (at most maxDelayMs: the window may be an hour, and a 429 then says how long to
+   * wait). The gateway calls this for successful responses too (the SDK itself drops their headers).
    */
   observe(key: string, headers: HeaderBag): void {
     const state = this.state(key);
-    const limit = parseSeconds(headers.get("x-ratelimit-limit"));
-    if (limit !== undefined && limit > 0) {
-      state.ceilingRate = Math.max(1, Math.min(this.maxRate, limit * this.headroom));
-      if (!state.limitSeen || 1000 / state.intervalMs > state.ceilingRate)
-        state.intervalMs = 1000 / state.ceilingRate;
-      state.limitSeen = true;
-    }
     if (headers.get("x-ratelimit-remaining")?.trim() === "0") {
       const waitMs = resetWaitMs(headers, this.now());
-      if (waitMs !== undefined) {
-        state.pausedUntil = Math.max(state.pausedUntil, this.now() + Math.min(this.maxDelayMs, waitMs));
-      }
+      if (waitMs !== undefined) this.pause(key, state, Math.min(this.maxDelayMs, waitMs), true);
     }
+  }
+
+  /**
+   * The account's own rate (`max-calls-per-second` of its settings) for key `key`: pacing moves to it, unless
+   * 429s already slowed the key below it (recovery then climbs back to it).
+   */
+  setAccountRate(key: string, ratePerSecond: number): void {
+    if (!this.followAccountRate || !Number.isFinite(ratePerSecond) || ratePerSecond <= 0) return;
+    const state = this.state(key);
+    const rate = Math.min(this.maxRate, ratePerSecond);
+    state.ceilingRate = rate;
+    if (state.stats.rateLimited === 0 || 1000 / state.intervalMs > rate) state.intervalMs = 1000 / rate;
   }
 
   /** Current pacing for a key, in requests per second (lowered after 429s). */
@@ -276,7 +306,6 @@ export class RequestScheduler {
       state = {
         intervalMs: 1000 / Math.min(this.rate, this.maxRate),
         ceilingRate: Math.min(this.rate, this.maxRate),
-        limitSeen: false,
         tat: 0,
         pausedUntil: 0,
         active: 0,
@@ -294,11 +323,20 @@ export class RequestScheduler {
     return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
   }
 
-  /** After a 429: multiplicative decrease, and at most 90% of an advertised limit. */
-  private slowDown(state: KeyState, limit: number | undefined): void {
-    const current = 1000 / state.intervalMs;
-    const next = limit !== undefined && limit > 0 ? Math.min(current * 0.8, limit * 0.9) : current * 0.8;
-    state.intervalMs = 1000 / Math.max(1, next);
+  /**
+   * Holds every request of the key (not only the refused one) for `waitMs`. A wait Vonage asked for
+   * (`fromServer`) of NOTICE_WAIT_MS or more is told to onWait, once: not again for each request caught in it.
+   */
+  private pause(key: string, state: KeyState, waitMs: number, fromServer: boolean): void {
+    const until = this.now() + waitMs;
+    const extension = until - state.pausedUntil;
+    state.pausedUntil = Math.max(state.pausedUntil, until);
+    if (fromServer && waitMs >= NOTICE_WAIT_MS && extension >= 1000) this.onWait?.({ key, waitMs });
+  }
+
+  /** After a 429: multiplicative decrease. */
+  private slowDown(state: KeyState): void {
+    state.intervalMs = 1000 / Math.max(1, (1000 / state.intervalMs) * 0.8);
   }
 
   /** After a success: additive increase back towards the ceiling. */

@@ -23,6 +23,7 @@ import {
   type SecretMeta,
   type SubaccountRecord,
 } from "./gateway.js";
+import { applicationRequestBody } from "./application-request.js";
 import { mapVonageError } from "./map-vonage-error.js";
 import { RequestScheduler } from "./request-scheduler.js";
 import { toWireKeys } from "./wire-keys.js";
@@ -164,7 +165,10 @@ function secretMeta(value: unknown): SecretMeta {
   return { id: String(s.id ?? ""), createdAt: String(s.created_at ?? s.createdAt ?? "") };
 }
 
-/** Fields of an owned number that `POST /number/update` accepts and that must survive a relink. */
+/**
+ * Fields `POST /number/update` takes besides country, msisdn and app_id. The update is not a patch (it clears what
+ * it omits), so every one of them that the number's read shows is sent again.
+ */
 const NUMBER_UPDATE_FIELDS = [
   "moHttpUrl",
   "moSmppSysType",
@@ -173,7 +177,11 @@ const NUMBER_UPDATE_FIELDS = [
   "voiceStatusCallback",
 ] as const;
 
-/** The form fields a relink sends: the number's current callbacks, and the new application. */
+/**
+ * The form fields a relink sends: the new application as `app_id` and the number's fields as read. Never the
+ * deprecated `voiceCallbackType=app` ("will be removed", Numbers 1.1.0): with `app_id` set, voice goes to the
+ * linked application without it, and re-sending it would keep voice pointed at the old application's id.
+ */
 export function numberUpdateParams(number: NumberRecord, appId: string): Record<string, string> {
   const params: Record<string, string> = {
     country: number.country,
@@ -184,9 +192,33 @@ export function numberUpdateParams(number: NumberRecord, appId: string): Record<
     const value = text(number.raw[field]);
     if (value !== undefined) params[field] = value;
   }
-  // Voice routed to the (old) application by id would keep pointing at it: route it to the new one.
-  if (params.voiceCallbackType === "app") params.voiceCallbackValue = appId;
+  if (params.voiceCallbackType === "app") {
+    delete params.voiceCallbackType;
+    delete params.voiceCallbackValue;
+  }
   return params;
+}
+
+/**
+ * Vonage GETs a number's `moHttpUrl` and refuses the update unless it answers 200 OK: a refusal of an update that
+ * sent one names the number and the URL. Auth, rate-limit, server and network failures are not that refusal.
+ */
+function numberUpdateRefused(
+  error: VonageApiError,
+  params: Record<string, string>,
+  label: string,
+): VonageApiError {
+  const url = params.moHttpUrl;
+  const refusal = ["validation", "forbidden", "other", "not-found"].includes(error.kind);
+  if (url === undefined || !refusal) return error;
+  return new VonageApiError({
+    kind: error.kind,
+    operation: error.operation,
+    status: error.status,
+    type: error.type,
+    message: `Vonage refused to update number ${params.msisdn} (${label}); Vonage first checks that its SMS webhook (moHttpUrl) ${url} answers 200 OK`,
+    hint: `make ${url} answer 200 OK to a GET (or change the number's SMS webhook in the Vonage dashboard), then resume the run`,
+  });
 }
 
 export function createSdkGateway(options: SdkGatewayOptions): Gateway {
@@ -355,9 +387,13 @@ export function createSdkGateway(options: SdkGatewayOptions): Gateway {
       const raw = obj(
         await call("getAccountSettings", "rest", true, () => vonage.accounts.updateAccountCallbacks({})),
       );
+      const rate = num(raw["max-calls-per-second"] ?? raw.maxCallsPerSecond);
+      // The account's own figure beats any default: every later request of the key is paced by it.
+      if (rate !== undefined && rate > 0) scheduler.setAccountRate(credentials.apiKey, rate);
       return {
         moCallbackUrl: text(raw["mo-callback-url"] ?? raw.moCallbackUrl),
         drCallbackUrl: text(raw["dr-callback-url"] ?? raw.drCallbackUrl),
+        maxCallsPerSecond: rate,
         raw,
       };
     },
@@ -471,14 +507,25 @@ export function createSdkGateway(options: SdkGatewayOptions): Gateway {
     async createApplication(config: ApplicationConfig, publicKeyPem: string) {
       const { vonage } = await clients();
       // The SDK deep-snake_cases the request; wire keys pass through unchanged.
-      const { id: _id, keys: _keys, _links: _links, ...rest } = config;
-      const body = { ...rest, keys: { public_key: publicKeyPem } };
+      const body = applicationRequestBody(config, publicKeyPem);
       const created = await call("createApplication", "api", false, () =>
         vonage.applications.createApplication(
           body as unknown as Parameters<Vonage["applications"]["createApplication"]>[0],
         ),
       );
       return normaliseApplication(created);
+    },
+
+    async updateApplication(id, config, publicKeyPem) {
+      const { vonage } = await clients();
+      const body = applicationRequestBody(config, publicKeyPem);
+      // Not the SDK's updateApplication: it sends the application's `id` in the body, which the PUT request
+      // schema does not have. A PUT of the same body twice leaves the same application: safe to retry.
+      const url = `${apiHost}/v2/applications/${encodeURIComponent(id)}`;
+      const response = await call("updateApplication", "api", true, () =>
+        vonage.applications.sendPutRequest<unknown>(url, body),
+      );
+      return normaliseApplication(response.data);
     },
 
     async deleteApplication(id) {
@@ -494,23 +541,35 @@ export function createSdkGateway(options: SdkGatewayOptions): Gateway {
 
     async linkNumber(number, appId) {
       const { vonage } = await clients();
-      const result = obj(
-        await call("linkNumber", "rest", true, () =>
-          // A fresh object per attempt: the SDK deletes keys from its argument.
-          vonage.numbers.updateNumber(
-            numberUpdateParams(number, appId) as unknown as Parameters<Vonage["numbers"]["updateNumber"]>[0],
+      const params = numberUpdateParams(number, appId);
+      let result: Json;
+      try {
+        result = obj(
+          await call("linkNumber", "rest", true, () =>
+            // A fresh object per attempt: the SDK deletes keys from its argument.
+            vonage.numbers.updateNumber({ ...params } as unknown as Parameters<
+              Vonage["numbers"]["updateNumber"]
+            >[0]),
           ),
-        ),
-      );
+        );
+      } catch (error) {
+        if (error instanceof VonageApiError)
+          throw numberUpdateRefused(error, params, `HTTP ${error.status ?? "?"}`);
+        throw error;
+      }
       const code = String(result.errorCode ?? result["error-code"] ?? "");
       if (code !== "200") {
         const label = text(result.errorCodeLabel ?? result["error-code-label"]) ?? "no reason given";
-        throw new VonageApiError({
-          kind: "other",
-          operation: "linkNumber",
-          message: `linkNumber failed: Vonage answered error-code ${code || "(none)"}: ${label}`,
-          type: code || undefined,
-        });
+        throw numberUpdateRefused(
+          new VonageApiError({
+            kind: "other",
+            operation: "linkNumber",
+            message: `linkNumber failed for number ${number.msisdn}: Vonage answered error-code ${code || "(none)"}: ${label}`,
+            type: code || undefined,
+          }),
+          params,
+          `error-code ${code || "(none)"}: ${label}`,
+        );
       }
     },
 

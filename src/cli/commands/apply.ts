@@ -104,7 +104,7 @@ export default async function applyCommand(
       "set the credentials of the planned account, or make a new plan",
     );
   }
-  const { prompter, inputs, concurrency, gateway } = await prepareExecution(
+  const { prompter, inputs, concurrency, gateway, waits } = await prepareExecution(
     values,
     io,
     mode,
@@ -120,6 +120,7 @@ export default async function applyCommand(
     inputs,
     attestations: loaded.config.attest,
     gateway,
+    rateLimitWaits: waits,
     prompter,
     out: (values.out as string | undefined) ?? loaded.config.out ?? DEFAULT_OUT,
     concurrency,

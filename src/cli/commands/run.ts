@@ -80,7 +80,7 @@ export default async function run(
       `run ${resumeId} is for account ${resume.journal.header.account}, but VONAGE_API_KEY is ${credentials.apiKey}`,
     );
   }
-  const { prompter, inputs, concurrency, gateway } = await prepareExecution(
+  const { prompter, inputs, concurrency, gateway, waits } = await prepareExecution(
     values,
     io,
     mode,
@@ -96,6 +96,7 @@ export default async function run(
     inputs,
     attestations: loaded.config.attest,
     gateway,
+    rateLimitWaits: waits,
     prompter,
     out,
     concurrency,

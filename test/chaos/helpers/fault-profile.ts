@@ -33,13 +33,13 @@ export async function runFaultProfile(seed: number): Promise<FaultRun> {
     e.sim.setFaults({
       errorRate: { "*": 0.1 },
       errorStatus: seed % 2 ? 500 : 503,
-      // below the client's starting pace (25/s): 429s until it adopts the advertised limit
+      // below the client's starting pace (30/s): 429s until it has slowed down below it
       rateLimit: 8,
       jitterMs: 30,
       dropConnectionOn: dropPoints(random),
     });
     // latency spikes: every 20th request and the next one take 300-600 ms; a 429 burst: a limit of 2 per second
-    // for 5 requests from a seeded point (the client keeps its learnt pace, so the burst comes late in the run)
+    // for 5 requests from a seeded point (the client keeps the pace it slowed down to, so the burst comes late in the run)
     const burstAt = 35 + Math.floor(random() * 15);
     const spikes = e.sim.onRequest((count) => {
       if (count % 20 === 0) e.sim.setFaults({ latencyMs: 300 + Math.floor(random() * 300) });

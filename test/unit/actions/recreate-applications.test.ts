@@ -200,12 +200,28 @@ describe("applications.recreate", () => {
     expect(changes.map((c) => c.summary)).toEqual(
       expect.arrayContaining([
         `+ application "shop-voice" (replaces ${short}, new keys)`,
-        `~ move 3 number(s) from ${short} to the replacement`,
+        expect.stringMatching(
+          new RegExp(
+            `^~ move 3 number\\(s\\) from ${short} to the replacement \\(may be cleared by Vonage: .*moSmppSysType of 3`,
+          ),
+        ),
         `- delete application ${short} "shop-voice"`,
       ]),
     );
     // Planning only read.
     expect(f.h.sim.requests().every((r) => r.method === "GET")).toBe(true);
+  });
+
+  it("says in the plan which number fields Vonage may clear on relink: those it cannot show", async () => {
+    const f = await fixture();
+    const shop = f.h.sim.dumpState().applications.find((a) => a.name === "shop-voice")!;
+    const numbers = f.h.sim.dumpState().numbers.filter((n) => n.appId === shop.id);
+    const { changes } = await planChanges(f, { include: ["shop-voice"] });
+    const relink = changes.find((c) => c.id.endsWith("/relink"));
+    const smpp = relink?.warnings?.find((w) => w.startsWith("moSmppSysType may be cleared by Vonage"));
+    expect(smpp).toBeDefined();
+    for (const n of numbers) expect(smpp).toContain(n.msisdn);
+    expect(relink?.params.mayBeCleared).toMatchObject({ moSmppSysType: numbers.length });
   });
 
   it("honours include and exclude by id or name", async () => {

@@ -40,6 +40,7 @@ describe("createDryRunGateway", () => {
         "createSecret",
         "revokeSecret",
         "createApplication",
+        "updateApplication",
         "deleteApplication",
         "linkNumber",
       ]),

@@ -102,6 +102,21 @@ describe("mapping Vonage errors", () => {
     expect(error.message).toContain("'2' allowed secrets");
   });
 
+  it("403 #add-excess-secret (Vonage's newer type for a third secret) is a limit", async () => {
+    const type = "https://developer.nexmo.com/api-errors/account/secret-management#add-excess-secret";
+    const gw = await gatewayAnswering({
+      status: 403,
+      body: {
+        type,
+        title: "Secret Addition Forbidden",
+        detail: "Account reached maximum number [2] of allowed secrets",
+      },
+    });
+    const error = await failure(gw.createSecret(creds.apiKey, "NewSecret123"));
+    expect(error).toMatchObject({ kind: "limit", status: 403, type });
+    expect(error.hint).toContain("revoke one");
+  });
+
   it("400 #maximum-secrets-allowed is a limit too", async () => {
     const type = "https://developer.nexmo.com/api-errors/account/secret-management#maximum-secrets-allowed";
     const gw = await gatewayAnswering({ status: 400, body: { type, title: "Bad Request" } });

@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { VonageApiError } from "../../../src/engine/errors.js";
-import { RequestScheduler, type RequestSchedulerOptions } from "../../../src/vonage/request-scheduler.js";
+import {
+  describeWait,
+  RequestScheduler,
+  type RateLimitWait,
+  type RequestSchedulerOptions,
+} from "../../../src/vonage/request-scheduler.js";
 import { createSdkGateway } from "../../../src/vonage/sdk-gateway.js";
 import { startTinyServer, type Reply, type TinyServer } from "./tiny-server.js";
 
@@ -140,7 +145,7 @@ describe("RequestScheduler over real HTTP", () => {
     await expect(gw.revokeSecret(creds.apiKey, "s-1")).rejects.toMatchObject({ kind: "not-found" });
   });
 
-  it("waits until X-RateLimit-Reset and slows down to X-RateLimit-Limit", async () => {
+  it("waits until X-RateLimit-Reset and slows down", async () => {
     const { s, time } = scheduler({ ratePerSecond: 25 });
     const gw = await gatewayAgainst(
       [
@@ -154,7 +159,93 @@ describe("RequestScheduler over real HTTP", () => {
     );
     await gw.listSecrets(creds.apiKey);
     expect(time.sleeps).toContain(3000);
-    expect(s.currentRate(creds.apiKey)).toBeLessThanOrEqual(10);
+    // 30/s lowered by a fifth after the 429, then one success's small step back up.
+    expect(s.currentRate(creds.apiKey)).toBeLessThan(22);
+  });
+
+  it("waits out a Retry-After longer than 30 s in full, telling onWait once, and the request succeeds", async () => {
+    const waits: RateLimitWait[] = [];
+    const { s, time } = scheduler({ onWait: (w) => waits.push(w) });
+    const gw = await gatewayAgainst(
+      [
+        { status: 429, headers: { "retry-after": "90" }, body: { title: "Too Many Requests" } },
+        { status: 200, body: secretsBody },
+      ],
+      s,
+    );
+    await expect(gw.listSecrets(creds.apiKey)).resolves.toHaveLength(1);
+    expect(time.sleeps).toContain(90_000);
+    expect(waits).toEqual([{ key: creds.apiKey, waitMs: 90_000 }]);
+    expect(describeWait(waits[0] as RateLimitWait)).toBe("Vonage asked to wait 90 s: waiting");
+  });
+
+  it("tells one wait once, however many requests of the key it refused", async () => {
+    const waits: RateLimitWait[] = [];
+    // The refusals arrive together, as they do from Vonage: a clock that does not move while they do.
+    const s = new RequestScheduler({
+      burst: 1000,
+      concurrency: 4,
+      now: () => 1_000_000,
+      sleep: async () => undefined,
+      onWait: (w) => waits.push(w),
+    });
+    let refused = 0;
+    server = await startTinyServer(() =>
+      refused++ < 3 ? { status: 429, headers: { "retry-after": "60" } } : { status: 200, body: secretsBody },
+    );
+    const gw = createSdkGateway({
+      credentials: creds,
+      apiHost: server.url,
+      restHost: server.url,
+      scheduler: s,
+    });
+    await Promise.all([1, 2, 3].map(() => gw.listSecrets(creds.apiKey)));
+    expect(refused).toBeGreaterThanOrEqual(4);
+    expect(waits).toHaveLength(1);
+  });
+
+  it("short waits are routine: not told", async () => {
+    const waits: RateLimitWait[] = [];
+    const { s } = scheduler({ onWait: (w) => waits.push(w) });
+    const gw = await gatewayAgainst(
+      [
+        { status: 429, headers: { "retry-after": "2" } },
+        { status: 200, body: secretsBody },
+      ],
+      s,
+    );
+    await gw.listSecrets(creds.apiKey);
+    expect(waits).toEqual([]);
+  });
+
+  it("fails, without retrying, when Vonage asks for a wait beyond maxServerWaitMs", async () => {
+    const { s, time } = scheduler({ maxServerWaitMs: 60_000 });
+    const gw = await gatewayAgainst([{ status: 429, headers: { "retry-after": "3600" } }], s);
+    await expect(gw.getBalance()).rejects.toMatchObject({ kind: "rate-limited", status: 429 });
+    expect(server?.seen).toHaveLength(1);
+    expect(time.sleeps).toEqual([]);
+  });
+
+  it("reads X-RateLimit-Reset as an epoch in milliseconds or in seconds, by its magnitude", async () => {
+    for (const [reset, expected] of [
+      [String(1_000_000 + 45_000 + 1_700_000_000_000), 45_000],
+      [String(1_700_000_045), 45_000],
+    ] as const) {
+      const { s, time } = scheduler({
+        now: () => (reset.length > 10 ? 1_700_000_000_000 + 1_000_000 : 1_700_000_000_000),
+      });
+      const gw = await gatewayAgainst(
+        [
+          { status: 429, headers: { "x-ratelimit-reset": reset } },
+          { status: 200, body: secretsBody },
+        ],
+        s,
+      );
+      await gw.listSecrets(creds.apiKey);
+      expect(time.sleeps[0]).toBe(expected);
+      await server?.close();
+      server = undefined;
+    }
   });
 
   it("gives up after too many 429s and maps them to rate-limited", async () => {
@@ -166,26 +257,67 @@ describe("RequestScheduler over real HTTP", () => {
   });
 });
 
-describe("RequestScheduler adapting to X-RateLimit-* headers", () => {
-  it("learns the limit from successful responses (the SDK hides their headers) and paces just under it", async () => {
-    const { s } = scheduler({ ratePerSecond: 25 });
+describe("RequestScheduler rate: Vonage's 30/s, the account's own, never X-RateLimit-Limit", () => {
+  it("paces at 30 requests/s per key by default", async () => {
+    const time = fakeTime();
+    const s = new RequestScheduler({ sleep: time.sleep, now: time.now });
+    expect(s.currentRate("k")).toBeCloseTo(30);
+    for (let i = 0; i < 3; i++) await s.run("k", { idempotent: true }, async () => i);
+    expect(time.sleeps.map((ms) => Math.round(ms))).toEqual([33, 33]);
+  });
+
+  it("moves to the account's max-calls-per-second once the settings are read", async () => {
+    const { s } = scheduler();
+    const gw = await gatewayAgainst(
+      [{ status: 200, body: { "mo-callback-url": "", "dr-callback-url": "", "max-calls-per-second": 12 } }],
+      s,
+    );
+    await expect(gw.getAccountSettings()).resolves.toMatchObject({ maxCallsPerSecond: 12 });
+    expect(s.currentRate(creds.apiKey)).toBeCloseTo(12);
+  });
+
+  it("an account rate above a 429-lowered pace is the ceiling recovery climbs to, not a jump", async () => {
+    const { s } = scheduler();
+    let calls = 0;
+    const refusedOnce = async () => {
+      if (calls++ === 0) throw { response: { status: 429, headers: new Headers({ "retry-after": "1" }) } };
+      return 1;
+    };
+    await s.run("k", { idempotent: true }, refusedOnce);
+    const lowered = s.currentRate("k");
+    expect(lowered).toBeLessThan(30);
+    s.setAccountRate("k", 50);
+    expect(s.currentRate("k")).toBe(lowered);
+    for (let i = 0; i < 20; i++) await s.run("k", { idempotent: true }, async () => i);
+    expect(s.currentRate("k")).toBeGreaterThan(30);
+    expect(s.currentRate("k")).toBeLessThanOrEqual(50);
+  });
+
+  it("keeps its configured rate when told not to follow the account's", () => {
+    const { s } = scheduler({ followAccountRate: false });
+    s.setAccountRate("k", 50);
+    expect(s.currentRate("k")).toBeCloseTo(30);
+  });
+
+  it("does not take X-RateLimit-Limit as a per-second rate (Account 1.0.4: per hour)", async () => {
+    const { s } = scheduler();
     const gw = await gatewayAgainst(
       [
         {
           status: 200,
           body: secretsBody,
-          headers: { "x-ratelimit-limit": "100", "x-ratelimit-remaining": "99" },
+          headers: { "x-ratelimit-limit": "3600", "x-ratelimit-remaining": "3599" },
         },
       ],
       s,
     );
     await gw.listSecrets(creds.apiKey);
-    expect(s.currentRate(creds.apiKey)).toBeCloseTo(95);
+    expect(s.currentRate(creds.apiKey)).toBeCloseTo(30);
   });
 
-  it("never paces above maxRatePerSecond", () => {
+  it("never paces above maxRatePerSecond, whatever the account says", () => {
     const { s } = scheduler({ maxRatePerSecond: 40 });
-    s.observe("k", new Headers({ "x-ratelimit-limit": "100" }));
+    s.setAccountRate("k", 100);
     expect(s.currentRate("k")).toBeCloseTo(40);
   });
 

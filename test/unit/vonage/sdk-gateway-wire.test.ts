@@ -67,6 +67,54 @@ describe("SDK gateway on the wire", () => {
     expect(created).toEqual({ id: "new-app", name: "app 1", publicKey: "NEW-PEM", config });
   });
 
+  it("createApplication never posts a GET body back: response-only fields are dropped", async () => {
+    const { gw } = await gateway((req) => ({
+      status: 201,
+      body: { ...JSON.parse(req.body), id: "new-app" },
+    }));
+    const read = wireApp(2);
+    const { id: _id, keys: _keys, _links: _l, ...config } = read;
+    const voice = { ...config.capabilities.voice, payment_enabled: false, payments: { gateways: [] } };
+    await gw.createApplication(
+      {
+        ...config,
+        capabilities: { voice, verify: { version: "v2" }, rtc: { leg_persistence_time: 3 } },
+        id: "app-2",
+        keys: { public_key: "OLD", private_key: "PRIVATE" },
+        _links: read._links,
+      } as never,
+      "NEW-PEM",
+    );
+    expect(JSON.parse(server?.seen[0]?.body ?? "")).toEqual({
+      ...config,
+      capabilities: { voice: config.capabilities.voice, verify: {}, rtc: {} },
+      keys: { public_key: "NEW-PEM" },
+    });
+  });
+
+  it("updateApplication PUTs the full application with the new key, without its id in the body", async () => {
+    const { gw } = await gateway((req) => ({
+      status: 200,
+      body: { ...JSON.parse(req.body), id: "app-3", _links: { self: { href: "/v2/applications/app-3" } } },
+    }));
+    const { id: _id, keys: _keys, _links: _l, ...config } = wireApp(3);
+    const updated = await gw.updateApplication(
+      "app-3",
+      { ...config, capabilities: { ...config.capabilities, verify: { version: "v2" } } },
+      "ROTATED-PEM",
+    );
+    const seen = server?.seen[0];
+    expect(seen?.method).toBe("PUT");
+    expect(seen?.url).toBe("/v2/applications/app-3");
+    expect(seen?.headers["content-type"]).toContain("application/json");
+    expect(JSON.parse(seen?.body ?? "")).toEqual({
+      ...config,
+      capabilities: { ...config.capabilities, verify: {} },
+      keys: { public_key: "ROTATED-PEM" },
+    });
+    expect(updated).toMatchObject({ id: "app-3", name: "app 3", publicKey: "ROTATED-PEM" });
+  });
+
   it("lists every application across pages of 100 and reports progress", async () => {
     const total = 250;
     const { gw } = await gateway((req) => {
@@ -123,7 +171,7 @@ describe("SDK gateway on the wire", () => {
     await expect(gw.listNumbers()).resolves.toEqual([]);
   });
 
-  it("linkNumber re-sends the callbacks with app_id as a form", async () => {
+  it("linkNumber re-sends the callbacks with app_id as a form, without voiceCallbackType=app", async () => {
     const { gw } = await gateway([
       { status: 200, body: { "error-code": "200", "error-code-label": "success" } },
     ]);
@@ -144,8 +192,6 @@ describe("SDK gateway on the wire", () => {
       country: "GB",
       moHttpUrl: "https://mo",
       msisdn: "447700900001",
-      voiceCallbackType: "app",
-      voiceCallbackValue: "new",
     });
   });
 
@@ -156,6 +202,40 @@ describe("SDK gateway on the wire", () => {
     await expect(
       gw.linkNumber({ country: "GB", msisdn: "1", appId: undefined, raw: {} }, "new"),
     ).rejects.toMatchObject({ kind: "other", type: "420", operation: "linkNumber" });
+  });
+
+  it("a refused update of a number with an SMS webhook names the number and the URL (Vonage probes it)", async () => {
+    const number = {
+      country: "GB",
+      msisdn: "447700900002",
+      appId: "old",
+      raw: { moHttpUrl: "https://sms.example.com/inbound", app_id: "old" },
+    };
+    const { gw } = await gateway([
+      { status: 200, body: { "error-code": "420", "error-code-label": "Action failed" } },
+    ]);
+    const refused = await gw.linkNumber(number, "new").catch((e: unknown) => e);
+    expect(refused).toMatchObject({ kind: "other", type: "420", operation: "linkNumber" });
+    expect((refused as Error).message).toContain("447700900002");
+    expect((refused as Error).message).toContain("https://sms.example.com/inbound");
+    expect((refused as { hint?: string }).hint).toContain("200 OK");
+    await server?.close();
+    const { gw: http400 } = await gateway([
+      { status: 400, body: { "error-code": "400", "error-code-label": "moHttpUrl did not answer 200" } },
+    ]);
+    const rejected = await http400.linkNumber(number, "new").catch((e: unknown) => e);
+    expect((rejected as Error).message).toMatch(/447700900002.*https:\/\/sms\.example\.com\/inbound/);
+  });
+
+  it("a refused update of a number without an SMS webhook still names the number", async () => {
+    const { gw } = await gateway([
+      { status: 200, body: { "error-code": "420", "error-code-label": "Action failed" } },
+    ]);
+    const refused = await gw
+      .linkNumber({ country: "GB", msisdn: "447700900003", appId: "old", raw: {} }, "new")
+      .catch((e: unknown) => e);
+    expect((refused as Error).message).toContain("447700900003");
+    expect((refused as Error).message).not.toContain("moHttpUrl");
   });
 
   it("getAccountSettings is an empty POST", async () => {
