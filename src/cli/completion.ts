@@ -92,9 +92,7 @@ const RUN_IDS_ZSH = "_path_files -W vonage-ir-runs -/";
 function zshPositionals(command: Command, data: CompletionData): string[] {
   const positionals = command.positionals;
   if (positionals === "runbook")
-    return [
-      `'1:runbook:_alternative "ids:runbook id:(${data.runbookIds.join(" ")})" "files:file:_files"'`,
-    ];
+    return [`'1:runbook:_alternative "ids:runbook id:(${data.runbookIds.join(" ")})" "files:file:_files"'`];
   if (positionals === "file") return ["'1:file:_files'"];
   if (positionals === "run-id") return [`'1:run id:${RUN_IDS_ZSH}'`];
   if (Array.isArray(positionals)) return [`'1:value:(${positionals.join(" ")})'`];
