@@ -2,7 +2,7 @@
 // and exit codes. Commands are data (name, summary, options, run) and load their heavy parts lazily, so
 // `--help`, `list` and `validate` never load the SDK, Inquirer or listr2.
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { ExitCode, UsageError, VonageIrError, messageOf } from "../engine/errors.js";
+import { ExitCode, UsageError, VonageIrError, diskProblemOf, messageOf } from "../engine/errors.js";
 import { redactText } from "../io/redact.js";
 import { processIo, type CliIo } from "./io.js";
 
@@ -246,12 +246,17 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
 export function reportError(error: unknown, io: CliIo, json: boolean): number {
   const known = error instanceof VonageIrError;
+  const disk = known ? undefined : diskProblemOf(error);
   const exitCode = known ? error.exitCode : ExitCode.stepFailed;
-  const message = redactText(known ? error.message : `unexpected error: ${messageOf(error)}`);
+  const message = redactText(
+    known ? error.message : disk ? `${disk}: ${messageOf(error)}` : `unexpected error: ${messageOf(error)}`,
+  );
   const hint = redactText(
     known
       ? (error.hint ?? "")
-      : "this is a bug in vonage-ir: please report it with the journal (it holds no secrets)",
+      : disk
+        ? "free space on the disk, then run the command again (a run that had started resumes with: vonage-ir run --resume <run-id>)"
+        : "this is a bug in vonage-ir: please report it with the journal (it holds no secrets)",
   );
   if (json) {
     io.stdout.write(
