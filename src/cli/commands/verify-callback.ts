@@ -1,9 +1,9 @@
 // `vonage-ir verify-callback`: checks one captured callback, a signed JWT callback (body file + token) or a signed
 // request (`sig` parameters), with the signature secret from the environment or stdin, never from argv.
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { ExitCode, UsageError } from "../../engine/errors.js";
 import { registerSecret } from "../../io/redact.js";
+import { MiB, readUserFile } from "../../io/read-user-file.js";
 import {
   DEFAULT_TOLERANCE_SECONDS,
   MemoryReplayStore,
@@ -50,12 +50,10 @@ async function readSignatureSecret(values: Values, io: CliIo): Promise<string> {
 }
 
 async function readInputFile(path: string, cwd: string, flag: string): Promise<Buffer> {
-  try {
-    return await readFile(resolve(cwd, path));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`${flag} ${path}: cannot read the file${code ? ` (${code})` : ""}`);
-  }
+  // A captured callback body or request is a few KiB; the limit only stops a device or a runaway file.
+  const read = await readUserFile(resolve(cwd, path), 16 * MiB);
+  if ("problem" in read) throw new UsageError(`${flag} ${path}: cannot read the file (${read.problem})`);
+  return read.bytes;
 }
 
 async function verifyJwt(values: Values, io: CliIo, secret: string, now: Date): Promise<Outcome> {
