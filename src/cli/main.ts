@@ -33,6 +33,9 @@ const runOptions: Options = {
   "break-lock": { type: "boolean" },
 };
 
+/** Options that name a file or directory (`--resume` has its own check: it names a run). */
+const PATH_OPTIONS = ["config", "out", "save", "state", "body-file", "sig-params"];
+
 const lazy =
   (load: () => Promise<{ default: Command["run"] }>): Command["run"] =>
   async (args, io) =>
@@ -165,7 +168,7 @@ export const EXIT_CODES_HELP = `Exit codes:
 export const ENV_HELP = `Environment:
   VONAGE_API_KEY, VONAGE_API_SECRET   credentials (or --secret-stdin: the secret on the first line of stdin)
   VONAGE_API_HOST, VONAGE_REST_HOST   API hosts (default https://api.nexmo.com, https://rest.nexmo.com)
-  CI                                  set: never prompt (like --yes)
+  CI                                  set (and not false, 0, no or off): never prompt (like --yes)
   NO_COLOR                            set: no colours`;
 
 export function helpText(): string {
@@ -233,6 +236,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         messageOf(error).replace(/\. To specify a positional.*$/s, ""),
         `usage: ${command.usage}`,
       );
+    }
+    for (const flag of PATH_OPTIONS) {
+      // `--out "$DIR"` with an empty variable must not mean the current directory (or no config at all).
+      if (typeof parsed.values[flag] === "string" && parsed.values[flag].trim() === "")
+        throw new UsageError(`--${flag} needs a path, not an empty string`, `usage: ${command.usage}`);
     }
     if (parsed.values.help) {
       io.stdout.write(commandHelp(command));
