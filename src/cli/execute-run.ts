@@ -8,8 +8,10 @@ import {
   DriftError,
   ExitCode,
   LockError,
+  StorageError,
   UsageError,
   VonageIrError,
+  diskProblemOf,
   messageOf,
 } from "../engine/errors.js";
 import {
@@ -174,6 +176,8 @@ export async function executeRun(request: RunRequest): Promise<number> {
   let exitCode: number = ExitCode.stepFailed;
   let status: RunStatus = "failed";
   let pending: { stepId: string; changeId: string; summary: string }[] = [];
+  /** The run's header and plan are journaled (or it is a resume): from here on it is resumable. */
+  let started = Boolean(request.resume);
   const resumeCommand = (
     request.resumeCommand ??
     ((id: string) =>
@@ -241,6 +245,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
       });
       await journal.append({ t: "plan", plan: thePlan }, true);
     }
+    started = true;
     events.emit({
       kind: "run.started",
       runId,
@@ -291,7 +296,9 @@ export async function executeRun(request: RunRequest): Promise<number> {
           ? ExitCode.manualPending
           : ExitCode.stepFailed;
     return exitCode;
-  } catch (error) {
+  } catch (caught) {
+    const error =
+      diskError(caught, started ? `then resume: ${resumeCommand}` : "then start the run again") ?? caught;
     exitCode = error instanceof VonageIrError ? error.exitCode : ExitCode.stepFailed;
     status =
       error instanceof AbortError
@@ -328,6 +335,14 @@ export async function executeRun(request: RunRequest): Promise<number> {
     await lock?.release().catch(() => undefined);
     await request.onFinished?.({ runDir: paths.dir, exitCode, reportPath });
   }
+}
+
+/** A full (or failing) disk says so and what to do next, instead of reading as a bug or a failed step. */
+function diskError(error: unknown, next: string): StorageError | undefined {
+  const problem = diskProblemOf(error);
+  if (!(error instanceof StorageError) && problem === undefined) return undefined;
+  const message = error instanceof StorageError ? error.message : `${problem}: ${messageOf(error)}`;
+  return new StorageError(message, `free space on the disk, ${next}`, { cause: error });
 }
 
 /** Reads the journal of a run to resume; unknown ids list what is there. */

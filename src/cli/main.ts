@@ -2,7 +2,7 @@
 // and exit codes. Commands are data (name, summary, options, exit codes, run; see command.ts) and load their
 // heavy parts lazily, so `--help`, `list` and `validate` never load the SDK, Inquirer or listr2.
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { ExitCode, UsageError, VonageIrError, messageOf } from "../engine/errors.js";
+import { ExitCode, UsageError, VonageIrError, diskProblemOf, messageOf } from "../engine/errors.js";
 import { redactText } from "../io/redact.js";
 import type { Command, OptionSpecs, Values } from "./command.js";
 import { completionScript, SHELLS } from "./completion.js";
@@ -335,7 +335,7 @@ export const EXIT_CODES_HELP = exitCodesHelp(EXIT);
 export const ENV_HELP = `Environment:
   VONAGE_API_KEY, VONAGE_API_SECRET   credentials (or --secret-stdin: the secret on the first line of stdin)
   VONAGE_API_HOST, VONAGE_REST_HOST   API hosts (default https://api.nexmo.com, https://rest.nexmo.com)
-  CI                                  set (not to false, no or 0): never prompt (like --yes)
+  CI                                  set (and not false, 0, no or off): never prompt (like --yes)
   NO_COLOR                            set: no colours`;
 
 function exitCodesHelp(codes: Command["exitCodes"]): string {
@@ -490,6 +490,16 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         `usage: ${command.usage}`,
       );
     }
+    for (const [flag, spec] of Object.entries(command.options)) {
+      // `--out "$DIR"` with an empty variable must not mean the current directory (or no config at all).
+      const value = parsed.values[flag];
+      if (
+        (spec.complete === "file" || spec.complete === "dir") &&
+        typeof value === "string" &&
+        value.trim() === ""
+      )
+        throw new UsageError(`--${flag} needs a path, not an empty string`, `usage: ${command.usage}`);
+    }
     return await command.run(parsed, io);
   } catch (error) {
     return reportError(error, io, argv.includes("--json"));
@@ -498,12 +508,17 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
 export function reportError(error: unknown, io: CliIo, json: boolean): number {
   const known = error instanceof VonageIrError;
+  const disk = known ? undefined : diskProblemOf(error);
   const exitCode = known ? error.exitCode : ExitCode.stepFailed;
-  const message = redactText(known ? error.message : `unexpected error: ${messageOf(error)}`);
+  const message = redactText(
+    known ? error.message : disk ? `${disk}: ${messageOf(error)}` : `unexpected error: ${messageOf(error)}`,
+  );
   const hint = redactText(
     known
       ? (error.hint ?? "")
-      : "this is a bug in vonage-ir: please report it with the journal (it holds no secrets)",
+      : disk
+        ? "free space on the disk, then run the command again (a run that had started resumes with: vonage-ir run --resume <run-id>)"
+        : "this is a bug in vonage-ir: please report it with the journal (it holds no secrets)",
   );
   if (json) {
     io.stdout.write(

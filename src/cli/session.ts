@@ -85,6 +85,11 @@ export interface Mode {
   tty: boolean;
 }
 
+/** `CI` set to anything but an empty or a negative value (`false`, `0`, `no`, `off`, any case). */
+export function isCi(value: string | undefined): boolean {
+  return value !== undefined && !["", "false", "0", "no", "off"].includes(value.trim().toLowerCase());
+}
+
 /**
  * Interactive when stdin and stdout (stderr for prompts) are terminals and neither --yes, --json nor CI says
  * otherwise. A mutating command without a terminal needs --yes or CI: piping into vonage-ir by accident must
@@ -93,7 +98,7 @@ export interface Mode {
 export function detectMode(values: Values, io: CliIo, options: { mutates: boolean }): Mode {
   const json = Boolean(values.json);
   const tty = Boolean(io.stdin.isTTY && io.stderr.isTTY);
-  const ci = Boolean(io.env.CI && io.env.CI !== "false" && io.env.CI !== "0");
+  const ci = isCi(io.env.CI);
   if (io.prompter) return { interactive: !values.yes && !json, json, tty };
   const interactive = tty && !values.yes && !json && !ci;
   if (!interactive && options.mutates && !values.yes && !ci) {

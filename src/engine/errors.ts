@@ -82,6 +82,30 @@ export class AbortError extends VonageIrError {
   readonly exitCode = ExitCode.aborted;
 }
 
+/**
+ * The disk refused a write (full, over quota, or failing). Nothing was sent after the write that failed: the
+ * run stops, and resumes once there is space.
+ */
+export class StorageError extends VonageIrError {
+  readonly exitCode = ExitCode.stepFailed;
+}
+
+const DISK_ERRORS: Record<string, string> = {
+  ENOSPC: "the disk is full",
+  EDQUOT: "the disk quota is exhausted",
+  EIO: "the disk reported an input/output error",
+};
+
+/** What a disk error (ENOSPC, EDQUOT, EIO) in `error` or its causes means, or undefined for any other error. */
+export function diskProblemOf(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e && typeof e === "object" && depth < 8; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && code in DISK_ERRORS) return `${DISK_ERRORS[code]} (${code})`;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 /** A bug in vonage-ir. */
 export class InternalError extends VonageIrError {
   readonly exitCode = ExitCode.stepFailed;

@@ -1,10 +1,12 @@
-// The run's append-only JSONL journal. An `intent` is durable (fsynced) before the API call it announces;
-// concurrent intents share one fsync (group commit) without changing their write order. Records are
-// redacted as they are built. Reading tolerates a torn last line (a crash mid-write), nothing else.
-import { open, readFile, truncate, type FileHandle } from "node:fs/promises";
+// The run's append-only JSONL journal. An `intent` is durable (fully written and fsynced) before the API call
+// it announces; concurrent intents share one fsync (group commit) without changing their write order. Records
+// are redacted as they are built. A line without its newline is torn (a crash mid-write): it never happened.
+import { open, readFile, truncate } from "node:fs/promises";
+import { basename, dirname } from "node:path";
+import { z } from "zod";
 import { redact } from "../io/redact.js";
 import type { JsonObject } from "../actions/action.js";
-import { ValidationError } from "./errors.js";
+import { StorageError, ValidationError, diskProblemOf, messageOf } from "./errors.js";
 import type { Plan } from "./plan-types.js";
 
 export const JOURNAL_VERSION = 1;
@@ -47,44 +49,104 @@ export type JournalRecord =
 
 export type StampedRecord = JournalRecord & { seq: number; ts: string };
 
+/** The part of a file handle the journal writes through (a test injects a failing one). */
+export interface JournalFile {
+  write(buffer: Uint8Array, offset: number, length: number): Promise<{ bytesWritten: number }>;
+  datasync(): Promise<void>;
+  sync(): Promise<void>;
+  truncate(length: number): Promise<void>;
+  stat(): Promise<{ size: number }>;
+  close(): Promise<void>;
+}
+
+const openForAppend = (path: string): Promise<JournalFile> => open(path, "a", 0o600);
+
+/** The length of the whole lines in `bytes`: what is after the last newline is torn. */
+function wholeLinesLength(bytes: Buffer): number {
+  return bytes.lastIndexOf(0x0a) + 1;
+}
+
 export class Journal {
   private seq: number;
   private writing: Promise<void> = Promise.resolve();
   private syncWaiters: (() => void)[] = [];
   private syncFailures: ((error: unknown) => void)[] = [];
   private syncScheduled = false;
+  /** Bytes of whole records in the file: where a failed write is cut back to. */
+  private size: number;
+  /** Set by the first failed write or fsync: every later append fails with it, so nothing runs unjournaled. */
+  private broken: StorageError | undefined;
   /** fsync calls made; a benchmark figure (group commit keeps it below the number of intents). */
   syncs = 0;
 
   private constructor(
     readonly path: string,
-    private readonly handle: FileHandle,
+    private readonly file: JournalFile,
     nextSeq: number,
+    size: number,
     private readonly now: () => Date,
   ) {
     this.seq = nextSeq;
+    this.size = size;
   }
 
-  static async open(path: string, nextSeq = 1, now: () => Date = () => new Date()): Promise<Journal> {
-    // A torn last line (a crash mid-write) never happened (see readJournal); cut it, or the next record
-    // would be glued to it and turn into a corrupted line in the middle of the journal.
+  static async open(
+    path: string,
+    nextSeq = 1,
+    now: () => Date = () => new Date(),
+    openFile: (path: string) => Promise<JournalFile> = openForAppend,
+  ): Promise<Journal> {
+    // A torn last line never happened (see readJournal); cut it, or the next record would be glued to it
+    // and turn into a corrupted line in the middle of the journal.
     const existing = await readFile(path).catch(() => undefined);
-    if (existing && existing.length > 0 && existing[existing.length - 1] !== 0x0a) {
-      await truncate(path, existing.lastIndexOf(0x0a) + 1);
+    if (existing && wholeLinesLength(existing) < existing.length) {
+      await truncate(path, wholeLinesLength(existing));
     }
-    const handle = await open(path, "a", 0o600);
-    return new Journal(path, handle, nextSeq, now);
+    const file = await openFile(path);
+    const size = (await file.stat()).size;
+    return new Journal(path, file, nextSeq, size, now);
   }
 
-  /** Appends a record; resolves once it is written (and, with `durable`, fsynced). */
+  /**
+   * Appends a record; resolves once it is written whole (and, with `durable`, fsynced). A write or fsync that
+   * fails rejects with a StorageError, and so does every later append: the caller must not act on it.
+   */
   async append(record: JournalRecord, durable = false): Promise<StampedRecord> {
     const stamped = { ...redact(record), seq: this.seq++, ts: this.now().toISOString() } as StampedRecord;
-    const line = `${JSON.stringify(stamped)}\n`;
-    const written = this.writing.then(() => this.handle.write(line).then(() => undefined));
+    const bytes = Buffer.from(`${JSON.stringify(stamped)}\n`, "utf8");
+    const written = this.writing.then(() => this.writeWhole(bytes));
     this.writing = written.catch(() => undefined);
     await written;
     if (durable) await this.sync();
     return stamped;
+  }
+
+  private async writeWhole(bytes: Buffer): Promise<void> {
+    if (this.broken) throw this.broken;
+    try {
+      // write(2) may write less than asked (a disk filling up): write the rest until done or refused.
+      for (let offset = 0; offset < bytes.length;) {
+        const { bytesWritten } = await this.file.write(bytes, offset, bytes.length - offset);
+        if (!(bytesWritten > 0)) throw new Error(`the disk accepted 0 of ${bytes.length - offset} bytes`);
+        offset += bytesWritten;
+      }
+      this.size += bytes.length;
+    } catch (error) {
+      throw await this.fail(error, "cannot write to");
+    }
+  }
+
+  private async fail(error: unknown, what: string): Promise<StorageError> {
+    if (!this.broken) {
+      this.broken = new StorageError(
+        `${what} the journal ${this.path}: ${diskProblemOf(error) ?? messageOf(error)}; nothing was sent after its last whole record`,
+        `free space on the disk, then resume the run: vonage-ir run --resume ${basename(dirname(this.path))}`,
+        { cause: error },
+      );
+      // Cut a partly written record, so the journal ends with whole lines (best effort: the disk is failing).
+      await this.file.truncate(this.size).catch(() => undefined);
+    }
+    return this.broken;
   }
 
   /** Group commit: every caller waiting when the fsync starts is released by that one fsync. */
@@ -102,7 +164,12 @@ export class Journal {
         this.syncScheduled = false;
         this.syncs++;
         this.writing
-          .then(() => this.handle.datasync())
+          .then(() => {
+            if (this.broken) throw this.broken;
+            return this.file.datasync().catch(async (error: unknown) => {
+              throw await this.fail(error, "cannot fsync");
+            });
+          })
           .then(
             () => waiters.forEach((w) => w()),
             (error: unknown) => failures.forEach((f) => f(error)),
@@ -113,8 +180,11 @@ export class Journal {
 
   async close(): Promise<void> {
     await this.writing;
-    await this.handle.sync();
-    await this.handle.close();
+    try {
+      if (!this.broken) await this.file.sync();
+    } finally {
+      await this.file.close();
+    }
   }
 }
 
@@ -133,6 +203,47 @@ export interface JournalState {
   nextSeq: number;
 }
 
+// What reading relies on in each record (extra fields are kept): a line that parses as JSON but is not
+// such a record (`null`, a number, a header without its runbook) is a corrupted line, not a crash later.
+const changeRecord = { changeId: z.string() };
+const planShape = z.looseObject({
+  inputs: z.record(z.string(), z.unknown()),
+  steps: z.array(z.looseObject({ id: z.string(), changes: z.array(z.looseObject({ id: z.string() })) })),
+});
+const recordSchema = z
+  .discriminatedUnion("t", [
+    z.looseObject({
+      t: z.literal("run"),
+      v: z.number(),
+      runId: z.string(),
+      runbook: z.looseObject({
+        id: z.string(),
+        version: z.union([z.string(), z.number()]),
+        file: z.string(),
+        hash: z.string(),
+      }),
+      configHash: z.string(),
+      account: z.string(),
+    }),
+    z.looseObject({ t: z.literal("plan"), plan: planShape }),
+    z.looseObject({ t: z.literal("replan"), stepId: z.string(), plan: planShape.shape.steps.element }),
+    z.looseObject({ t: z.literal("resume") }),
+    z.looseObject({ t: z.literal("step"), stepId: z.string(), status: z.string() }),
+    z.looseObject({ t: z.literal("intent"), ...changeRecord, data: z.record(z.string(), z.unknown()) }),
+    z.looseObject({
+      t: z.literal("done"),
+      ...changeRecord,
+      output: z.record(z.string(), z.unknown()).optional(),
+    }),
+    z.looseObject({ t: z.literal("failed"), ...changeRecord, error: z.string() }),
+    z.looseObject({ t: z.literal("pending"), ...changeRecord, reason: z.string() }),
+    z.looseObject({ t: z.literal("skipped"), ...changeRecord, reason: z.string() }),
+    z.looseObject({ t: z.literal("attest"), ...changeRecord, by: z.string(), at: z.string() }),
+    z.looseObject({ t: z.literal("interrupted") }),
+    z.looseObject({ t: z.literal("end"), status: z.string(), exitCode: z.number() }),
+  ])
+  .and(z.looseObject({ seq: z.number().int(), ts: z.string() }));
+
 export async function readJournal(path: string): Promise<JournalState> {
   let text: string;
   try {
@@ -142,21 +253,30 @@ export async function readJournal(path: string): Promise<JournalState> {
       { file: path, path: "", message: `cannot read journal (${(error as NodeJS.ErrnoException).code})` },
     ]);
   }
-  const lines = text.split("\n");
-  // An unterminated final line is a crash during write: that record never became durable, so it did not happen.
-  const tornIndex = text.endsWith("\n") ? -1 : lines.length - 1;
+  // Only whole lines count (the rule Journal.open cuts by): an unterminated final line is a crash during
+  // write, so that record never became durable and did not happen, whatever it parses to.
+  const lines = text.slice(0, text.lastIndexOf("\n") + 1).split("\n");
   const records: StampedRecord[] = [];
   lines.forEach((line, index) => {
     if (line.trim() === "") return;
-    try {
-      records.push(JSON.parse(line) as StampedRecord);
-    } catch {
-      if (index === tornIndex) return;
-      throw new ValidationError(
-        [{ file: path, line: index + 1, column: 1, path: "", message: "corrupted journal line (not JSON)" }],
+    const corrupted = (why: string) =>
+      new ValidationError(
+        [{ file: path, line: index + 1, column: 1, path: "", message: `corrupted journal line (${why})` }],
         "the journal is append-only evidence: restore it from a backup, or start a new run",
       );
+    let data: unknown;
+    try {
+      data = JSON.parse(line);
+    } catch {
+      throw corrupted("not JSON");
     }
+    const checked = recordSchema.safeParse(data);
+    if (!checked.success) {
+      const issue = checked.error.issues[0];
+      const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
+      throw corrupted(`not a journal record: ${where}${issue?.message ?? "invalid"}`);
+    }
+    records.push(data as StampedRecord);
   });
   const header = records[0];
   const planRecord = records.find((r) => r.t === "plan");

@@ -1,12 +1,12 @@
 // The config file (`--config vonage-ir.yaml`): values for a runbook's inputs (nested maps or dotted keys,
 // e.g. `secrets: { revokeFirst: ... }` = `secrets.revokeFirst`), attestations of manual steps, and a few
 // run settings. Validated against the runbook's declared inputs with file:line:path errors.
-import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { UsageError, ValidationError, type ValidationIssue } from "../engine/errors.js";
 import type { Attestation } from "../actions/action.js";
 import type { InputSpec, Runbook } from "./schema.js";
 import { parseYamlSource, zodIssues, type PathSegment, type YamlSource } from "./yaml-source.js";
+import { MiB, readUserFile } from "../io/read-user-file.js";
 
 export const RESERVED_CONFIG_KEYS = ["runbook", "out", "concurrency", "attest"] as const;
 
@@ -56,15 +56,9 @@ export function inputValueSchema(spec: InputSpec): z.ZodType {
 }
 
 export async function readConfigSource(file: string): Promise<YamlSource> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    throw new UsageError(
-      `cannot read config ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-    );
-  }
-  return parseYamlSource(file, text);
+  const read = await readUserFile(file, MiB);
+  if ("problem" in read) throw new UsageError(`cannot read config ${file}: ${read.problem}`);
+  return parseYamlSource(file, read.bytes.toString("utf8"));
 }
 
 /** The `runbook:` a config names, read before the runbook is loaded. */

@@ -1,11 +1,11 @@
 // Loads a runbook file: YAML with positions → zod schema → cross-step rules. Every error names file, line,
 // column and path. Validation returns data (the runbook plus its source for later positioned errors).
-import { readFile } from "node:fs/promises";
 import { ValidationError, UsageError, type ValidationIssue } from "../engine/errors.js";
 import type { Registry } from "../actions/action.js";
 import { runbookSchema, type Runbook } from "./schema.js";
 import { parseYamlSource, zodIssues, type YamlSource } from "./yaml-source.js";
 import { checkRunbookRules } from "./rules.js";
+import { MiB, readUserFile } from "../io/read-user-file.js";
 
 export interface LoadedRunbook {
   runbook: Runbook;
@@ -15,19 +15,14 @@ export interface LoadedRunbook {
 }
 
 export async function loadRunbookFile(file: string, registry: Registry): Promise<LoadedRunbook> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+  const read = await readUserFile(file, MiB);
+  if ("problem" in read) {
     throw new UsageError(
-      code === "ENOENT"
-        ? `runbook not found: ${file}`
-        : `cannot read runbook ${file}: ${code ?? String(error)}`,
+      read.code === "ENOENT" ? `runbook not found: ${file}` : `cannot read runbook ${file}: ${read.problem}`,
       "list the shipped runbooks with `vonage-ir list`",
     );
   }
-  return parseRunbook(file, text, registry);
+  return parseRunbook(file, read.bytes.toString("utf8"), registry);
 }
 
 export function parseRunbook(file: string, text: string, registry: Registry): LoadedRunbook {

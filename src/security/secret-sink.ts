@@ -4,6 +4,7 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { constants } from "node:fs";
 import { chmod, link, lstat, mkdir, open, readFile, readdir, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import { UsageError } from "../engine/errors.js";
 import { fingerprint } from "./fingerprint.js";
 
 const DIR_MODE = 0o700;
@@ -91,8 +92,18 @@ export class SecretSink {
     return result;
   }
 
+  /** A stored value; a missing one (the sink deleted once its values were deployed) says how to go on. */
   async read(name: string): Promise<string> {
-    return readFile(this.#pathOf(name), "utf8");
+    const path = this.#pathOf(name);
+    try {
+      return await readFile(path, "utf8");
+    } catch (error) {
+      if (errorCode(error) !== "ENOENT") throw error;
+      throw new UsageError(
+        `the run needs "${name}" from its secret sink, but ${path} is missing (was the sink deleted after its values were deployed?)`,
+        `put the value back into ${path} (copied from where you deployed it: the value alone, mode 0600), then resume again; if it is lost, start a new run instead`,
+      );
+    }
   }
 
   async exists(name: string): Promise<boolean> {

@@ -1,5 +1,6 @@
 // The bad-input corpus (test/fixtures/bad/cases.ts), run in-process against a simulator: every case exits with
 // its code and message, sends zero requests (zero writes where it must read to find out), and leaks nothing.
+import { spawnSync } from "node:child_process";
 import { access, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -17,6 +18,14 @@ import { writeConfig } from "./helpers/write-config.js";
 const BAD = fileURLToPath(new URL("../fixtures/bad/", import.meta.url)).replace(/\/$/, "");
 const RUN_ID = "20260101-000000-abcdef";
 const WRONG_SECRET = "Wrong-Secret-123";
+/** A bad input must end the command promptly (a FIFO must not hang it). */
+const CASE_TIMEOUT_MS = 20_000;
+
+/** What a case runs against: the shared simulator, or one of its own (a setup that changes account state). */
+interface Prepared {
+  sim: E2eSimulator;
+  runId: string;
+}
 
 let sim: E2eSimulator;
 let root: string;
@@ -44,17 +53,21 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-function fill(text: string, dir: string): string {
+function fill(text: string, dir: string, runId = RUN_ID): string {
   return text
     .replaceAll("{bad}", BAD)
     .replaceAll("{dir}", dir)
     .replaceAll("{config}", join(dir, "vonage-ir.yaml"))
     .replaceAll("{out}", join(dir, "runs"))
     .replaceAll("{apiKey}", sim.primary.apiKey)
-    .replaceAll("{runId}", RUN_ID);
+    .replaceAll("{runId}", runId);
 }
 
-async function prepare(c: BadCase, dir: string): Promise<void> {
+function journalLine(record: Record<string, unknown>): string {
+  return `${JSON.stringify({ seq: 1, ts: "2026-01-01T00:00:00Z", ...record })}\n`;
+}
+
+async function prepare(c: BadCase, dir: string): Promise<Prepared> {
   await writeConfig(dir, sim);
   const out = join(dir, "runs");
   for (const [name, content] of Object.entries(c.files ?? {})) {
@@ -96,9 +109,44 @@ async function prepare(c: BadCase, dir: string): Promise<void> {
         `${JSON.stringify({ runId: RUN_ID, pid: process.pid, host: hostname(), startedAt: "2026-01-01T00:00:00Z" })}\n`,
       );
       break;
+    case "null-journal-line":
+      await mkdir(join(out, RUN_ID), { recursive: true });
+      await writeFile(join(out, RUN_ID, "journal.jsonl"), "null\n");
+      break;
+    case "header-without-runbook":
+      await mkdir(join(out, RUN_ID), { recursive: true });
+      await writeFile(
+        join(out, RUN_ID, "journal.jsonl"),
+        journalLine({ t: "run", v: 1, runId: RUN_ID, configHash: "c", account: sim.primary.apiKey }),
+      );
+      break;
+    case "fifos":
+      for (const name of ["runbook.yaml", "fifo.yaml"]) {
+        expect(spawnSync("mkfifo", [join(dir, name)]).status).toBe(0);
+      }
+      break;
+    case "deleted-sink": {
+      const own = await startE2eSimulator({ scenario: "compromised" });
+      const config = await writeConfig(dir, own, {
+        values: { "secrets.revoke": "after-confirmation" },
+        attest: { "support.contact": undefined },
+      });
+      const first = await runMain(["run", "compromise", "--config", config, "--out", out, "--yes"], {
+        env: { ...own.env(), CI: "true" },
+        cwd: dir,
+      });
+      expect(first.code, first.stderr()).toBe(3);
+      const runId = (await readdir(out)).find((name) => !name.startsWith(".")) ?? "";
+      expect((await readdir(join(out, runId, "secrets"))).some((n) => n.startsWith("api-secret-"))).toBe(
+        true,
+      );
+      await rm(join(out, runId, "secrets"), { recursive: true });
+      return { sim: own, runId };
+    }
     case undefined:
       break;
   }
+  return { sim, runId: RUN_ID };
 }
 
 /** The saved plan edited as an attacker with write access to it would, then sealed again (the seal is unkeyed). */
@@ -146,47 +194,61 @@ describe(`the bad-input corpus (${badCases.length} cases)`, () => {
 
   it.each(badCases.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
     const dir = await mkdtemp(join(root, "case-"));
-    await prepare(c, dir);
-    const env: Record<string, string> = { ...sim.env(), CI: "true" };
-    for (const [key, value] of Object.entries(c.env ?? {})) {
-      if (value === undefined) delete env[key];
-      else env[key] = fill(value, dir);
+    const { sim: caseSim, runId } = await prepare(c, dir);
+    try {
+      await check(c, dir, caseSim, runId);
+    } finally {
+      if (caseSim !== sim) await caseSim.close();
     }
-    const requestsBefore = sim.requestCount();
-    const writesBefore = writeRequests(sim).length;
-    const result = await runMain(
-      c.args.map((a) => fill(a, dir)),
+  });
+});
+
+async function check(c: BadCase, dir: string, sim: E2eSimulator, runId: string): Promise<void> {
+  const env: Record<string, string> = { ...sim.env(), CI: "true" };
+  for (const [key, value] of Object.entries(c.env ?? {})) {
+    if (value === undefined) delete env[key];
+    else env[key] = fill(value, dir, runId);
+  }
+  const requestsBefore = sim.requestCount();
+  const writesBefore = writeRequests(sim).length;
+  let timer: NodeJS.Timeout | undefined;
+  const result = await Promise.race([
+    runMain(
+      c.args.map((a) => fill(a, dir, runId)),
       {
         env,
         cwd: dir,
         ...(c.stdin === undefined ? {} : { stdin: c.stdin }),
         ...(c.tty === undefined ? {} : { tty: c.tty }),
       },
-    );
-    const output = `${result.stderr()}\n${result.stdout()}`;
-    if (process.env.BAD_DEBUG)
-      process.stdout.write(`### ${c.name} => ${result.code}\n${output.slice(0, 400)}\n`);
-    expect(result.code, output).toBe(c.exit);
-    expect(output).toMatch(c.message);
-    // never a stack trace or an "unexpected error" (a bug) for a bad input
-    expect(output).not.toMatch(/unexpected error|\n\s+at .+\(.+:\d+:\d+\)/);
-    if ((c.requests ?? "none") === "none") expect(sim.requestCount() - requestsBefore).toBe(0);
-    expect(writeRequests(sim).length - writesBefore).toBe(0);
-    for (const path of (c.absent ?? []).map((p) => fill(p, dir))) {
-      if (path.endsWith("/*")) {
-        const entries = await readdir(path.slice(0, -2)).catch(() => [] as string[]);
-        expect(
-          entries.filter((name) => !name.startsWith(".")),
-          path,
-        ).toEqual([]);
-      } else {
-        await expect(access(path), path).rejects.toThrow();
-      }
+    ),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no exit within ${CASE_TIMEOUT_MS} ms`)), CASE_TIMEOUT_MS);
+    }),
+  ]).finally(() => clearTimeout(timer));
+  const output = `${result.stderr()}\n${result.stdout()}`;
+  if (process.env.BAD_DEBUG)
+    process.stdout.write(`### ${c.name} => ${result.code}\n${output.slice(0, 400)}\n`);
+  expect(result.code, output).toBe(c.exit);
+  expect(output).toMatch(c.message);
+  // never a stack trace or an "unexpected error" (a bug) for a bad input
+  expect(output).not.toMatch(/unexpected error|\n\s+at .+\(.+:\d+:\d+\)/);
+  if ((c.requests ?? "none") === "none") expect(sim.requestCount() - requestsBefore).toBe(0);
+  expect(writeRequests(sim).length - writesBefore).toBe(0);
+  for (const path of (c.absent ?? []).map((p) => fill(p, dir, runId))) {
+    if (path.endsWith("/*")) {
+      const entries = await readdir(path.slice(0, -2)).catch(() => [] as string[]);
+      expect(
+        entries.filter((name) => !name.startsWith(".")),
+        path,
+      ).toEqual([]);
+    } else {
+      await expect(access(path), path).rejects.toThrow();
     }
-    const secrets = [
-      ...(await allSecrets([sim.initialState, sim.dumpState()], [], sim.adminToken)),
-      WRONG_SECRET,
-    ];
-    expect(await scanForSecrets([dir], [result.stdout(), result.stderr()], secrets)).toEqual([]);
-  });
-});
+  }
+  const secrets = [
+    ...(await allSecrets([sim.initialState, sim.dumpState()], [], sim.adminToken)),
+    WRONG_SECRET,
+  ];
+  expect(await scanForSecrets([dir], [result.stdout(), result.stderr()], secrets)).toEqual([]);
+}

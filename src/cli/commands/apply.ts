@@ -1,11 +1,11 @@
 // `vonage-ir apply plan.json`: applies exactly a saved plan. The file must be intact (its sha256 catches corruption,
 // not tampering: anyone can recompute it), for this account and the runbook file as it is now; every change must
 // be one the runbook plans against live state now (engine/verify-saved-plan.ts), and is re-checked before it runs.
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { UsageError, ValidationError } from "../../engine/errors.js";
 import { PLAN_VERSION, type Plan } from "../../engine/plan-types.js";
 import { REDACTED } from "../../io/redact.js";
+import { MiB, readUserFile } from "../../io/read-user-file.js";
 import { canonicalJson } from "../../runbook/config.js";
 import { executeRun } from "../execute-run.js";
 import type { CliIo } from "../io.js";
@@ -21,19 +21,16 @@ import {
 } from "../session.js";
 
 export async function readPlanFile(file: string): Promise<Plan> {
+  // A plan of a large account (thousands of numbers and applications) stays far below this.
+  const read = await readUserFile(file, 64 * MiB);
+  if ("problem" in read)
+    throw new ValidationError([{ file, path: "", message: `cannot read (${read.problem})` }]);
   let data: unknown;
   try {
-    data = JSON.parse(await readFile(file, "utf8"));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    data = JSON.parse(read.bytes.toString("utf8"));
+  } catch {
     throw new ValidationError([
-      {
-        file,
-        path: "",
-        message: code
-          ? `cannot read (${code})`
-          : "not JSON: is this a plan saved by `vonage-ir plan --save`?",
-      },
+      { file, path: "", message: "not JSON: is this a plan saved by `vonage-ir plan --save`?" },
     ]);
   }
   const record = data as Partial<Plan> & { sha256?: string };

@@ -1,7 +1,7 @@
 // `vonage-ir simulate`: the Vonage simulator on loopback until Ctrl-C, with the env lines to point at it.
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { ExitCode, UsageError } from "../../engine/errors.js";
+import { MiB, readUserFile } from "../../io/read-user-file.js";
 import type { CliIo } from "../io.js";
 import type { Values } from "../command.js";
 
@@ -38,14 +38,10 @@ export default async function simulate(
   let state;
   const stateFile = values.state as string | undefined;
   if (stateFile) {
-    let text: string;
-    try {
-      text = await readFile(resolve(io.cwd, stateFile), "utf8");
-    } catch (error) {
-      throw new UsageError(
-        `cannot read state file ${stateFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-      );
-    }
+    // A state file of the `large` scenario is a few MiB.
+    const read = await readUserFile(resolve(io.cwd, stateFile), 256 * MiB);
+    if ("problem" in read) throw new UsageError(`cannot read state file ${stateFile}: ${read.problem}`);
+    const text = read.bytes.toString("utf8");
     try {
       state = parseSimState(JSON.parse(text));
     } catch (error) {

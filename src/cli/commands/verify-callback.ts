@@ -1,11 +1,10 @@
 // `vonage-ir verify-callback`: checks one captured callback, a signed JWT callback (body file + token) or a signed
 // request (`sig` parameters), with the signature secret from the environment or stdin, never from argv.
-import { constants } from "node:fs";
-import { open } from "node:fs/promises";
 import { resolve } from "node:path";
 import { ExitCode, UsageError } from "../../engine/errors.js";
 import { foreignText } from "../../io/foreign-text.js";
 import { registerSecret } from "../../io/redact.js";
+import { readUserFile } from "../../io/read-user-file.js";
 import {
   DEFAULT_TOLERANCE_SECONDS,
   MemoryReplayStore,
@@ -65,39 +64,11 @@ async function readSignatureSecret(values: Values, io: CliIo): Promise<string> {
   return secret;
 }
 
-/** Reads a regular file of at most `maxBytes`: a FIFO, a device (`/dev/zero`) or a huge file is refused. */
 async function readInputFile(path: string, cwd: string, flag: string, maxBytes: number): Promise<Buffer> {
-  const shown = foreignText(path, 100);
-  let handle;
-  try {
-    // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below as not a regular file.
-    handle = await open(resolve(cwd, path), constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`${flag} ${shown}: cannot read the file${code ? ` (${code})` : ""}`);
-  }
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw new UsageError(`${flag} ${shown}: not a regular file`);
-    if (stat.size > maxBytes)
-      throw new UsageError(`${flag} ${shown}: larger than ${maxBytes} bytes, which no captured callback is`);
-    // One byte more than expected tells a file that grew while it was read.
-    const buffer = Buffer.alloc(stat.size + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    if (length > stat.size) throw new UsageError(`${flag} ${shown}: the file changed while it was read`);
-    return buffer.subarray(0, length);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`${flag} ${shown}: cannot read the file${code ? ` (${code})` : ""}`);
-  } finally {
-    await handle.close();
-  }
+  const read = await readUserFile(resolve(cwd, path), maxBytes);
+  if ("problem" in read)
+    throw new UsageError(`${flag} ${foreignText(path, 100)}: cannot read the file (${read.problem})`);
+  return read.bytes;
 }
 
 interface Checks {

@@ -2,7 +2,8 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { offlineEnv, removeTempDirs, runMain, tempDir } from "../../helpers/cli-io.js";
+import { reportError } from "../../../src/cli/main.js";
+import { fakeIo, offlineEnv, removeTempDirs, runMain, tempDir } from "../../helpers/cli-io.js";
 
 const MANUAL_ONLY = resolve(import.meta.dirname, "../../fixtures/runbooks/manual-only.yaml");
 
@@ -218,5 +219,16 @@ describe("--json runs", () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ v: 1, kind: "error", exitCode: 2 });
     expect(result.stderr()).toContain('no runbook "no-such-runbook"');
+  });
+});
+
+describe("disk errors", () => {
+  it("a full disk outside a run says so and what to do, exit 1, not a bug", async () => {
+    const fake = fakeIo();
+    const enospc = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+    expect(reportError(enospc, fake.io, false)).toBe(1);
+    expect(fake.stderr()).toMatch(/^error: the disk is full \(ENOSPC\): ENOSPC: no space left on device/);
+    expect(fake.stderr()).toMatch(/free space on the disk, then run the command again .*--resume <run-id>/);
+    expect(fake.stderr()).not.toMatch(/unexpected error|a bug in vonage-ir/);
   });
 });
