@@ -66,8 +66,10 @@ async function readSignatureSecret(values: Values, io: CliIo): Promise<string> {
 
 async function readInputFile(path: string, cwd: string, flag: string, maxBytes: number): Promise<Buffer> {
   const read = await readUserFile(resolve(cwd, path), maxBytes);
-  if ("problem" in read)
-    throw new UsageError(`${flag} ${foreignText(path, 100)}: cannot read the file (${read.problem})`);
+  if ("problem" in read) {
+    const why = read.code === undefined ? read.problem : `cannot read the file (${read.problem})`;
+    throw new UsageError(`${flag} ${foreignText(path, 100)}: ${why}`);
+  }
   return read.bytes;
 }
 

@@ -450,7 +450,7 @@ describe("verify-callback: hostile callbacks", () => {
     const cases = [
       [["--body-file", "fifo", "--token", TOKEN], "--body-file fifo: not a regular file"],
       [["--body-file", "/dev/zero", "--token", TOKEN], "--body-file /dev/zero: not a regular file"],
-      [["--body-file", "huge-body.json", "--token", TOKEN], "larger than 8388608 bytes"],
+      [["--body-file", "huge-body.json", "--token", TOKEN], "larger than 8 MiB"],
       [["--sig-params", "fifo", ...SHA256], "--sig-params fifo: not a regular file"],
       [["--sig-params", ".", ...SHA256], "--sig-params .: not a regular file"],
     ] as const;
