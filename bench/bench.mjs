@@ -116,8 +116,8 @@ export function minimalRequests(state, since) {
     // subaccounts, balance, settings, audit events since the compromise.
     evidence: 1 + subs + pages(apps.length) + pages(numbers.length) + 1 + 1 + 1 + pages(auditSince),
     // secrets (one secret on the key): drift read + create, prove it, drift read (new listed, not the last) +
-    // revoke per old secret, then list + prove the end state.
-    secrets: 2 + 1 + secrets * 2 + 2,
+    // revoke per old secret, then list + prove the end state, and list again as the run ends (re-verification).
+    secrets: 2 + 1 + secrets * 2 + 2 + 1,
     // applications, per application: create, one link per number, prove the replacement exists, prove no number
     // points at the old one (right before the delete), delete.
     applications: apps.length * 4 + linked,

@@ -88,6 +88,24 @@ export interface ProgressReporter {
   (done: number, total: number | undefined, label?: string): void;
 }
 
+/** A secret some vonage-ir run created, as its journal in the out directory records it. */
+export interface PriorSecret {
+  apiKey: string;
+  secretId: string;
+  runId: string;
+  createdAt: string;
+}
+
+/**
+ * What earlier runs (and this one, on resume) did, read from the journals in the out directory by the engine's
+ * caller: actions never read journals themselves. Read-only and small on purpose.
+ */
+export interface PriorRuns {
+  readonly secretsCreated: readonly PriorSecret[];
+}
+
+export const NO_PRIOR_RUNS: PriorRuns = { secretsCreated: [] };
+
 export interface ActionContext {
   /** Read-only while planning; during apply it authenticates with the current primary secret. */
   readonly gateway: Gateway;
@@ -103,6 +121,8 @@ export interface ActionContext {
   readonly step: { id: string; title: string };
   /** Outputs of changes already done in this run (from the journal), by full change id. */
   readonly outputs: ReadonlyMap<string, JsonObject>;
+  /** Secrets created by vonage-ir runs in the out directory: never suspects, never revoked first by default. */
+  readonly priorRuns: PriorRuns;
   emit(event: EventInput): void;
   progress: ProgressReporter;
   /** Switch every later API call of this run to another primary secret (after it was proven to work). */
@@ -149,6 +169,12 @@ export interface Action<P = unknown> {
   reconcile?(ctx: ActionContext, change: Change, prepared: JsonObject): Promise<ApplyOutcome | undefined>;
   /** On resume, re-establish what a done change set up in the process (e.g. switch to the new secret). */
   restore?(ctx: ActionContext, change: Change, output: JsonObject): Promise<void>;
+  /**
+   * At the end of every attempt (a first run or a resume), re-reads the end state a done change verified (e.g.
+   * "one secret, the new one"): someone who still holds the dashboard can undo it after the check. Returns what
+   * no longer holds, which keeps the run from being "done"; undefined when it still holds.
+   */
+  reverify?(ctx: ActionContext, change: Change, output: JsonObject): Promise<string | undefined>;
 }
 
 /** Resolves `{ "$ref": "<change id>", "field": "x" }` against the outputs of done changes. */

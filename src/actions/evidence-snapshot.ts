@@ -124,7 +124,23 @@ export const evidenceSnapshot: Action<z.infer<typeof evidenceSnapshotParams>> = 
         ),
       ]);
     const secrets = [{ apiKey: gateway.apiKey, secrets: primarySecrets }, ...subSecrets];
-    const suspects = findSuspects(since, secrets, subaccounts, audit);
+    // A secret a vonage-ir run created (an earlier run's, awaiting deployment) is never a suspect, nor its creation.
+    const ours = ctx.priorRuns.secretsCreated;
+    const notOurs = secrets.map((a) => ({
+      apiKey: a.apiKey,
+      secrets: a.secrets.filter((s) => !ours.some((p) => p.apiKey === a.apiKey && p.secretId === s.id)),
+    }));
+    const notOurEvents: typeof audit = audit.available
+      ? {
+          available: true,
+          value: audit.value.filter(
+            (e) =>
+              e.eventType !== "ACCOUNT_SECRET_CREATE" ||
+              !ours.some((p) => JSON.stringify(e.raw).includes(p.secretId)),
+          ),
+        }
+      : audit;
+    const suspects = findSuspects(since, notOurs, subaccounts, notOurEvents);
     const linked = numbers.filter((n) => n.appId !== undefined).length;
     const files: Record<string, unknown> = {
       "secrets.json": secrets,

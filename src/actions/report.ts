@@ -65,8 +65,11 @@ export function buildReport(state: JournalState, now: Date = new Date()): Report
   const pending: Report["pending"] = [];
   for (const step of state.plan.steps) {
     for (const change of step.changes) {
+      // Done, then pending: a re-verification found its end state undone (see Action.reverify).
       const status: ReportChange["status"] = state.done.has(change.id)
-        ? "done"
+        ? state.pending.has(change.id)
+          ? "pending"
+          : "done"
         : state.skipped.has(change.id)
           ? "skipped"
           : state.pending.has(change.id)

@@ -3,10 +3,25 @@
 // only then the old ones revoked; the last secret is never revoked (ARCHITECTURE.md, invariant 2).
 import { join } from "node:path";
 import { z } from "zod";
-import { DriftError, InternalError, UsageError, VonageApiError } from "../engine/errors.js";
+import {
+  AbortError,
+  DriftError,
+  InternalError,
+  UsageError,
+  VonageApiError,
+  messageOf,
+} from "../engine/errors.js";
 import { API_SECRET_LENGTH, fingerprint, generateApiSecret } from "../security/index.js";
-import type { SecretMeta } from "../vonage/gateway.js";
-import type { Action, ActionContext, ApplyOutcome, Change, ChangeDraft, JsonObject } from "./action.js";
+import type { AuditEvent, SecretMeta } from "../vonage/gateway.js";
+import type {
+  Action,
+  ActionContext,
+  ApplyOutcome,
+  Change,
+  ChangeDraft,
+  JsonObject,
+  PriorSecret,
+} from "./action.js";
 import { ref, resolveRef } from "./action.js";
 import { runManualChange } from "./manual.js";
 
@@ -66,16 +81,115 @@ function isPrimary(change: ChangeDraft): boolean {
   return change.params["primary"] === true;
 }
 
-function isSuspect(secret: SecretMeta, since: string | undefined): boolean {
-  if (since === undefined) return false;
+/** The vonage-ir run that created this secret (its journal is in the out directory), if any. */
+function createdByRun(ctx: ActionContext, apiKey: string, secretId: string): PriorSecret | undefined {
+  return ctx.priorRuns.secretsCreated.find((s) => s.apiKey === apiKey && s.secretId === secretId);
+}
+
+/** Created after the compromise began, and not by a vonage-ir run (ours are never suspects). */
+function isSuspect(
+  ctx: ActionContext,
+  apiKey: string,
+  secret: SecretMeta,
+  since: string | undefined,
+): boolean {
+  if (since === undefined || createdByRun(ctx, apiKey, secret.id)) return false;
   const created = Date.parse(secret.createdAt);
   return !Number.isNaN(created) && created > Date.parse(since);
 }
 
-function listing(secrets: SecretMeta[], since: string | undefined): string {
+function listing(
+  ctx: ActionContext,
+  apiKey: string,
+  secrets: SecretMeta[],
+  since: string | undefined,
+): string {
   return secrets
-    .map((s) => `${s.id} (created ${s.createdAt}${isSuspect(s, since) ? ", suspect" : ""})`)
+    .map((s) => {
+      const run = createdByRun(ctx, apiKey, s.id);
+      const mark = run
+        ? `, created by vonage-ir run ${run.runId}`
+        : isSuspect(ctx, apiKey, s, since)
+          ? ", suspect"
+          : "";
+      return `${s.id} (created ${s.createdAt}${mark})`;
+    })
     .join(", ");
+}
+
+/** A secret created this recently is shown as "probably yours": the operator may have made it on noticing. */
+const RECENT_HOURS = 6;
+
+/** Audit times carry no zone (UTC); secrets' do. */
+function parseTime(value: string): number {
+  return Date.parse(/(?:[zZ]|[+-]\d\d:?\d\d)$/.test(value) ? value : `${value}Z`);
+}
+
+/** An audit event whose time is this close to a secret's creation may be its creation (when no id matches). */
+const SAME_TIME_MS = 2 * 60_000;
+
+type AuditLookup = { events: AuditEvent[] } | { unavailable: string };
+
+/** The ACCOUNT_SECRET_CREATE events that may be the creation of these secrets; read once per plan. */
+async function readSecretCreations(ctx: ActionContext, secrets: SecretMeta[]): Promise<AuditLookup> {
+  const times = secrets.map((s) => Date.parse(s.createdAt)).filter((t) => !Number.isNaN(t));
+  const since = times.length > 0 ? new Date(Math.min(...times) - 10 * 60_000).toISOString() : undefined;
+  try {
+    const found = await ctx.gateway.listAuditEvents(since === undefined ? {} : { since });
+    if (!found.available) return { unavailable: found.reason };
+    return { events: found.value.filter((e) => e.eventType === "ACCOUNT_SECRET_CREATE") };
+  } catch (error) {
+    if (error instanceof AbortError) throw error;
+    return { unavailable: messageOf(error) };
+  }
+}
+
+function describeEvent(event: AuditEvent, byTime: boolean): string {
+  const who =
+    event.userEmail ??
+    (event.source === "CD" ? "a dashboard user" : event.source === "DEVAPI" ? "the API" : "unknown");
+  return `ACCOUNT_SECRET_CREATE ${event.createdAt} by ${who} from ${event.sourceIp ?? "an unknown IP"}${byTime ? " (matched by time)" : ""}`;
+}
+
+/** What the audit log says about who created a secret: events naming its id, else events at its creation time. */
+function creationEvidence(secret: SecretMeta, audit: AuditLookup): string {
+  if ("unavailable" in audit) return `audit log not available (${audit.unavailable})`;
+  const byId = audit.events.filter((e) => JSON.stringify(e.raw).includes(secret.id));
+  if (byId.length > 0) return byId.map((e) => describeEvent(e, false)).join("; ");
+  const created = parseTime(secret.createdAt);
+  const byTime = audit.events.filter((e) => Math.abs(parseTime(e.createdAt) - created) <= SAME_TIME_MS);
+  if (byTime.length > 0) return byTime.map((e) => describeEvent(e, true)).join("; ");
+  return "no ACCOUNT_SECRET_CREATE event for it in the audit log";
+}
+
+/** One secret with everything known about who made it: the basis of a revoke-first decision. */
+interface SecretEvidence {
+  secret: SecretMeta;
+  probablyYours: string | undefined;
+  line: string;
+}
+
+function secretEvidence(
+  ctx: ActionContext,
+  apiKey: string,
+  secret: SecretMeta,
+  since: string | undefined,
+  audit: AuditLookup,
+): SecretEvidence {
+  const run = createdByRun(ctx, apiKey, secret.id);
+  const ageMs = ctx.clock.now().getTime() - parseTime(secret.createdAt);
+  const recent = !Number.isNaN(ageMs) && ageMs >= 0 && ageMs < RECENT_HOURS * 3_600_000;
+  const probablyYours = run
+    ? `probably yours: created by vonage-ir run ${run.runId}`
+    : recent
+      ? `probably yours: created in the last ${RECENT_HOURS} hours`
+      : undefined;
+  const marks = [
+    ...(probablyYours ? [probablyYours] : []),
+    ...(isSuspect(ctx, apiKey, secret, since) ? ["suspect: created after compromisedSince"] : []),
+  ];
+  const line = `${secret.id}  created ${secret.createdAt}${marks.length > 0 ? `  [${marks.join("; ")}]` : ""}\n      ${creationEvidence(secret, audit)}`;
+  return { secret, probablyYours, line };
 }
 
 /** The new secret's id, from the output of its create change (known after apply). */
@@ -85,30 +199,41 @@ function newSecretIdOf(ctx: ActionContext, change: Change): string {
   return value;
 }
 
-/** Chooses which of two secrets to revoke before a new one can be created. */
+/**
+ * Chooses which of two secrets to revoke before a new one can be created. Never a guess (ARCHITECTURE.md,
+ * invariant 6): secrets.revokeFirst names it, or the operator picks it from the evidence, or the plan fails.
+ */
 async function chooseRevokeFirst(
   ctx: ActionContext,
   account: AccountToRotate,
   params: SecretsRotateParams,
+  audit: () => Promise<AuditLookup>,
 ): Promise<{ secret: SecretMeta; why: string }> {
   const [a, b] = account.secrets;
   if (!a || !b) throw new InternalError("chooseRevokeFirst needs two secrets");
   const named = account.secrets.find((s) => s.id === params.revokeFirst);
-  if (named) return { secret: named, why: "named by secrets.revokeFirst" };
-  const suspects = account.secrets.filter((s) => isSuspect(s, params.compromisedSince));
-  const [onlySuspect] = suspects;
-  if (suspects.length === 1 && onlySuspect) {
-    return { secret: onlySuspect, why: `the only one created after ${params.compromisedSince ?? "?"}` };
+  if (named) {
+    const run = createdByRun(ctx, account.apiKey, named.id);
+    return {
+      secret: named,
+      why: `named by secrets.revokeFirst${run ? `, although vonage-ir run ${run.runId} created it` : ""}`,
+    };
   }
+  const found = await audit();
+  // The ones that look like the operator's come last: a select's cursor starts on the first choice.
+  const evidence = account.secrets
+    .map((s) => secretEvidence(ctx, account.apiKey, s, params.compromisedSince, found))
+    .sort((x, y) => Number(x.probablyYours !== undefined) - Number(y.probablyYours !== undefined));
+  const shown = evidence.map((e) => `  - ${e.line}`).join("\n");
   if (ctx.prompter) {
     const which = account.primary
       ? `Revoke the one you are NOT using in VONAGE_API_SECRET: revoking that one would lock this run out.`
       : `Revoke the one your services for subaccount ${account.apiKey} do NOT use.`;
     const id = await ctx.prompter.select<string>({
-      message: `Account ${account.apiKey} holds 2 API secrets (Vonage's limit), so one must be revoked before a new one can be created. ${which} Which one should be revoked first?`,
-      choices: account.secrets.map((s) => ({
-        value: s.id,
-        name: `${s.id}  created ${s.createdAt}${isSuspect(s, params.compromisedSince) ? "  (suspect: created after the compromise time)" : ""}`,
+      message: `Account ${account.apiKey} holds 2 API secrets (Vonage's limit), so one must be revoked before a new one can be created:\n${shown}\n${which} Which one should be revoked first?`,
+      choices: evidence.map((e) => ({
+        value: e.secret.id,
+        name: `${e.secret.id}  created ${e.secret.createdAt}${e.probablyYours ? `  (${e.probablyYours})` : ""}`,
       })),
     });
     const chosen = account.secrets.find((s) => s.id === id);
@@ -116,10 +241,8 @@ async function chooseRevokeFirst(
     return { secret: chosen, why: "chosen by the operator" };
   }
   throw new UsageError(
-    `account ${account.apiKey} holds 2 API secrets and which one to revoke first cannot be decided: set secrets.revokeFirst in the config to one of: ${account.secrets
-      .map((s) => `${s.id} (created ${s.createdAt})`)
-      .join(", ")}`,
-    "name the secret you are NOT using in VONAGE_API_SECRET (the audit log's ACCOUNT_SECRET_CREATE events help), or run interactively",
+    `account ${account.apiKey} holds 2 API secrets and an unattended run does not guess which one to revoke first: set secrets.revokeFirst in the config to the id of the one you are NOT using in VONAGE_API_SECRET. The two secrets and who created them:\n${shown}`,
+    'a secret marked "probably yours" was created by a vonage-ir run or in the last hours; check the audit events above, or run in a terminal to be asked',
   );
 }
 
@@ -136,6 +259,7 @@ async function planAccount(
   params: SecretsRotateParams,
   notes: string[],
   after: string[],
+  audit: () => Promise<AuditLookup>,
 ): Promise<AccountDrafts> {
   const key = account.apiKey;
   const prefix = `${key}/`;
@@ -144,7 +268,7 @@ async function planAccount(
   const meta = (s: SecretMeta): JsonObject => ({
     id: s.id,
     createdAt: s.createdAt,
-    suspect: isSuspect(s, since),
+    suspect: isSuspect(ctx, key, s, since),
   });
   const base = { apiKey: key, primary: account.primary };
   const drafts: AccountDrafts = { prepare: [], deploy: [], finish: [] };
@@ -162,10 +286,10 @@ async function planAccount(
 
   let revokeFirstId: string | undefined;
   if (account.secrets.length === MAX_SECRETS) {
-    const { secret, why } = await chooseRevokeFirst(ctx, account, params);
+    const { secret, why } = await chooseRevokeFirst(ctx, account, params, audit);
     revokeFirstId = secret.id;
     notes.push(
-      `account ${key}: holds 2 secrets (${listing(account.secrets, since)}); ${secret.id} is revoked first (${why})`,
+      `account ${key}: holds 2 secrets (${listing(ctx, key, account.secrets, since)}); ${secret.id} is revoked first (${why})`,
     );
     const id = `${prefix}revoke-first/${secret.id}`;
     drafts.prepare.push({
@@ -181,7 +305,7 @@ async function planAccount(
         role: "revoke-first",
         secretId: secret.id,
         createdAt: secret.createdAt,
-        suspect: isSuspect(secret, since),
+        suspect: isSuspect(ctx, key, secret, since),
         why,
       },
       precondition: `secret ${secret.id} still exists and ${key} still holds 2 secrets`,
@@ -192,8 +316,9 @@ async function planAccount(
       `account ${key}: secrets.revokeFirst ${params.revokeFirst} is its only secret, so it is revoked in the normal order (after the new secret works), never first`,
     );
   }
-  const suspects = account.secrets.filter((s) => isSuspect(s, since));
-  if (suspects.length > 0) notes.push(`account ${key}: suspect secrets: ${listing(suspects, since)}`);
+  const suspects = account.secrets.filter((s) => isSuspect(ctx, key, s, since));
+  if (suspects.length > 0)
+    notes.push(`account ${key}: suspect secrets: ${listing(ctx, key, suspects, since)}`);
 
   const createId = `${prefix}create`;
   const sinkName = `api-secret-${key}`;
@@ -264,7 +389,7 @@ async function planAccount(
         role: "revoke",
         secretId: old.id,
         createdAt: old.createdAt,
-        suspect: isSuspect(old, since),
+        suspect: isSuspect(ctx, key, old, since),
         knownSecretIds: knownIds,
         newSecretId,
       },
@@ -319,7 +444,7 @@ async function plan(ctx: ActionContext, params: SecretsRotateParams) {
   ) {
     const full = accounts.filter((a) => a.secrets.length >= MAX_SECRETS);
     const candidates = (full.length > 0 ? full : accounts)
-      .map((a) => `${a.apiKey}: ${a.secrets.map((s) => `${s.id} (created ${s.createdAt})`).join(", ")}`)
+      .map((a) => `${a.apiKey}: ${listing(ctx, a.apiKey, a.secrets, params.compromisedSince)}`)
       .join("; ");
     throw new UsageError(
       `secrets.revokeFirst ${params.revokeFirst} is not a secret of any account being rotated; set secrets.revokeFirst in the config to one of: ${candidates}`,
@@ -329,7 +454,14 @@ async function plan(ctx: ActionContext, params: SecretsRotateParams) {
 
   const [primary, ...subs] = accounts;
   if (!primary) throw new InternalError("no primary account");
-  const primaryDrafts = await planAccount(ctx, primary, params, notes, []);
+  // Only a revoke-first decision needs the audit log: read it at most once, and only then.
+  let auditRead: Promise<AuditLookup> | undefined;
+  const audit = () =>
+    (auditRead ??= readSecretCreations(
+      ctx,
+      accounts.flatMap((a) => a.secrets),
+    ));
+  const primaryDrafts = await planAccount(ctx, primary, params, notes, [], audit);
   // Subaccount calls use the primary's credentials: they start only after the client switched to the new
   // primary secret, so no call is in flight with a secret that is about to be revoked.
   const primaryVerify = `${primary.apiKey}/verify-new`;
@@ -337,7 +469,7 @@ async function plan(ctx: ActionContext, params: SecretsRotateParams) {
     ? [`${ctx.step.id}:${primaryVerify}`]
     : [];
   const all = [primaryDrafts];
-  for (const sub of subs) all.push(await planAccount(ctx, sub, params, notes, afterPrimary));
+  for (const sub of subs) all.push(await planAccount(ctx, sub, params, notes, afterPrimary, audit));
   return {
     changes: [
       ...all.flatMap((d) => d.prepare),
@@ -563,6 +695,31 @@ async function reconcile(
   return undefined;
 }
 
+/**
+ * "One secret, the new one" was verified, but whoever still holds the dashboard can add another afterwards: on
+ * every resume and at the end of every attempt, read the list again. A secret that is neither the new one nor
+ * created by a vonage-ir run is a suspect.
+ */
+async function reverify(ctx: ActionContext, change: Change, output: JsonObject): Promise<string | undefined> {
+  if (roleOf(change) !== "verify-end") return undefined;
+  const key = str(change.params, "apiKey");
+  const newId = typeof output["secretId"] === "string" ? output["secretId"] : newSecretIdOf(ctx, change);
+  let secrets: SecretMeta[];
+  try {
+    secrets = await ctx.gateway.listSecrets(key);
+  } catch (error) {
+    if (error instanceof VonageApiError && error.kind === "auth") {
+      throw new Error(
+        `STOP: the new secret ${newId} of ${ctx.gateway.apiKey} no longer authenticates: someone revoked it after the rotation was verified. Contact Vonage support at once to regain control of the account.`,
+      );
+    }
+    throw error;
+  }
+  const strangers = secrets.filter((s) => s.id !== newId && !createdByRun(ctx, key, s.id));
+  if (strangers.length === 0) return undefined;
+  return `suspect: ${key} holds ${strangers.length === 1 ? "a secret" : "secrets"} that appeared after the rotation was verified: ${listing(ctx, key, strangers, undefined)} (someone still holds the dashboard?). Revoke ${strangers.length === 1 ? "it" : "them"} in the dashboard and resume, or start a new run with secrets.revokeFirst naming ${strangers.length === 1 ? "it" : "one"}`;
+}
+
 async function restore(ctx: ActionContext, change: Change): Promise<void> {
   if (roleOf(change) !== "verify-new" || !isPrimary(change)) return;
   ctx.usePrimarySecret(await readNewSecret(ctx, change));
@@ -580,4 +737,5 @@ export const secretsRotate: Action<SecretsRotateParams> = {
   apply,
   reconcile,
   restore,
+  reverify,
 };

@@ -26,6 +26,7 @@ import {
 import { verifySavedPlan } from "../engine/verify-saved-plan.js";
 import { Journal, JOURNAL_VERSION, readJournal, type JournalState } from "../engine/journal.js";
 import { acquireLock, type HeldLock } from "../engine/lock.js";
+import { readPriorRuns } from "../engine/read-prior-runs.js";
 import type { Plan } from "../engine/plan-types.js";
 import {
   RUN_ID_PATTERN,
@@ -145,6 +146,9 @@ export async function executeRun(request: RunRequest): Promise<number> {
     runDir: paths.dir,
     runId,
     concurrency: request.concurrency,
+    // Before planning: a secret an earlier run created (maybe one it asked the operator to deploy) is never a
+    // suspect nor a default to revoke first.
+    priorRuns: await readPriorRuns(outDir),
   };
   const state = new RunState(gateway);
   const planInput = {

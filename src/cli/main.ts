@@ -70,7 +70,7 @@ const EXIT = {
   0: "done",
   1: "a step failed (the run is resumable: vonage-ir run --resume <run-id>)",
   2: "usage or validation error, or credentials rejected / host unreachable while planning (nothing was changed)",
-  3: "automated work done, manual steps pending",
+  3: "automated work done, something needs a person (manual steps, or a suspect secret found on re-verification)",
   4: "refused: live state drifted from the plan, or another run holds the account's lock",
   130: "aborted by the operator (journal consistent, resumable)",
 } as const;

@@ -9,6 +9,7 @@ import type {
   Change,
   Clock,
   JsonObject,
+  PriorRuns,
   Registry,
   SinkWriter,
 } from "../actions/action.js";
@@ -47,6 +48,8 @@ export interface EngineDeps {
   runDir: string;
   runId: string;
   concurrency: number;
+  /** Read from the journals in the out directory by the caller (actions never read journals). */
+  priorRuns: PriorRuns;
 }
 
 export interface PlanInput {
@@ -119,6 +122,7 @@ function makeContext(
     signal: deps.signal,
     step,
     outputs: state.outputs,
+    priorRuns: deps.priorRuns,
     emit: (event) => deps.events.emit(event),
     progress: (done, total, label) => {
       const now = deps.clock.now().getTime();
@@ -609,6 +613,8 @@ export async function apply(
     }
   }
 
+  await reverifyDone(thePlan, deps, state, journal, journalState, inputs, attestations, statusOf, result);
+
   for (const step of thePlan.steps) {
     for (const change of step.changes) {
       const status = statusOf.get(change.id) ?? (done.has(change.id) ? "done" : undefined);
@@ -619,6 +625,55 @@ export async function apply(
   }
   result.status = result.failedSteps.length > 0 ? "failed" : result.pending.length > 0 ? "pending" : "done";
   return result;
+}
+
+/**
+ * The end of every attempt (a first run or a resume): each done change whose action can re-read its end state
+ * does so. What no longer holds is journaled as pending on that change and listed as pending, so the run is not
+ * "done"; a later attempt that finds it holding again records the change as done (re-verified).
+ */
+async function reverifyDone(
+  thePlan: Plan,
+  deps: EngineDeps,
+  state: RunState,
+  journal: Journal,
+  journalState: JournalState | undefined,
+  inputs: Record<string, unknown>,
+  attestations: Record<string, Attestation>,
+  statusOf: ReadonlyMap<string, ChangeStatus>,
+  result: ApplyResult,
+): Promise<void> {
+  for (const step of thePlan.steps) {
+    for (const change of step.changes) {
+      const action = actionFor(deps.registry, change);
+      if (!action.reverify || !isDone(statusOf.get(change.id))) continue;
+      const output = state.outputs.get(change.id) ?? {};
+      const ctx = makeContext(deps, state, step, inputs, attestations, false);
+      let problem: string | undefined;
+      try {
+        problem = await action.reverify(ctx, change, output);
+      } catch (error) {
+        throw inChange(error, change);
+      }
+      if (problem !== undefined) {
+        await journal.append({ t: "pending", changeId: change.id, reason: problem });
+        deps.events.emit({ kind: "warning", message: `${change.summary}: ${problem}` });
+        result.pending.push({
+          stepId: step.id,
+          changeId: change.id,
+          summary: `${change.summary}: ${problem}`,
+        });
+      } else if (journalState?.pending.has(change.id) && journalState.done.has(change.id)) {
+        await journal.append({
+          t: "done",
+          changeId: change.id,
+          output,
+          note: "re-verified: holds again",
+          how: "reverified",
+        });
+      }
+    }
+  }
 }
 
 /**

@@ -11,6 +11,7 @@ import type {
   ChangeDraft,
   Clock,
   JsonObject,
+  PriorRuns,
 } from "../../src/actions/action.js";
 import type { Event } from "../../src/io/events.js";
 import type { Prompter } from "../../src/io/prompter.js";
@@ -48,6 +49,7 @@ export interface Harness {
     inputs?: Record<string, unknown>;
     attestations?: Record<string, Attestation>;
     outputs?: Map<string, JsonObject>;
+    priorRuns?: PriorRuns;
   }): ActionContext;
   /** The current primary gateway (after usePrimarySecret). */
   current(): Gateway;
@@ -98,6 +100,7 @@ export async function createHarness(
         signal: new AbortController().signal,
         step: { id: stepId, title: stepId },
         outputs: options.outputs ?? new Map(),
+        priorRuns: options.priorRuns ?? { secretsCreated: [] },
         emit: (event) => events.push(event),
         progress: () => undefined,
         usePrimarySecret: (secret) => {

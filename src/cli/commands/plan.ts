@@ -4,6 +4,7 @@ import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { ExitCode, UsageError, messageOf } from "../../engine/errors.js";
 import { plan, RunState } from "../../engine/engine.js";
+import { readPriorRuns } from "../../engine/read-prior-runs.js";
 import { canonicalJson } from "../../runbook/config.js";
 import { createDryRunGateway } from "../../vonage/dry-run-gateway.js";
 import { reportersFor, summarisePlan, systemClock } from "../execute-run.js";
@@ -12,6 +13,7 @@ import type { Values } from "../command.js";
 import { createPrompter } from "../prompter-factory.js";
 import { createShippedRegistry } from "../shipped-registry.js";
 import {
+  DEFAULT_OUT,
   buildGateway,
   completeInputs,
   detectMode,
@@ -43,6 +45,7 @@ export default async function planCommand(
   const { gateway } = await buildGateway(credentials, hostsFromEnv(io), 8);
   const { events } = reportersFor(mode, io);
   const guarded = createDryRunGateway(gateway);
+  const priorRuns = await readPriorRuns(resolve(io.cwd, loaded.config.out ?? DEFAULT_OUT));
   const thePlan = await planningInput(() =>
     plan(
       {
@@ -64,6 +67,7 @@ export default async function planCommand(
         runDir: resolve(io.cwd),
         runId: "plan",
         concurrency: 1,
+        priorRuns,
       },
       new RunState(guarded),
     ),

@@ -1,12 +1,24 @@
 // secrets.rotate against the real simulator and the real SDK gateway: the order of a rotation, the 2-secret
 // case all three ways, never the last secret, subaccounts, reconcile after a crash, and no secret in output.
 import { afterEach, describe, expect, it } from "vitest";
-import type { ActionContext, ApplyOutcome, Change, JsonObject } from "../../../src/actions/action.js";
+import type {
+  ActionContext,
+  ApplyOutcome,
+  Change,
+  JsonObject,
+  PriorRuns,
+} from "../../../src/actions/action.js";
 import { secretsRotate, type SecretsRotateParams } from "../../../src/actions/secrets-rotate.js";
 import { UsageError } from "../../../src/engine/errors.js";
 import { ScriptedPrompter, type Prompter } from "../../../src/io/prompter.js";
 import type { SimState } from "../../../src/simulator/index.js";
 import { createHarness, type Harness } from "../../helpers/action-harness.js";
+import {
+  ATTACKER_IP,
+  OPERATOR_EMAIL,
+  OPERATOR_IP,
+  stateWithFreshOperatorSecret,
+} from "../../helpers/fresh-operator-secret.js";
 
 const STEP = "rotate";
 let harness: Harness | undefined;
@@ -26,9 +38,19 @@ interface Planned {
   notes: string[];
 }
 
-async function planRotation(h: Harness, raw: Record<string, unknown>, prompter?: Prompter): Promise<Planned> {
+async function planRotation(
+  h: Harness,
+  raw: Record<string, unknown>,
+  prompter?: Prompter,
+  priorRuns?: PriorRuns,
+): Promise<Planned> {
   const params: SecretsRotateParams = secretsRotate.params.parse(raw);
-  const ctx = h.context({ stepId: STEP, planning: true, ...(prompter ? { prompter } : {}) });
+  const ctx = h.context({
+    stepId: STEP,
+    planning: true,
+    ...(prompter ? { prompter } : {}),
+    ...(priorRuns ? { priorRuns } : {}),
+  });
   const result = await secretsRotate.plan(ctx, params);
   const changes = result.changes.map((draft): Change => ({
     ...draft,
@@ -180,10 +202,12 @@ describe("secrets.rotate when the key holds 2 secrets", () => {
     expect(planned.notes.join("\n")).toContain("named by secrets.revokeFirst");
   });
 
-  it("revokes the only suspect (created after compromisedSince) first", async () => {
+  it("marks the secret named by secrets.revokeFirst as a suspect when created after compromisedSince", async () => {
     const h = await start("compromised");
-    const planned = await rotateWith(h, { compromisedSince: h.sim.meta.compromisedSince });
-    expect(planned.notes.join("\n")).toContain("the only one created after");
+    const planned = await rotateWith(h, {
+      revokeFirst: h.sim.meta.attackerSecretIds[0],
+      compromisedSince: h.sim.meta.compromisedSince,
+    });
     expect(planned.changes[0]?.summary).toMatch(/^- revoke secret .* first .*\(suspect, created /);
   });
 
@@ -204,7 +228,7 @@ describe("secrets.rotate when the key holds 2 secrets", () => {
     await expect(attempt).rejects.toBeInstanceOf(UsageError);
     const error = (await attempt.catch((e: unknown) => e)) as UsageError;
     expect(error.message).toContain(`account ${h.sim.primary.apiKey} holds 2 API secrets`);
-    expect(error.message).toContain("set secrets.revokeFirst in the config to one of:");
+    expect(error.message).toContain("set secrets.revokeFirst in the config");
     for (const id of [...h.sim.meta.attackerSecretIds, ...h.sim.meta.legitimateSecretIds]) {
       expect(error.message).toContain(id);
     }
@@ -226,6 +250,157 @@ describe("secrets.rotate when the key holds 2 secrets", () => {
     await expect(attempt).rejects.toThrow(/NOT the one in VONAGE_API_SECRET.*Contact Vonage support/);
     // Nothing after it ran: no new secret was created.
     expect(h.sim.dumpState().primary.secrets.map((s) => s.id)).toEqual(h.sim.meta.attackerSecretIds);
+  });
+});
+
+/** A scripted prompter that also keeps the choices it was offered, in order. */
+class ChoiceRecorder extends ScriptedPrompter {
+  readonly offered: string[][] = [];
+  override async select<T>(question: {
+    message: string;
+    choices: { value: T; name?: string }[];
+  }): Promise<T> {
+    this.offered.push(question.choices.map((c) => c.name ?? String(c.value)));
+    return super.select(question as Parameters<ScriptedPrompter["select"]>[0]) as Promise<T>;
+  }
+}
+
+/** The line of an evidence listing that names `id`, and the audit line under it. */
+function evidenceOf(message: string, id: string): [string, string] {
+  const lines = message.split("\n");
+  const at = lines.findIndex((l) => l.includes(id) && l.includes("created "));
+  return [lines[at] ?? "", lines[at + 1] ?? ""];
+}
+
+describe("secrets.rotate never guesses which of 2 secrets to revoke first", () => {
+  it("fails an unattended plan instead of revoking the operator's fresh secret, the only one after compromisedSince", async () => {
+    const fx = stateWithFreshOperatorSecret();
+    harness = await createHarness({ state: fx.state });
+    const h = harness;
+    const error = await planRotation(h, { compromisedSince: fx.guessedSince }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    const message = (error as UsageError).message;
+    expect(message).toContain("unattended run does not guess");
+    expect(message).toContain("set secrets.revokeFirst in the config");
+    for (const secret of fx.state.primary.secrets)
+      expect(message).toContain(`${secret.id}  created ${secret.createdAt}`);
+    const [fresh, freshAudit] = evidenceOf(message, fx.freshId);
+    expect(fresh).toContain("probably yours: created in the last 6 hours");
+    expect(freshAudit).toContain(`by ${OPERATOR_EMAIL} from ${OPERATOR_IP}`);
+    const [attacker, attackerAudit] = evidenceOf(message, fx.attackerId);
+    expect(attacker).not.toContain("probably yours");
+    expect(attackerAudit).toMatch(
+      new RegExp(`ACCOUNT_SECRET_CREATE .* from ${ATTACKER_IP.replaceAll(".", "\\.")}`),
+    );
+    expect(h.sim.requests().every((r) => r.method === "GET")).toBe(true);
+    expect(h.sim.dumpState().primary.secrets).toHaveLength(2);
+  });
+
+  it("asks an interactive operator with that evidence, offering the secret that is probably theirs last", async () => {
+    const fx = stateWithFreshOperatorSecret();
+    harness = await createHarness({ state: fx.state });
+    const h = harness;
+    const prompter = new ChoiceRecorder([{ match: "holds 2 API secrets", answer: fx.attackerId }]);
+    const planned = await planRotation(h, { compromisedSince: fx.guessedSince }, prompter);
+    expect(prompter.asked).toHaveLength(1);
+    const [fresh, freshAudit] = evidenceOf(prompter.asked[0] ?? "", fx.freshId);
+    expect(fresh).toContain("probably yours");
+    expect(freshAudit).toContain(OPERATOR_IP);
+    expect(evidenceOf(prompter.asked[0] ?? "", fx.attackerId)[1]).toContain(ATTACKER_IP);
+    expect(prompter.offered[0]?.[0]).toContain(fx.attackerId);
+    expect(prompter.offered[0]?.[1]).toContain(`${fx.freshId}  created`);
+    expect(prompter.offered[0]?.[1]).toContain("probably yours");
+    expect(localIds(planned.changes)[0]).toBe(`revoke-first/${fx.attackerId}`);
+    const outputs = new Map<string, JsonObject>();
+    expect((await runChanges(h, planned.changes, outputs)).pending).toEqual([]);
+    await expectRotated(h, h.sim.primary.apiKey, outputs);
+  });
+
+  it("never takes a secret a vonage-ir run created for a suspect; an unattended plan names that run", async () => {
+    const h = await start("compromised");
+    const key = h.sim.primary.apiKey;
+    const legitId = h.sim.meta.legitimateSecretIds[0] ?? "";
+    // An earlier run revoked the attacker's secret, created one and asked for it to be deployed (exit 3).
+    await h.gateway.revokeSecret(key, h.sim.meta.attackerSecretIds[0] ?? "");
+    const earlier = await h.gateway.createSecret(key, "Earl1er-run-secret");
+    const priorRuns: PriorRuns = {
+      secretsCreated: [
+        { apiKey: key, secretId: earlier.id, runId: "20261201-090000-a1b2c3", createdAt: earlier.createdAt },
+      ],
+    };
+    const since = h.sim.meta.compromisedSince;
+    const error = await planRotation(h, { compromisedSince: since }, undefined, priorRuns).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(UsageError);
+    const [line] = evidenceOf((error as UsageError).message, earlier.id);
+    expect(line).toContain("probably yours: created by vonage-ir run 20261201-090000-a1b2c3");
+    expect(line).not.toContain("suspect");
+
+    // Named, the other one goes first; the earlier run's secret is listed, never as a suspect.
+    const planned = await planRotation(
+      h,
+      { compromisedSince: since, revokeFirst: legitId },
+      undefined,
+      priorRuns,
+    );
+    expect(localIds(planned.changes)[0]).toBe(`revoke-first/${legitId}`);
+    expect(planned.notes.join("\n")).toContain(
+      `${earlier.id} (created ${earlier.createdAt}, created by vonage-ir run`,
+    );
+    expect(planned.notes.join("\n")).not.toMatch(/suspect secrets/);
+    const create = planned.changes.find((c) => c.id === pid("create"));
+    expect(create?.before).toMatchObject({
+      secrets: expect.arrayContaining([{ id: earlier.id, createdAt: earlier.createdAt, suspect: false }]),
+    });
+  });
+});
+
+describe("secrets.rotate re-verifies its end state", () => {
+  it('reports a secret added after "one secret, the new one" was verified as a suspect', async () => {
+    const h = await start("clean");
+    const key = h.sim.primary.apiKey;
+    const planned = await planRotation(h, {});
+    const outputs = new Map<string, JsonObject>();
+    expect((await runChanges(h, planned.changes, outputs)).pending).toEqual([]);
+    const verifyEnd = planned.changes.find((c) => c.id === pid("verify-end"));
+    if (!verifyEnd) throw new Error("no verify-end");
+    const output = outputs.get(verifyEnd.id) ?? {};
+    expect(
+      await secretsRotate.reverify?.(h.context({ stepId: STEP, outputs }), verifyEnd, output),
+    ).toBeUndefined();
+
+    // Whoever still holds the dashboard adds a secret.
+    const added = await h.current().createSecret(key, "Att4cker-again-x");
+    const problem = await secretsRotate.reverify?.(h.context({ stepId: STEP, outputs }), verifyEnd, output);
+    expect(problem).toMatch(/^suspect: /);
+    expect(problem).toContain(`${added.id} (created ${added.createdAt})`);
+    expect(problem).toContain("secrets.revokeFirst");
+
+    // A secret a later vonage-ir run created is not a suspect.
+    const priorRuns: PriorRuns = {
+      secretsCreated: [{ apiKey: key, secretId: added.id, runId: "20261201-120000-c3d4e5", createdAt: "" }],
+    };
+    expect(
+      await secretsRotate.reverify?.(h.context({ stepId: STEP, outputs, priorRuns }), verifyEnd, output),
+    ).toBeUndefined();
+
+    // Once it is revoked the end state holds again.
+    await h.current().revokeSecret(key, added.id);
+    expect(
+      await secretsRotate.reverify?.(h.context({ stepId: STEP, outputs }), verifyEnd, output),
+    ).toBeUndefined();
+    // Other changes have nothing to re-verify.
+    const create = planned.changes[0];
+    if (!create) throw new Error("no create");
+    await h.current().createSecret(key, "Att4cker-again-y");
+    expect(
+      await secretsRotate.reverify?.(
+        h.context({ stepId: STEP, outputs }),
+        create,
+        outputs.get(create.id) ?? {},
+      ),
+    ).toBeUndefined();
   });
 });
 
@@ -284,6 +459,7 @@ describe("secrets.rotate with subaccounts", () => {
     const planned = await planRotation(h, {
       includeSubaccounts: true,
       compromisedSince: h.sim.meta.compromisedSince,
+      revokeFirst: h.sim.meta.attackerSecretIds[0],
     });
     expect(planned.notes.join("\n")).toContain(`subaccount ${suspendKey}`);
     expect(planned.changes.some((c) => c.id.includes(suspendKey))).toBe(false);
@@ -303,15 +479,22 @@ describe("secrets.rotate with subaccounts", () => {
     const h = await start("compromised");
     const subKey = h.sim.meta.legitimateSubaccountKeys[0] ?? "";
     const extra = await h.gateway.createSecret(subKey, "Extra-sub-s3cret");
-    const planned = await planRotation(h, {
-      includeSubaccounts: true,
-      compromisedSince: h.sim.meta.compromisedSince,
-      revokeFirst: extra.id,
-    });
+    // secrets.revokeFirst names one secret: the primary's two are the operator's decision, asked here.
+    const prompter = new ScriptedPrompter([
+      {
+        match: `Account ${h.sim.primary.apiKey} holds 2 API secrets`,
+        answer: h.sim.meta.attackerSecretIds[0],
+      },
+    ]);
+    const planned = await planRotation(
+      h,
+      { includeSubaccounts: true, compromisedSince: h.sim.meta.compromisedSince, revokeFirst: extra.id },
+      prompter,
+    );
     const subIds = localIds(planned.changes).filter((id) => id.startsWith(`${subKey}/`));
     expect(subIds[0]).toBe(`${subKey}/revoke-first/${extra.id}`);
-    // The primary still decides by its only suspect.
     expect(localIds(planned.changes)[0]).toBe(`revoke-first/${h.sim.meta.attackerSecretIds[0] ?? ""}`);
+    expect(prompter.unused()).toEqual([]);
     const outputs = new Map<string, JsonObject>();
     expect((await runChanges(h, planned.changes, outputs)).pending).toEqual([]);
     await expectRotated(h, subKey, outputs);
@@ -457,6 +640,7 @@ describe("secrets.rotate never outputs a secret value", () => {
       includeSubaccounts: true,
       compromisedSince: h.sim.meta.compromisedSince,
       revoke: "after-confirmation",
+      revokeFirst: h.sim.meta.attackerSecretIds[0],
     });
     const trace: Trace = { prepared: [], outcomes: [] };
     const outputs = new Map<string, JsonObject>();

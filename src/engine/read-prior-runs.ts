@@ -1,0 +1,76 @@
+// What earlier vonage-ir runs in an out directory did that later runs must know (the secrets they created), read
+// from their journals. Tolerant by design: a torn, corrupt or foreign journal only hides what it cannot tell.
+import { lstat, readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { PriorRuns, PriorSecret } from "../actions/action.js";
+import { RUN_ID_PATTERN } from "./run-directory.js";
+
+/** Larger journals are skipped rather than read whole into memory (a real one stays far below). */
+const MAX_JOURNAL_BYTES = 256 * 1024 * 1024;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Ids of the secrets.rotate create changes in a plan (or a re-planned step). */
+function createChangeIds(steps: unknown, into: Set<string>): void {
+  if (!Array.isArray(steps)) return;
+  for (const step of steps) {
+    if (!isObject(step) || !Array.isArray(step["changes"])) continue;
+    for (const change of step["changes"]) {
+      if (
+        isObject(change) &&
+        change["action"] === "secrets.rotate" &&
+        change["kind"] === "create" &&
+        typeof change["id"] === "string"
+      )
+        into.add(change["id"]);
+    }
+  }
+}
+
+/** The secrets one journal says its run created (a create change recorded as done with its secret id). */
+export function secretsCreatedIn(text: string, fallbackRunId: string): PriorSecret[] {
+  const records: Record<string, unknown>[] = [];
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    try {
+      const record: unknown = JSON.parse(line);
+      if (isObject(record)) records.push(record);
+    } catch {
+      // a torn or corrupt line tells nothing; the rest of the journal still does
+    }
+  }
+  const header = records.find((r) => r["t"] === "run");
+  const runId = typeof header?.["runId"] === "string" ? header["runId"] : fallbackRunId;
+  const creates = new Set<string>();
+  for (const record of records) {
+    if (record["t"] === "plan" && isObject(record["plan"])) createChangeIds(record["plan"]["steps"], creates);
+    if (record["t"] === "replan") createChangeIds([record["plan"]], creates);
+  }
+  const found: PriorSecret[] = [];
+  for (const record of records) {
+    if (record["t"] !== "done" || typeof record["changeId"] !== "string") continue;
+    if (!creates.has(record["changeId"]) || !isObject(record["output"])) continue;
+    const { apiKey, secretId, createdAt } = record["output"];
+    if (typeof apiKey !== "string" || typeof secretId !== "string") continue;
+    const at =
+      typeof createdAt === "string" ? createdAt : typeof record["ts"] === "string" ? record["ts"] : "";
+    found.push({ apiKey, secretId, runId, createdAt: at });
+  }
+  return found;
+}
+
+/** Every secret created by a run whose directory is in `outDir`; an absent or unreadable directory gives none. */
+export async function readPriorRuns(outDir: string): Promise<PriorRuns> {
+  const entries = await readdir(outDir).catch(() => [] as string[]);
+  const secretsCreated: PriorSecret[] = [];
+  for (const name of entries.filter((e) => RUN_ID_PATTERN.test(e)).sort()) {
+    const path = join(outDir, name, "journal.jsonl");
+    const info = await lstat(path).catch(() => undefined);
+    if (!info?.isFile() || info.size > MAX_JOURNAL_BYTES) continue;
+    const text = await readFile(path, "utf8").catch(() => undefined);
+    if (text !== undefined) secretsCreated.push(...secretsCreatedIn(text, name));
+  }
+  return { secretsCreated };
+}
