@@ -1,5 +1,6 @@
 // One run of a runbook, shared by `run`, `apply` and `drill`: mode, reporters, lock, run directory, journal,
 // plan (or the saved plan, or the journaled plan on resume), apply, report, exit code.
+import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Attestation, Clock, Registry } from "../actions/action.js";
 import { writeReport } from "../actions/report.js";
@@ -41,6 +42,7 @@ import {
 import type { Prompter } from "../io/prompter.js";
 import { ConsoleReporter, JsonReporter, chooseRenderer } from "../io/reporters.js";
 import { silentTaskUi, type TaskUi } from "../io/task-ui.js";
+import { assertPrivateDirectory } from "../security/private-file.js";
 import { SecretSink } from "../security/secret-sink.js";
 import { createDryRunGateway } from "../vonage/dry-run-gateway.js";
 import type { Gateway } from "../vonage/gateway.js";
@@ -165,7 +167,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
     return ExitCode.ok;
   }
 
-  let lock: HeldLock | undefined;
+  const locks: HeldLock[] = [];
   let journal: Journal | undefined;
   let exitCode: number = ExitCode.stepFailed;
   let status: RunStatus = "failed";
@@ -176,10 +178,15 @@ export async function executeRun(request: RunRequest): Promise<number> {
       `vonage-ir run --resume ${id}${loaded.config.file ? ` --config ${loaded.config.file}` : ""}${request.out !== (loaded.config.out ?? DEFAULT_OUT) ? ` --out ${request.out}` : ""}`)
   )(runId);
   try {
-    lock = await acquireLock(outDir, gateway.apiKey, runId, {
+    // Whoever else can write the out directory can move the run directory away (and the new secret with it).
+    await mkdir(outDir, { recursive: true, mode: 0o700 });
+    await assertPrivateDirectory(outDir, "out directory");
+    if (request.resume) await assertPrivateDirectory(paths.dir, "run directory", { noSymlink: true });
+    const lockOptions = {
       breakLock: request.breakLock,
-      warn: (message) => events.emit({ kind: "warning", message }),
-    });
+      warn: (message: string) => events.emit({ kind: "warning", message }),
+    };
+    locks.push(await acquireLock(outDir, gateway.apiKey, runId, lockOptions));
     let thePlan: Plan;
     let journalState: JournalState | undefined;
     if (request.resume) {
@@ -316,7 +323,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
         resumeCommand: exitCode === ExitCode.ok ? undefined : resumeCommand,
       });
     }
-    await lock?.release().catch(() => undefined);
+    for (const lock of locks.reverse()) await lock.release().catch(() => undefined);
     await request.onFinished?.({ runDir: paths.dir, exitCode, reportPath });
   }
 }
