@@ -48,6 +48,7 @@ import { createDryRunGateway } from "../vonage/dry-run-gateway.js";
 import type { Gateway } from "../vonage/gateway.js";
 import type { CliIo } from "./io.js";
 import { DEFAULT_OUT, planningInput, type Loaded, type Mode } from "./session.js";
+import { stateDirectory } from "./state-directory.js";
 
 export const systemClock: Clock = {
   now: () => new Date(),
@@ -182,10 +183,17 @@ export async function executeRun(request: RunRequest): Promise<number> {
     await mkdir(outDir, { recursive: true, mode: 0o700 });
     await assertPrivateDirectory(outDir, "out directory");
     if (request.resume) await assertPrivateDirectory(paths.dir, "run directory", { noSymlink: true });
+    // The account lock lives in the per-user state directory, so a run with another --out sees it; the out
+    // directory keeps its own lock for the run directories it holds.
+    const stateDir = resolve(io.cwd, stateDirectory(io.env));
+    await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    await assertPrivateDirectory(stateDir, "state directory (VONAGE_IR_STATE_DIR)");
     const lockOptions = {
       breakLock: request.breakLock,
       warn: (message: string) => events.emit({ kind: "warning", message }),
+      out: outDir,
     };
+    locks.push(await acquireLock(stateDir, gateway.apiKey, runId, lockOptions));
     locks.push(await acquireLock(outDir, gateway.apiKey, runId, lockOptions));
     let thePlan: Plan;
     let journalState: JournalState | undefined;
