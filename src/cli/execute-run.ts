@@ -221,8 +221,38 @@ export async function executeRun(request: RunRequest): Promise<number> {
       }
       thePlan = request.savedPlan ?? (await planningInput(() => plan(planInput, deps, state)));
       // Only a run that has a plan gets a directory: a plan-time error (a decision missing from the config)
-      // leaves nothing behind.
-      await createRunDirectory(outDir, runId);
+      // leaves nothing behind. The directory appears with its header and plan durable in its journal.
+      const planned = thePlan;
+      let nextSeq = 1;
+      await createRunDirectory(
+        outDir,
+        runId,
+        gateway.apiKey,
+        async (staging) => {
+          const first = await Journal.open(staging.journal);
+          try {
+            await first.append({
+              t: "run",
+              v: JOURNAL_VERSION,
+              runId,
+              runbook: {
+                id: planned.runbook.id,
+                version: planned.runbook.version,
+                file: planned.runbook.file,
+                hash: planned.runbook.hash,
+              },
+              configHash: planned.configHash,
+              account: gateway.apiKey,
+              startedAt: new Date().toISOString(),
+            });
+            testKillPoint(io, "journal-header");
+            nextSeq = (await first.append({ t: "plan", plan: planned }, true)).seq + 1;
+          } finally {
+            await first.close();
+          }
+        },
+        (point) => testKillPoint(io, point),
+      );
       const tree = await enclosingGitTree(outDir);
       if (tree) {
         events.emit({
@@ -230,22 +260,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
           message: `the out directory ${outDir} is inside the git work tree ${tree}: the run directory ignores itself (.gitignore), but keep secrets out of repositories (--out elsewhere)`,
         });
       }
-      journal = await Journal.open(paths.journal);
-      await journal.append({
-        t: "run",
-        v: JOURNAL_VERSION,
-        runId,
-        runbook: {
-          id: thePlan.runbook.id,
-          version: thePlan.runbook.version,
-          file: thePlan.runbook.file,
-          hash: thePlan.runbook.hash,
-        },
-        configHash: thePlan.configHash,
-        account: gateway.apiKey,
-        startedAt: new Date().toISOString(),
-      });
-      await journal.append({ t: "plan", plan: thePlan }, true);
+      journal = await Journal.open(paths.journal, nextSeq);
     }
     events.emit({
       kind: "run.started",
@@ -336,6 +351,14 @@ export async function executeRun(request: RunRequest): Promise<number> {
   }
 }
 
+/**
+ * For the chaos suite only: `VONAGE_IR_TEST_KILL_AT=<point>` SIGKILLs the CLI at that named point between two
+ * file operations, where no request is in flight for a request-count kill to land on.
+ */
+function testKillPoint(io: CliIo, point: string): void {
+  if (io.env.VONAGE_IR_TEST_KILL_AT === point) process.kill(process.pid, "SIGKILL");
+}
+
 /** Reads the journal of a run to resume; unknown ids list what is there. */
 export async function loadResume(outDir: string, runId: string): Promise<JournalState> {
   const { readdir } = await import("node:fs/promises");
@@ -347,8 +370,8 @@ export async function loadResume(outDir: string, runId: string): Promise<Journal
   } catch (error) {
     if (error instanceof VonageIrError && /cannot read journal/.test(error.message)) {
       const runs = await readdir(resolve(outDir)).catch(() => [] as string[]);
-      // The directory is created before planning, the journal only once the plan is made: a run stopped
-      // in between (killed, or a plan-time error) changed nothing and has nothing to resume.
+      // A run directory appears with its journal's header and plan (createRunDirectory); one without a
+      // journal was left by an older version stopped before its plan was recorded: it changed nothing.
       if (runs.includes(runId)) {
         throw new UsageError(
           `run ${runId} has no journal: it stopped before its plan was recorded, so it changed nothing and cannot be resumed`,
