@@ -186,7 +186,12 @@ export async function executeRun(request: RunRequest): Promise<number> {
     // The account lock lives in the per-user state directory, so a run with another --out sees it; the out
     // directory keeps its own lock for the run directories it holds.
     const stateDir = resolve(io.cwd, stateDirectory(io.env));
-    await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    await mkdir(stateDir, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+      throw new UsageError(
+        `cannot create the state directory ${stateDir} for the account locks (${(error as NodeJS.ErrnoException).code ?? messageOf(error)})`,
+        "set VONAGE_IR_STATE_DIR to a directory of yours (nothing was changed)",
+      );
+    });
     await assertPrivateDirectory(stateDir, "state directory (VONAGE_IR_STATE_DIR)");
     const lockOptions = {
       breakLock: request.breakLock,

@@ -111,4 +111,15 @@ describe("the account lock across out directories", () => {
     expect(broken.stderr()).toContain(`taking over the lock of run ${HOLDER.runId}`);
     expect(existsSync(join(state, ".lock-abcd1234"))).toBe(false);
   });
+
+  it("says which state directory it cannot create and how to choose another (exit 2)", async () => {
+    const { dir, run } = await setup();
+    await writeFile(join(dir, "state"), "a file where the state directory should be\n");
+    const result = await run("a");
+    expect(result.code).toBe(2);
+    expect(result.stderr()).toContain(
+      `cannot create the state directory ${join(dir, "state")} for the account locks`,
+    );
+    expect(result.stderr()).toContain("set VONAGE_IR_STATE_DIR");
+  });
 });
