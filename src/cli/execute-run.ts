@@ -193,9 +193,14 @@ export async function executeRun(request: RunRequest): Promise<number> {
       );
     });
     await assertPrivateDirectory(stateDir, "state directory (VONAGE_IR_STATE_DIR)");
+    // A killed run leaves both locks behind: one warning for taking over the same run's locks.
+    const warned = new Set<string>();
     const lockOptions = {
       breakLock: request.breakLock,
-      warn: (message: string) => events.emit({ kind: "warning", message }),
+      warn: (message: string) => {
+        if (!warned.has(message)) events.emit({ kind: "warning", message });
+        warned.add(message);
+      },
       out: outDir,
     };
     locks.push(await acquireLock(stateDir, gateway.apiKey, runId, lockOptions));

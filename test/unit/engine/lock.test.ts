@@ -112,6 +112,21 @@ describe("the account lock across out directories", () => {
     expect(existsSync(join(state, ".lock-abcd1234"))).toBe(false);
   });
 
+  it("warns once when it takes over both locks a killed run left behind", async () => {
+    const { dir, state, run } = await setup();
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid;
+    const stale = JSON.stringify({ ...HOLDER, pid: dead, out: join(dir, "a") });
+    for (const where of [state, join(dir, "a")]) {
+      await mkdir(where, { recursive: true, mode: 0o700 });
+      await writeFile(join(where, ".lock-abcd1234"), stale);
+    }
+    const result = await run("a");
+    expect(result.code).toBe(3);
+    expect(result.stderr().split(`taking over the stale lock of run ${HOLDER.runId}`)).toHaveLength(2);
+    expect(existsSync(join(state, ".lock-abcd1234"))).toBe(false);
+    expect(existsSync(join(dir, "a", ".lock-abcd1234"))).toBe(false);
+  });
+
   it("says which state directory it cannot create and how to choose another (exit 2)", async () => {
     const { dir, run } = await setup();
     await writeFile(join(dir, "state"), "a file where the state directory should be\n");
