@@ -1,10 +1,11 @@
 // Before anything changes: a read-only snapshot of the account to evidence/ with a sha256 manifest, and the
 // suspects (things created after the compromise time). Reads only; writes only local files.
 import { createHash } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import type { Action, JsonObject, JsonValue } from "./action.js";
+import { writePrivateFile } from "../security/private-file.js";
 import type { AuditEvent, Availability, SecretMeta } from "../vonage/gateway.js";
 
 export const evidenceSnapshotParams = z.strictObject({
@@ -164,11 +165,11 @@ export const evidenceSnapshot: Action<z.infer<typeof evidenceSnapshotParams>> = 
     const manifest: Record<string, string> = {};
     for (const [name, content] of Object.entries(files)) {
       const text = `${JSON.stringify(content, null, 2)}\n`;
-      await writeFile(join(dir, name), text, { mode: 0o600 });
+      await writePrivateFile(join(dir, name), text);
       manifest[name] = createHash("sha256").update(text).digest("hex");
     }
     const manifestText = `${JSON.stringify({ takenAt: ctx.clock.now().toISOString(), account: gateway.apiKey, compromisedSince: since ?? null, sha256: manifest }, null, 2)}\n`;
-    await writeFile(join(dir, "manifest.json"), manifestText, { mode: 0o600 });
+    await writePrivateFile(join(dir, "manifest.json"), manifestText);
     const manifestSha256 = createHash("sha256").update(manifestText).digest("hex");
     const summary: JsonObject = {
       manifestSha256,

@@ -1,11 +1,11 @@
 // Guided steps that prepare something for the operator before the manual part: a signature-secret
 // candidate (in the sink), an IP allow-listing request text, and a support-ticket draft built from the
 // journal (checked to contain no secret).
-import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { fingerprint } from "../security/fingerprint.js";
 import { generateSignatureSecret } from "../security/generate-signature-secret.js";
+import { writePrivateFile } from "../security/private-file.js";
 import { readJournal } from "../engine/journal.js";
 import { InternalError } from "../engine/errors.js";
 import { redactText } from "../io/redact.js";
@@ -19,7 +19,7 @@ const SIGNATURE_SINK_NAME = "signature-secret-candidate";
 async function writeChecked(path: string, text: string): Promise<void> {
   if (redactText(text) !== text)
     throw new InternalError(`refused to write ${path}: it would contain a secret`);
-  await writeFile(path, text, { mode: 0o600 });
+  await writePrivateFile(path, text);
 }
 
 export const rotateSignatureSecret: Action<Record<string, never>> = {

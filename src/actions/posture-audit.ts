@@ -1,7 +1,8 @@
 // The posture audit: read what the gateway can see (collectPosture, reads only), then judge it with pure checks
 // (runChecks) taken from Vonage's account-security advice. Used by `vonage-ir audit` and as the `posture.audit`
 // action, which writes the findings to the run directory (e.g. as the last step of the compromise runbook).
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
+import { writePrivateFile } from "../security/private-file.js";
 import { join } from "node:path";
 import { z } from "zod";
 import type { Action, JsonObject, JsonValue } from "./action.js";
@@ -531,10 +532,11 @@ export const postureAudit: Action<z.infer<typeof postureAuditParams>> = {
     await mkdir(ctx.runDir, { recursive: true });
     const jsonPath = join(ctx.runDir, "posture-audit.json");
     const mdPath = join(ctx.runDir, "posture-audit.md");
-    await writeFile(jsonPath, `${JSON.stringify({ v: 1, findings, counts }, null, 2)}\n`, { mode: 0o600 });
-    await writeFile(mdPath, findingsMarkdown(findings, { account: data.apiKey, at: now.toISOString() }), {
-      mode: 0o600,
-    });
+    await writePrivateFile(jsonPath, `${JSON.stringify({ v: 1, findings, counts }, null, 2)}\n`);
+    await writePrivateFile(
+      mdPath,
+      findingsMarkdown(findings, { account: data.apiKey, at: now.toISOString() }),
+    );
     if (failsThreshold(findings, failOn)) {
       throw new Error(
         `posture audit: ${findings.filter((f) => SEVERITIES.indexOf(f.severity) <= SEVERITIES.indexOf(failOn ?? "low")).length} finding(s) at or above ${failOn ?? ""} (see ${mdPath})`,

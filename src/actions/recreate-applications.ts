@@ -1,7 +1,8 @@
 // applications.recreate: replaces every selected application with a copy carrying a locally generated key
 // pair (the attacker may hold the old private key). Order per application: back up → create (private key in
 // the sink first) → move its numbers → verify none is left → delete the old one; then the old → new id map.
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
+import { writePrivateFile } from "../security/private-file.js";
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { confinedPath } from "../engine/confined-path.js";
@@ -129,8 +130,8 @@ async function mapBounded<T, R>(
 }
 
 async function writeJson(path: string, value: unknown): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await writePrivateFile(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 function numberSummary(n: NumberRecord): JsonObject {

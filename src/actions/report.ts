@@ -1,12 +1,12 @@
 // The incident report, built from the run's journal alone (so `vonage-ir report <run-id>` can rebuild it):
 // timeline, every change with before/after (redacted), suspects, the application id map, where the new
 // secrets and keys are (paths and fingerprints only), what is pending, and the evidence manifest hash.
-import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import type { Action, JsonObject, JsonValue } from "./action.js";
 import { readJournal, type JournalState } from "../engine/journal.js";
 import { redact } from "../io/redact.js";
+import { writePrivateFile } from "../security/private-file.js";
 
 export interface ReportChange {
   id: string;
@@ -262,8 +262,8 @@ export async function writeReport(
   const report = buildReport(state, now);
   const markdown = join(runDir, "report.md");
   const json = join(runDir, "report.json");
-  await writeFile(markdown, renderMarkdown(report), { mode: 0o600 });
-  await writeFile(json, `${JSON.stringify(report, null, 2)}\n`, { mode: 0o600 });
+  await writePrivateFile(markdown, renderMarkdown(report));
+  await writePrivateFile(json, `${JSON.stringify(report, null, 2)}\n`);
   return { markdown, json, report };
 }
 

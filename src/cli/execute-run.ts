@@ -1,5 +1,6 @@
 // One run of a runbook, shared by `run`, `apply` and `drill`: mode, reporters, lock, run directory, journal,
 // plan (or the saved plan, or the journaled plan on resume), apply, report, exit code.
+import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Attestation, Clock, Registry } from "../actions/action.js";
 import { writeReport } from "../actions/report.js";
@@ -45,11 +46,13 @@ import {
 import type { Prompter } from "../io/prompter.js";
 import { ConsoleReporter, JsonReporter, chooseRenderer } from "../io/reporters.js";
 import { silentTaskUi, type TaskUi } from "../io/task-ui.js";
+import { assertPrivateDirectory } from "../security/private-file.js";
 import { SecretSink } from "../security/secret-sink.js";
 import { createDryRunGateway } from "../vonage/dry-run-gateway.js";
 import type { Gateway } from "../vonage/gateway.js";
 import type { CliIo } from "./io.js";
 import { DEFAULT_OUT, planningInput, type Loaded, type Mode, type RateLimitWaits } from "./session.js";
+import { stateDirectory } from "./state-directory.js";
 
 export const systemClock: Clock = {
   now: () => new Date(),
@@ -175,7 +178,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
     return ExitCode.ok;
   }
 
-  let lock: HeldLock | undefined;
+  const locks: HeldLock[] = [];
   let journal: Journal | undefined;
   let exitCode: number = ExitCode.stepFailed;
   let status: RunStatus = "failed";
@@ -188,10 +191,32 @@ export async function executeRun(request: RunRequest): Promise<number> {
       `vonage-ir run --resume ${id}${loaded.config.file ? ` --config ${loaded.config.file}` : ""}${request.out !== (loaded.config.out ?? DEFAULT_OUT) ? ` --out ${request.out}` : ""}`)
   )(runId);
   try {
-    lock = await acquireLock(outDir, gateway.apiKey, runId, {
-      breakLock: request.breakLock,
-      warn: (message) => events.emit({ kind: "warning", message }),
+    // Whoever else can write the out directory can move the run directory away (and the new secret with it).
+    await mkdir(outDir, { recursive: true, mode: 0o700 });
+    await assertPrivateDirectory(outDir, "out directory");
+    if (request.resume) await assertPrivateDirectory(paths.dir, "run directory", { noSymlink: true });
+    // The account lock lives in the per-user state directory, so a run with another --out sees it; the out
+    // directory keeps its own lock for the run directories it holds.
+    const stateDir = resolve(io.cwd, stateDirectory(io.env));
+    await mkdir(stateDir, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+      throw new UsageError(
+        `cannot create the state directory ${stateDir} for the account locks (${(error as NodeJS.ErrnoException).code ?? messageOf(error)})`,
+        "set VONAGE_IR_STATE_DIR to a directory of yours (nothing was changed)",
+      );
     });
+    await assertPrivateDirectory(stateDir, "state directory (VONAGE_IR_STATE_DIR)");
+    // A killed run leaves both locks behind: one warning for taking over the same run's locks.
+    const warned = new Set<string>();
+    const lockOptions = {
+      breakLock: request.breakLock,
+      warn: (message: string) => {
+        if (!warned.has(message)) events.emit({ kind: "warning", message });
+        warned.add(message);
+      },
+      out: outDir,
+    };
+    locks.push(await acquireLock(stateDir, gateway.apiKey, runId, lockOptions));
+    locks.push(await acquireLock(outDir, gateway.apiKey, runId, lockOptions));
     let thePlan: Plan;
     let journalState: JournalState | undefined;
     if (request.resume) {
@@ -223,8 +248,38 @@ export async function executeRun(request: RunRequest): Promise<number> {
         saved ? verifySavedPlan(saved, planInput, deps, state) : plan(planInput, deps, state),
       );
       // Only a run that has a plan gets a directory: a plan-time error (a decision missing from the config)
-      // leaves nothing behind.
-      await createRunDirectory(outDir, runId);
+      // leaves nothing behind. The directory appears with its header and plan durable in its journal.
+      const planned = thePlan;
+      let nextSeq = 1;
+      await createRunDirectory(
+        outDir,
+        runId,
+        gateway.apiKey,
+        async (staging) => {
+          const first = await Journal.open(staging.journal);
+          try {
+            await first.append({
+              t: "run",
+              v: JOURNAL_VERSION,
+              runId,
+              runbook: {
+                id: planned.runbook.id,
+                version: planned.runbook.version,
+                file: planned.runbook.file,
+                hash: planned.runbook.hash,
+              },
+              configHash: planned.configHash,
+              account: gateway.apiKey,
+              startedAt: new Date().toISOString(),
+            });
+            testKillPoint(io, "journal-header");
+            nextSeq = (await first.append({ t: "plan", plan: planned }, true)).seq + 1;
+          } finally {
+            await first.close();
+          }
+        },
+        (point) => testKillPoint(io, point),
+      );
       const tree = await enclosingGitTree(outDir);
       if (tree) {
         events.emit({
@@ -232,22 +287,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
           message: `the out directory ${outDir} is inside the git work tree ${tree}: the run directory ignores itself (.gitignore), but keep secrets out of repositories (--out elsewhere)`,
         });
       }
-      journal = await Journal.open(paths.journal);
-      await journal.append({
-        t: "run",
-        v: JOURNAL_VERSION,
-        runId,
-        runbook: {
-          id: thePlan.runbook.id,
-          version: thePlan.runbook.version,
-          file: thePlan.runbook.file,
-          hash: thePlan.runbook.hash,
-        },
-        configHash: thePlan.configHash,
-        account: gateway.apiKey,
-        startedAt: new Date().toISOString(),
-      });
-      await journal.append({ t: "plan", plan: thePlan }, true);
+      journal = await Journal.open(paths.journal, nextSeq);
     }
     started = true;
     events.emit({
@@ -336,7 +376,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
         resumeCommand: exitCode === ExitCode.ok ? undefined : resumeCommand,
       });
     }
-    await lock?.release().catch(() => undefined);
+    for (const lock of locks.reverse()) await lock.release().catch(() => undefined);
     await request.onFinished?.({ runDir: paths.dir, exitCode, reportPath });
   }
 }
@@ -347,6 +387,14 @@ function diskError(error: unknown, next: string): StorageError | undefined {
   if (!(error instanceof StorageError) && problem === undefined) return undefined;
   const message = error instanceof StorageError ? error.message : `${problem}: ${messageOf(error)}`;
   return new StorageError(message, `free space on the disk, ${next}`, { cause: error });
+}
+
+/**
+ * For the chaos suite only: `VONAGE_IR_TEST_KILL_AT=<point>` SIGKILLs the CLI at that named point between two
+ * file operations, where no request is in flight for a request-count kill to land on.
+ */
+function testKillPoint(io: CliIo, point: string): void {
+  if (io.env.VONAGE_IR_TEST_KILL_AT === point) process.kill(process.pid, "SIGKILL");
 }
 
 /** Reads the journal of a run to resume; unknown ids list what is there. */
@@ -360,8 +408,8 @@ export async function loadResume(outDir: string, runId: string): Promise<Journal
   } catch (error) {
     if (error instanceof VonageIrError && /cannot read journal/.test(error.message)) {
       const runs = await readdir(resolve(outDir)).catch(() => [] as string[]);
-      // The directory is created before planning, the journal only once the plan is made: a run stopped
-      // in between (killed, or a plan-time error) changed nothing and has nothing to resume.
+      // A run directory appears with its journal's header and plan (createRunDirectory); one without a
+      // journal was left by an older version stopped before its plan was recorded: it changed nothing.
       if (runs.includes(runId)) {
         throw new UsageError(
           `run ${runId} has no journal: it stopped before its plan was recorded, so it changed nothing and cannot be resumed`,

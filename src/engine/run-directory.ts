@@ -1,8 +1,13 @@
 // A run's directory `<out>/<run-id>/`: journal.jsonl, evidence/, secrets/ (the sink), report.md/json. It is
 // 0700 and carries a .gitignore that ignores everything: secrets in repositories are what attackers scan for.
+// It appears under its run id only once its journal holds the run header and the plan, so a crash while
+// creating it never leaves a run that cannot be resumed.
 import { randomBytes } from "node:crypto";
-import { access, mkdir, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, lstat, mkdir, open, readdir, rename, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { writePrivateFile } from "../security/private-file.js";
+import { InternalError } from "./errors.js";
 
 export function newRunId(now: Date = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
@@ -28,14 +33,56 @@ export function runPaths(outDir: string, runId: string): RunPaths {
   };
 }
 
-export async function createRunDirectory(outDir: string, runId: string): Promise<RunPaths> {
+const CREATING_PREFIX = ".creating-";
+
+/**
+ * Creates the run directory under a temporary name, lets `initialize` write its journal header and plan there
+ * (durably), then renames it to `<out>/<run-id>`. Leftovers of an earlier crash for this account are removed
+ * first: the caller holds the account's lock in `outDir`, so no other run is creating one for it.
+ * `checkpoint` is called between the file operations (the chaos suite kills the process there).
+ */
+export async function createRunDirectory(
+  outDir: string,
+  runId: string,
+  account: string,
+  initialize: (paths: RunPaths) => Promise<void>,
+  checkpoint: (point: string) => void = () => undefined,
+): Promise<RunPaths> {
   await mkdir(outDir, { recursive: true, mode: 0o700 });
+  const prefix = `${CREATING_PREFIX}${account}-`;
+  for (const entry of await readdir(outDir)) {
+    if (entry.startsWith(prefix)) await rm(join(outDir, entry), { recursive: true, force: true });
+  }
   const paths = runPaths(outDir, runId);
-  await mkdir(paths.dir, { recursive: false, mode: 0o700 });
-  await writeFile(join(paths.dir, ".gitignore"), "# vonage-ir run: evidence and secrets, never commit\n*\n", {
-    mode: 0o600,
-  });
+  const staging = runPaths(outDir, `${prefix}${runId}`);
+  await mkdir(staging.dir, { recursive: false, mode: 0o700 });
+  checkpoint("run-directory-created");
+  await writePrivateFile(
+    join(staging.dir, ".gitignore"),
+    "# vonage-ir run: evidence and secrets, never commit\n*\n",
+  );
+  await initialize(staging);
+  await fsyncDirectory(staging.dir);
+  checkpoint("run-directory-before-rename");
+  // rename() would replace an empty directory of that name: a run id is never reused
+  const existing = await lstat(paths.dir).catch(() => undefined);
+  if (existing) throw new InternalError(`run directory ${paths.dir} already exists`);
+  await rename(staging.dir, paths.dir);
+  await fsyncDirectory(outDir);
   return paths;
+}
+
+async function fsyncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, constants.O_RDONLY);
+  try {
+    await handle.sync();
+  } catch (error) {
+    // Some platforms (Windows, a few network filesystems) cannot fsync a directory.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EINVAL" && code !== "EPERM" && code !== "EISDIR") throw error;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** The git work tree that contains `dir`, if any. */

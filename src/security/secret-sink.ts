@@ -2,7 +2,18 @@
 // here (fsynced file and directory) before the caller sends it anywhere, so a crash never loses the only copy.
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { constants } from "node:fs";
-import { chmod, link, lstat, mkdir, open, readFile, readdir, rename, unlink } from "node:fs/promises";
+import {
+  chmod,
+  link,
+  lstat,
+  mkdir,
+  open,
+  readFile,
+  readdir,
+  rename,
+  unlink,
+  type FileHandle,
+} from "node:fs/promises";
 import { join } from "node:path";
 import { UsageError } from "../engine/errors.js";
 import { fingerprint } from "./fingerprint.js";
@@ -138,17 +149,22 @@ export class SecretSink {
   }
 
   async #sameValueAlreadyThere(name: string, path: string, value: string): Promise<boolean> {
-    let existing: Buffer;
+    let handle;
     try {
-      existing = await readFile(path);
+      handle = await openRegularFile(path);
     } catch (error) {
       if (errorCode(error) === "ENOENT") return false;
       throw error;
     }
-    const wanted = Buffer.from(value, "utf8");
-    if (existing.length === wanted.length && timingSafeEqual(existing, wanted)) {
-      await chmod(path, FILE_MODE);
-      return true;
+    try {
+      const existing = await handle.readFile();
+      const wanted = Buffer.from(value, "utf8");
+      if (existing.length === wanted.length && timingSafeEqual(existing, wanted)) {
+        await handle.chmod(FILE_MODE);
+        return true;
+      }
+    } finally {
+      await handle.close();
     }
     throw new SecretSinkError(
       `secret sink: "${name}" already holds a different value; refusing to overwrite ${path}`,
@@ -167,8 +183,14 @@ export class SecretSink {
     await mkdir(this.dir, { recursive: true, mode: DIR_MODE });
     const stat = await lstat(this.dir);
     if (!stat.isDirectory()) throw new SecretSinkError(`secret sink: ${this.dir} is not a directory`);
-    // mkdir's mode is filtered by the umask and ignored for an existing directory: set it explicitly.
-    await chmod(this.dir, DIR_MODE);
+    // mkdir's mode is filtered by the umask and ignored for an existing directory: set it explicitly, on the
+    // directory itself (a symlink swapped in since the check is not followed).
+    const dir = await open(this.dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+    try {
+      await dir.chmod(DIR_MODE);
+    } finally {
+      await dir.close();
+    }
     const readme = join(this.dir, README_NAME);
     try {
       await lstat(readme);
@@ -176,9 +198,32 @@ export class SecretSink {
       if (errorCode(error) !== "ENOENT") throw error;
       await writeDurably(readme, README_TEXT, true);
     }
-    await chmod(readme, FILE_MODE);
+    // chmod() would follow a symlink planted as README.txt and change the mode of whatever it points at
+    const handle = await openRegularFile(readme);
+    try {
+      await handle.chmod(FILE_MODE);
+    } finally {
+      await handle.close();
+    }
     await fsyncDir(this.dir);
   }
+}
+
+/** Opens `path` for reading without following a symlink or blocking on a FIFO; refuses anything but a file. */
+async function openRegularFile(path: string): Promise<FileHandle> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    if (errorCode(error) === "ELOOP" || errorCode(error) === "ENXIO")
+      throw new SecretSinkError(`secret sink: ${path} is not a regular file; refusing to use it`);
+    throw error;
+  }
+  if (!(await handle.stat()).isFile()) {
+    await handle.close();
+    throw new SecretSinkError(`secret sink: ${path} is not a regular file; refusing to use it`);
+  }
+  return handle;
 }
 
 async function writeDurably(path: string, value: string, exclusiveOk = false): Promise<void> {

@@ -1,7 +1,13 @@
 // `npm run chaos`: K SIGKILLs (CHAOS_K, default 200) at request numbers drawn from a seeded PRNG (CHAOS_SEED,
 // default random and printed), each followed by `run --resume` until exit 0; every check after every kill.
 import { expect, it } from "vitest";
-import { formatFigures, runChaos } from "./helpers/chaos.js";
+import {
+  CHAOS_SCENARIOS,
+  FILE_KILL_POINTS,
+  formatFigures,
+  runChaos,
+  runFileKillPoints,
+} from "./helpers/chaos.js";
 
 const K = Number(process.env.CHAOS_K ?? 200);
 const SEED = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -20,4 +26,13 @@ it(`survives ${K} SIGKILLs at random points, each resumed to the correct end sta
   expect(figures.leaks).toBe(0);
   expect(figures.kills).toBe(K);
   expect(figures.survived).toBe(K);
+});
+
+it(`survives a SIGKILL at each point between the file operations that create a run (${FILE_KILL_POINTS.join(", ")})`, async () => {
+  for (const scenario of CHAOS_SCENARIOS) {
+    const violations = await runFileKillPoints(scenario, (line) =>
+      process.stdout.write(`${scenario.name}: ${line}\n`),
+    );
+    expect(violations).toEqual([]);
+  }
 });

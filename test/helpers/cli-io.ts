@@ -1,5 +1,6 @@
 // A fake CliIo for calling main() in-process: captured stdout/stderr, injected env, cwd, prompter and
 // signal; plus temp directories, a config writer and the env that points the CLI at a simulator.
+import { mkdtempSync, rmSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +18,19 @@ export interface FakeIo {
   /** stdout parsed as JSON lines (for --json runs). */
   jsonLines(): Record<string, unknown>[];
   controller: AbortController;
+}
+
+// Account locks live in a per-user state directory: each fake io gets its own (unless the test sets one), so
+// in-process runs of different tests on the same test account do not lock each other out.
+let stateRoot: string | undefined;
+let stateDirs = 0;
+function freshStateDir(): string {
+  if (stateRoot === undefined) {
+    const root = mkdtempSync(join(tmpdir(), "vonage-ir-state-"));
+    process.on("exit", () => rmSync(root, { recursive: true, force: true }));
+    stateRoot = root;
+  }
+  return join(stateRoot, String(++stateDirs));
 }
 
 function capture(): { stream: Writable; text: () => string } {
@@ -54,7 +68,7 @@ export function fakeIo(
     stdin,
     stdout,
     stderr,
-    env: options.env ?? {},
+    env: { VONAGE_IR_STATE_DIR: freshStateDir(), ...options.env },
     cwd: options.cwd ?? process.cwd(),
     prompter: options.prompter,
     signal: controller.signal,

@@ -1,6 +1,5 @@
 // `vonage-ir plan <runbook> [--save plan.json]`: reads live state, prints the plan, optionally saves it
 // (versioned, with a sha256 over its content so `apply` can refuse a corrupted file; `apply` re-plans it anyway).
-import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { ExitCode, UsageError, messageOf } from "../../engine/errors.js";
 import { plan, RunState } from "../../engine/engine.js";
@@ -23,6 +22,7 @@ import {
   planningInput,
   sha256,
 } from "../session.js";
+import { writePrivateFile } from "../../security/private-file.js";
 import { SecretSink } from "../../security/secret-sink.js";
 import { silentTaskUi } from "../../io/task-ui.js";
 
@@ -78,7 +78,9 @@ export default async function planCommand(
     const file = { ...thePlan, sha256: sha256(canonicalJson(thePlan)) };
     const path = resolve(io.cwd, save);
     try {
-      await writeFile(path, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+      // A new file of ours renamed into place: an existing file (someone else's, or a symlink) is replaced,
+      // never reused with its owner and permissions, nor followed.
+      await writePrivateFile(path, `${JSON.stringify(file, null, 2)}\n`, { privateParent: false });
     } catch (error) {
       throw new UsageError(
         `cannot write the plan to ${path}: ${(error as NodeJS.ErrnoException).code ?? messageOf(error)}`,

@@ -2,7 +2,7 @@
 // SIGKILL the built CLI at a request number drawn from a seeded PRNG, check what must hold at every moment,
 // `run --resume` (itself killed again with some probability) until exit 0, then check the end state.
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { readJournal } from "../../../src/engine/journal.js";
 import { keyPairMatches } from "../../../src/security/index.js";
@@ -266,6 +266,59 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     }
   }
   return figures;
+}
+
+/**
+ * Named points between two file operations while the run directory is created, where no request is in flight
+ * for a request-count kill to land on: the CLI SIGKILLs itself there (VONAGE_IR_TEST_KILL_AT).
+ */
+export const FILE_KILL_POINTS = ["run-directory-created", "journal-header", "run-directory-before-rename"];
+
+/**
+ * For each file kill point: a run killed there changed nothing and left no run that cannot be resumed (every
+ * run directory there is has its header and plan), and the next run finishes with the correct end state.
+ */
+export async function runFileKillPoints(
+  scenario: ChaosScenario,
+  log: (line: string) => void = () => undefined,
+): Promise<string[]> {
+  const violations: string[] = [];
+  for (const point of FILE_KILL_POINTS) {
+    const e = await startE2eRun(scenario.sim);
+    try {
+      await e.sim.setAutoReload(false);
+      const killed = await e.run([], { env: { VONAGE_IR_TEST_KILL_AT: point } });
+      if (killed.signal !== "SIGKILL") {
+        violations.push(`${point}: the run was not killed there (exit ${String(killed.code)})`);
+        continue;
+      }
+      violations.push(...(await afterKill(e, undefined)).map((v) => `${point}: ${v}`));
+      if (e.sim.requests().some((r) => r.method !== "GET"))
+        violations.push(`${point}: a mutating request was sent before the journal existed`);
+      for (const id of await e.runIds()) {
+        const readable = await readJournal(join(e.runDir(id), "journal.jsonl")).then(
+          () => true,
+          () => false,
+        );
+        if (!readable) violations.push(`${point}: run ${id} is visible without its header and plan`);
+      }
+      const next = await e.run();
+      if (next.code !== 0) {
+        violations.push(`${point}: the next run exited ${String(next.code)}: ${next.stderr.slice(-1500)}`);
+        continue;
+      }
+      const runId = (await latestRun(e)) ?? "";
+      violations.push(...(await finalChecks(e, runId, scenario.apps)).map((v) => `${point}: ${v}`));
+      const leftovers = (await readdir(e.out)).filter((name) => name.startsWith(".creating-"));
+      if (leftovers.length) violations.push(`${point}: leftovers not cleaned up: ${leftovers.join(", ")}`);
+      const leaks = await e.scan();
+      if (leaks.length) violations.push(`${point}: leaks: ${JSON.stringify(leaks)}`);
+      log(`kill at ${point}: nothing changed, the next run finished`);
+    } finally {
+      await e.close();
+    }
+  }
+  return violations;
 }
 
 export function formatFigures(f: ChaosFigures): string {

@@ -2,6 +2,7 @@
 // pty and copies our keystrokes to it. The screen text is read back with ANSI escapes stripped.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -31,6 +32,8 @@ export class PtySession {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "/tmp",
       TERM: "xterm-256color",
+      // the account locks, per test directory (see run-cli.ts)
+      VONAGE_IR_STATE_DIR: join(options.cwd, ".vonage-ir-state"),
       ...options.env,
     };
     delete env.CI;

@@ -30,7 +30,10 @@ export function assertBuilt(): void {
 export type KillTrigger = number | ((count: number, info: RequestInfo) => boolean);
 
 export interface RunCliOptions {
-  /** Added to (undefined removes from) a minimal env: PATH, HOME, CI=true, NO_COLOR=1. */
+  /**
+   * Added to (undefined removes from) a minimal env: PATH, HOME, CI=true, NO_COLOR=1 and VONAGE_IR_STATE_DIR
+   * in `cwd` (the account locks: tests on the same simulated account run concurrently in their own dirs).
+   */
   env?: Record<string, string | undefined>;
   cwd: string;
   stdin?: string;
@@ -58,6 +61,7 @@ export function runCli(args: string[], options: RunCliOptions): Promise<CliResul
     HOME: process.env.HOME ?? options.cwd,
     CI: "true",
     NO_COLOR: "1",
+    VONAGE_IR_STATE_DIR: join(options.cwd, ".vonage-ir-state"),
   };
   for (const [key, value] of Object.entries(options.env ?? {})) {
     if (value === undefined) delete env[key];

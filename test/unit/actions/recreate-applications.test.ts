@@ -1,7 +1,7 @@
 // applications.recreate against the real simulator through the real SDK gateway: plan → prepare → apply per
 // change in dependency order, then the end state read from the simulator.
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ActionContext, Change, ChangeDraft, JsonObject } from "../../../src/actions/action.js";
 import {
@@ -306,6 +306,21 @@ describe("applications.recreate", () => {
     expect(await recreateApplications.checkPrecondition?.(f.ctx(), del)).toMatch(
       /3 number\(s\) still point at application/,
     );
+  });
+
+  it("keeps the backups in a 0700 evidence/applications/, whatever the umask", async () => {
+    const f = await fixture();
+    const { changes } = await planChanges(f);
+    const backup = changes.find((c) => c.id.endsWith("/backup"))!;
+    const previous = process.umask(0o000);
+    try {
+      expect((await recreateApplications.apply(f.ctx(), backup, {})).status).toBe("done");
+    } finally {
+      process.umask(previous);
+    }
+    const path = backupPathFor(f.h.dir, String(backup.params.oldId));
+    expect((await stat(dirname(path))).mode & 0o777).toBe(0o700);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
   });
 
   it("reconciles a create whose done was lost by finding the replacement's public key (no duplicate)", async () => {

@@ -4,7 +4,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { Action } from "../../../src/actions/action.js";
+import { NO_PRIOR_RUNS, type Action } from "../../../src/actions/action.js";
 import { createRegistry } from "../../../src/actions/registry.js";
 import { systemClock } from "../../../src/cli/execute-run.js";
 import { loadRunbookAndConfig } from "../../../src/cli/session.js";
@@ -90,6 +90,7 @@ async function setup(prompter: Prompter | undefined) {
     registry,
     gateway,
     prompter: p,
+    priorRuns: NO_PRIOR_RUNS,
     clock: systemClock,
     events: { emit: (event) => events.push(event as Event) },
     ui: silentTaskUi,

@@ -1,4 +1,15 @@
-import { open, mkdtemp, mkdir, readFile, readdir, rm, stat, chmod, writeFile } from "node:fs/promises";
+import {
+  open,
+  mkdtemp,
+  mkdir,
+  readFile,
+  readdir,
+  rm,
+  stat,
+  chmod,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -26,6 +37,17 @@ describe("SecretSink", () => {
     } finally {
       process.umask(previous);
     }
+  });
+
+  it("refuses a README.txt planted as a symlink, without changing the mode of what it points at", async () => {
+    const victim = join(root, "victim");
+    await writeFile(victim, "someone's file\n", { mode: 0o644 });
+    await chmod(victim, 0o644);
+    const dir = join(root, "secrets");
+    await mkdir(dir, { mode: 0o700 });
+    await symlink(victim, join(dir, "README.txt"));
+    await expect(new SecretSink(dir).write("k", "v")).rejects.toThrow(/README\.txt is not a regular file/);
+    expect(await modeOf(victim)).toBe(0o644);
   });
 
   it("tightens an existing directory with wider permissions", async () => {
