@@ -166,7 +166,14 @@ function creationEvidence(secret: SecretMeta, audit: AuditLookup): string {
 interface SecretEvidence {
   secret: SecretMeta;
   probablyYours: string | undefined;
+  suspect: boolean;
   line: string;
+}
+
+/** Suspects first (a select's cursor starts on the first choice), the ones that look like the operator's last. */
+function choiceRank(evidence: SecretEvidence): number {
+  if (evidence.probablyYours !== undefined) return 2;
+  return evidence.suspect ? 0 : 1;
 }
 
 function secretEvidence(
@@ -184,12 +191,13 @@ function secretEvidence(
     : recent
       ? `probably yours: created in the last ${RECENT_HOURS} hours`
       : undefined;
+  const suspect = isSuspect(ctx, apiKey, secret, since);
   const marks = [
     ...(probablyYours ? [probablyYours] : []),
-    ...(isSuspect(ctx, apiKey, secret, since) ? ["suspect: created after compromisedSince"] : []),
+    ...(suspect ? ["suspect: created after compromisedSince"] : []),
   ];
   const line = `${secret.id}  created ${secret.createdAt}${marks.length > 0 ? `  [${marks.join("; ")}]` : ""}\n      ${creationEvidence(secret, audit)}`;
-  return { secret, probablyYours, line };
+  return { secret, probablyYours, suspect, line };
 }
 
 /** The new secret's id, from the output of its create change (known after apply). */
@@ -220,10 +228,9 @@ async function chooseRevokeFirst(
     };
   }
   const found = await audit();
-  // The ones that look like the operator's come last: a select's cursor starts on the first choice.
   const evidence = account.secrets
     .map((s) => secretEvidence(ctx, account.apiKey, s, params.compromisedSince, found))
-    .sort((x, y) => Number(x.probablyYours !== undefined) - Number(y.probablyYours !== undefined));
+    .sort((x, y) => choiceRank(x) - choiceRank(y));
   const shown = evidence.map((e) => `  - ${e.line}`).join("\n");
   if (ctx.prompter) {
     const which = account.primary
@@ -233,7 +240,7 @@ async function chooseRevokeFirst(
       message: `Account ${account.apiKey} holds 2 API secrets (Vonage's limit), so one must be revoked before a new one can be created:\n${shown}\n${which} Which one should be revoked first?`,
       choices: evidence.map((e) => ({
         value: e.secret.id,
-        name: `${e.secret.id}  created ${e.secret.createdAt}${e.probablyYours ? `  (${e.probablyYours})` : ""}`,
+        name: `${e.secret.id}  created ${e.secret.createdAt}${e.probablyYours ? `  (${e.probablyYours})` : e.suspect ? "  (suspect)" : ""}`,
       })),
     });
     const chosen = account.secrets.find((s) => s.id === id);

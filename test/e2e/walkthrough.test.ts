@@ -60,6 +60,10 @@ describe("the walkthrough in a terminal", () => {
   it("drill: a person goes through the whole compromise runbook and ends with a summary", async () => {
     const pty = new PtySession(["drill", "--out", join(dir, "drills")], { cwd: dir, env: {} });
     await pty.waitFor("Nothing here touches a real account");
+    await pty.waitFor("Which one should be revoked first?");
+    // the attacker's secret (created after compromisedSince) is the first choice, under the cursor
+    await pty.waitFor(/❯ [0-9a-f-]{36} {2}created \S+ {2}\(suspect\)/);
+    pty.type(KEY.enter);
     await pty.waitFor("Which subaccounts should be suspended?");
     const checkbox = await pty.waitFor(/svc-backup[^\n]*/);
     expect(checkbox).toMatch(/◯ eu-sales/);
@@ -170,6 +174,8 @@ describe("the walkthrough in a terminal", () => {
         cwd: dir,
         env: noColor ? { NO_COLOR: "1" } : {},
       });
+      await pty.waitFor("Which one should be revoked first?");
+      pty.type(KEY.enter);
       await pty.waitFor("Which subaccounts should be suspended?");
       pty.type(KEY.enter);
       await pty.waitFor("Proceed?");
@@ -199,6 +205,8 @@ describe("the scripted handoff", () => {
       config,
       [
         `compromisedSince: "${sim.meta.compromisedSince}"`,
+        `secrets:`,
+        `  revokeFirst: ${sim.meta.attackerSecretIds[0]}`,
         `subaccounts:`,
         `  allow: [${sim.meta.legitimateSubaccountKeys.join(", ")}]`,
         `users:`,
