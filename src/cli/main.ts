@@ -3,6 +3,7 @@
 // `--help`, `list` and `validate` never load the SDK, Inquirer or listr2.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ExitCode, UsageError, VonageIrError, messageOf } from "../engine/errors.js";
+import { terminalText } from "../io/foreign-text.js";
 import { redactText } from "../io/redact.js";
 import { processIo, type CliIo } from "./io.js";
 
@@ -244,14 +245,24 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
+/** A backstop: every foreign part of a message is bounded where it is built; a message of many parts is not. */
+const MAX_ERROR_TEXT = 20_000;
+
 export function reportError(error: unknown, io: CliIo, json: boolean): number {
   const known = error instanceof VonageIrError;
   const exitCode = known ? error.exitCode : ExitCode.stepFailed;
-  const message = redactText(known ? error.message : `unexpected error: ${messageOf(error)}`);
-  const hint = redactText(
-    known
-      ? (error.hint ?? "")
-      : "this is a bug in vonage-ir: please report it with the journal (it holds no secrets)",
+  // Redacted before it is cut (a cut secret no longer matches); bounded whatever foreign text reached it.
+  const message = terminalText(
+    redactText(known ? error.message : `unexpected error: ${messageOf(error)}`),
+    MAX_ERROR_TEXT,
+  );
+  const hint = terminalText(
+    redactText(
+      known
+        ? (error.hint ?? "")
+        : "this is a bug in vonage-ir: please report it with the journal (it holds no secrets)",
+    ),
+    MAX_ERROR_TEXT,
   );
   if (json) {
     io.stdout.write(
@@ -279,14 +290,17 @@ export async function runCli(argv: string[]): Promise<void> {
       process.exit(ExitCode.aborted);
     }
   };
-  // The SDK's debug logging prints requests with their Authorization header: never let it run.
-  if (process.env.DEBUG && /vonage/i.test(process.env.DEBUG)) {
-    process.stderr.write(
-      "warning: ignoring DEBUG for the Vonage SDK (its debug output contains credentials)\n",
-    );
-    process.env.DEBUG = process.env.DEBUG.split(",")
-      .filter((d) => !/vonage/i.test(d))
-      .join(",");
+  // Library debug channels (the `debug` package the Vonage SDK logs through) print requests with their
+  // Authorization header and bodies with new secrets. DEBUG is removed, not filtered, and the SDK's namespaces
+  // are not disabled programmatically: `debug` reads the variable once, when it loads, in every copy of it (each
+  // SDK package may resolve its own, a future dependency may bring another), and patterns such as `*`, `v*` or
+  // `*,-foo` enable namespaces no filter can foresee. This runs before any library is loaded (they are imported
+  // lazily), so no copy ever sees it, and no child process inherits it.
+  if (process.env.DEBUG !== undefined) {
+    if (process.env.DEBUG.trim() !== "") {
+      process.stderr.write("warning: DEBUG is ignored (library debug output can contain credentials)\n");
+    }
+    delete process.env.DEBUG;
   }
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);

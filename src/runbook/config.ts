@@ -6,7 +6,14 @@ import { z } from "zod";
 import { UsageError, ValidationError, type ValidationIssue } from "../engine/errors.js";
 import type { Attestation } from "../actions/action.js";
 import type { InputSpec, Runbook } from "./schema.js";
-import { parseYamlSource, zodIssues, type PathSegment, type YamlSource } from "./yaml-source.js";
+import {
+  describeValue,
+  echoKey,
+  parseYamlSource,
+  zodIssues,
+  type PathSegment,
+  type YamlSource,
+} from "./yaml-source.js";
 
 export const RESERVED_CONFIG_KEYS = ["runbook", "out", "concurrency", "attest"] as const;
 
@@ -121,7 +128,9 @@ export function validateConfig(source: YamlSource, runbook: Runbook): RunConfig 
     const name = path.join(".");
     const spec = runbook.inputs[name];
     if (spec && given.has(name)) {
-      issues.push(source.issue(path as PathSegment[], `"${name}" is given twice (dotted and nested)`, true));
+      issues.push(
+        source.issue(path as PathSegment[], `"${echoKey(name)}" is given twice (dotted and nested)`, true),
+      );
       return;
     }
     if (spec) {
@@ -142,7 +151,7 @@ export function validateConfig(source: YamlSource, runbook: Runbook): RunConfig 
       issues.push(
         source.issue(
           path as PathSegment[],
-          `expected a map of ${grouped.join(", ")}, received ${JSON.stringify(value)}`,
+          `expected a map of ${grouped.join(", ")}, received ${describeValue(value, path)}`,
         ),
       );
       return;
@@ -150,7 +159,7 @@ export function validateConfig(source: YamlSource, runbook: Runbook): RunConfig 
     issues.push(
       source.issue(
         path as PathSegment[],
-        `unknown key "${name}": runbook ${runbook.id} has no such input (inputs: ${Object.keys(runbook.inputs).join(", ") || "none"})`,
+        `unknown key "${echoKey(name)}": runbook ${runbook.id} has no such input (inputs: ${Object.keys(runbook.inputs).join(", ") || "none"})`,
         true,
       ),
     );
@@ -164,7 +173,9 @@ export function validateConfig(source: YamlSource, runbook: Runbook): RunConfig 
   for (const [stepId, attestation] of Object.entries(settings.data?.attest ?? {})) {
     const step = steps.get(stepId);
     if (!step) {
-      issues.push(source.issue(["attest", stepId], `no step "${stepId}" in runbook ${runbook.id}`, true));
+      issues.push(
+        source.issue(["attest", stepId], `no step "${echoKey(stepId)}" in runbook ${runbook.id}`, true),
+      );
       continue;
     }
     // Attested evidence meets the same pattern an operator's answer must (the runbook rules compiled it).
