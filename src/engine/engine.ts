@@ -16,6 +16,7 @@ import type { Gateway } from "../vonage/gateway.js";
 import { createReadOnlyGateway } from "../vonage/dry-run-gateway.js";
 import type { Prompter } from "../io/prompter.js";
 import { KIND_MARK, type ChangeStatus, type EventSink, type StepStatus } from "../io/events.js";
+import { foreignText } from "../io/foreign-text.js";
 import { redact, registerSecret } from "../io/redact.js";
 import type { TaskUi } from "../io/task-ui.js";
 import type { LoadedRunbook } from "../runbook/load-runbook.js";
@@ -150,8 +151,11 @@ function makeContext(
 }
 
 /** describe(), without the diff mark some actions prefix: the formatters add the mark of the change's kind. */
+/** Summaries, notes and warnings name things from the account (applications, subaccounts, webhooks): one line. */
+const MAX_SUMMARY = 1000;
+
 function describeChange(action: Action, draft: Parameters<Action["describe"]>[0]): string {
-  return action.describe(draft).replace(/^[+\-~!?>] (?=\S)/, "");
+  return foreignText(action.describe(draft).replace(/^[+\-~!?>] (?=\S)/, ""), MAX_SUMMARY);
 }
 
 /**
@@ -249,7 +253,7 @@ async function planStep(
   }
   const ctx = makeContext(deps, state, step, input.inputs, input.attestations, true);
   const result = await (action as Action).plan(ctx, parsed.data);
-  base.notes = result.notes ?? [];
+  base.notes = (result.notes ?? []).map((note) => foreignText(note, MAX_SUMMARY));
   base.changes = result.changes.map((draft) => {
     const change: Change = {
       ...draft,
@@ -257,6 +261,7 @@ async function planStep(
       stepId: step.id,
       action: actionId,
       summary: describeChange(action, draft),
+      ...(draft.warnings ? { warnings: draft.warnings.map((w) => foreignText(w, MAX_SUMMARY)) } : {}),
       dependsOn: draft.dependsOn,
     };
     return redact(change);
