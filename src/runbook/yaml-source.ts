@@ -183,5 +183,10 @@ export function describeValue(value: unknown, path: readonly PathSegment[] = [])
     path.some((segment) => typeof segment === "string" && SECRET_LOOKING_KEY.test(segment))
   )
     return `a string (not shown: "${formatPath(path)}" may hold a secret)`;
-  return `${typeof value} ${foreignText(redactText(JSON.stringify(value) ?? String(value)), MAX_ECHO)}`;
+  return `${typeof value} ${echoValue(value)}`;
+}
+
+/** A scalar of a file as a message quotes it (JSON): secrets redacted, bounded, no control characters. */
+export function echoValue(value: unknown): string {
+  return foreignText(redactText(JSON.stringify(value) ?? String(value)), MAX_ECHO);
 }
