@@ -296,6 +296,14 @@ export async function runCli(argv: string[]): Promise<void> {
   // SDK package may resolve its own, a future dependency may bring another), and patterns such as `*`, `v*` or
   // `*,-foo` enable namespaces no filter can foresee. This runs before any library is loaded (they are imported
   // lazily), so no copy ever sees it, and no child process inherits it.
+  // Node's own debug channels (NODE_DEBUG=http, fetch, ...) print request headers, Authorization included. Node
+  // reads NODE_DEBUG before any of our code runs, so it cannot be removed here like DEBUG: refuse to run.
+  if (process.env.NODE_DEBUG?.trim()) {
+    process.stderr.write(
+      "error: NODE_DEBUG is set, and Node's debug output would print credentials (the Authorization header)\n  unset NODE_DEBUG and run again\n",
+    );
+    process.exit(ExitCode.usage);
+  }
   if (process.env.DEBUG !== undefined) {
     if (process.env.DEBUG.trim() !== "") {
       process.stderr.write("warning: DEBUG is ignored (library debug output can contain credentials)\n");

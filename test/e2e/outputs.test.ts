@@ -31,6 +31,16 @@ describe.concurrent("outputs", () => {
     },
   );
 
+  it("NODE_DEBUG (read by Node before any of our code): refused with exit 2, nothing sent, no secret printed", async () => {
+    const e = await start();
+    const before = e.sim.requestCount();
+    const result = await e.cli(["audit"], { env: { NODE_DEBUG: "http,fetch" } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("NODE_DEBUG is set");
+    expect(e.sim.requestCount()).toBe(before);
+    expect(await e.scan()).toEqual([]);
+  });
+
   it("a webhook URL's password: redacted in evidence and report, the original in the sink (0600), kept on the replacement", async () => {
     const e = await start();
     const [password] = userinfoPasswords(e.sim.initialState);
