@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import type { Action, JsonObject, JsonValue } from "./action.js";
 import { writePrivateFile } from "../security/private-file.js";
+import { redact } from "../io/redact.js";
 import type { AuditEvent, Availability, SecretMeta } from "../vonage/gateway.js";
 
 export const evidenceSnapshotParams = z.strictObject({
@@ -163,12 +164,31 @@ export const evidenceSnapshot: Action<z.infer<typeof evidenceSnapshotParams>> = 
     const dir = join(ctx.runDir, "evidence");
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const manifest: Record<string, string> = {};
+    const originals: Record<string, { sink: string; sha256: string }> = {};
     for (const [name, content] of Object.entries(files)) {
-      const text = `${JSON.stringify(content, null, 2)}\n`;
+      const original = `${JSON.stringify(content, null, 2)}\n`;
+      // Evidence is shown, copied and attached to tickets: credentials in it (the password of a webhook URL's
+      // userinfo) are redacted, and the original goes to the sink, named by its hash (a resume may see another).
+      const text = `${JSON.stringify(redact(content), null, 2)}\n`;
+      if (text !== original) {
+        const sha256 = createHash("sha256").update(original).digest("hex");
+        const sinkName = `evidence-${sha256.slice(0, 12)}-${name}`;
+        await ctx.sink.write(sinkName, original);
+        originals[name] = { sink: join(ctx.sink.dir, sinkName), sha256 };
+      }
       await writePrivateFile(join(dir, name), text);
       manifest[name] = createHash("sha256").update(text).digest("hex");
     }
-    const manifestText = `${JSON.stringify({ takenAt: ctx.clock.now().toISOString(), account: gateway.apiKey, compromisedSince: since ?? null, sha256: manifest }, null, 2)}\n`;
+    const redacted =
+      Object.keys(originals).length === 0
+        ? {}
+        : {
+            redacted: {
+              why: "these files held credentials (e.g. webhook URL passwords): the copies here show them as [redacted]; each original is in the sink file named here (mode 0600)",
+              originals,
+            },
+          };
+    const manifestText = `${JSON.stringify({ takenAt: ctx.clock.now().toISOString(), account: gateway.apiKey, compromisedSince: since ?? null, sha256: manifest, ...redacted }, null, 2)}\n`;
     await writePrivateFile(join(dir, "manifest.json"), manifestText);
     const manifestSha256 = createHash("sha256").update(manifestText).digest("hex");
     const summary: JsonObject = {

@@ -21,6 +21,7 @@ import {
   type JsonObject,
   type JsonValue,
 } from "./action.js";
+import { withWebhookCredentials } from "./with-webhook-credentials.js";
 
 export const recreateApplicationsParams = z.strictObject({
   /** Application ids or names to replace (default: all). */
@@ -503,7 +504,11 @@ async function applyBackup(ctx: ActionContext, change: Change): Promise<ApplyOut
 async function applyCreate(ctx: ActionContext, change: Change, prepared: JsonObject): Promise<ApplyOutcome> {
   const publicKeyPem = str(prepared.publicKeyPem);
   if (!publicKeyPem) throw new Error("no public key was prepared for the replacement application");
-  const config = change.params.config as ApplicationConfig;
+  const config = await withWebhookCredentials(
+    ctx,
+    str(change.params.oldId),
+    change.params.config as ApplicationConfig,
+  );
   const created = await ctx.gateway.createApplication(config, publicKeyPem);
   if (
     created.publicKey !== undefined &&

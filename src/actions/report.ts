@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import type { Action, JsonObject, JsonValue } from "./action.js";
 import { readJournal, type JournalState } from "../engine/journal.js";
+import { foreignText } from "../io/foreign-text.js";
 import { redact } from "../io/redact.js";
 import { writePrivateFile } from "../security/private-file.js";
 
@@ -141,7 +142,7 @@ export function buildReport(state: JournalState, now: Date = new Date()): Report
       (c) =>
         `${c.summary}: reverse with PATCH /accounts/${state.header.account}/subaccounts/<key> {"suspended": false} or in the dashboard (Subaccounts)`,
     );
-  return redact({
+  return shown({
     runId: state.header.runId,
     runbook: `${state.plan.runbook.title} (${state.plan.runbook.id} v${state.plan.runbook.version})`,
     account: state.header.account,
@@ -157,6 +158,24 @@ export function buildReport(state: JournalState, now: Date = new Date()): Report
     evidenceManifestSha256: manifest,
     reverse,
   });
+}
+
+/** Bound of one value in the report: any real name, URL, note or error fits; a megabyte error detail does not. */
+const REPORT_VALUE_MAX = 2000;
+
+/**
+ * The report as it may be shown: redacted, and every string one line, bounded, without control characters
+ * (names come from the account; `cat report.md` must not let one redraw the terminal).
+ */
+function shown<T>(value: T): T {
+  const clean = (v: unknown): unknown => {
+    if (typeof v === "string") return foreignText(v, REPORT_VALUE_MAX);
+    if (Array.isArray(v)) return v.map(clean);
+    if (v && typeof v === "object")
+      return Object.fromEntries(Object.entries(v).map(([k, inner]) => [k, clean(inner)]));
+    return v;
+  };
+  return clean(redact(value)) as T;
 }
 
 function timelineLine(

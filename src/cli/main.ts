@@ -3,6 +3,7 @@
 // heavy parts lazily, so `--help`, `list` and `validate` never load the SDK, Inquirer or listr2.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ExitCode, UsageError, VonageIrError, diskProblemOf, messageOf } from "../engine/errors.js";
+import { terminalText } from "../io/foreign-text.js";
 import { redactText } from "../io/redact.js";
 import type { Command, OptionSpecs, Values } from "./command.js";
 import { completionScript, SHELLS } from "./completion.js";
@@ -506,19 +507,29 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
+/** A backstop: every foreign part of a message is bounded where it is built; a message of many parts is not. */
+const MAX_ERROR_TEXT = 20_000;
+
 export function reportError(error: unknown, io: CliIo, json: boolean): number {
   const known = error instanceof VonageIrError;
   const disk = known ? undefined : diskProblemOf(error);
   const exitCode = known ? error.exitCode : ExitCode.stepFailed;
-  const message = redactText(
-    known ? error.message : disk ? `${disk}: ${messageOf(error)}` : `unexpected error: ${messageOf(error)}`,
+  // Redacted before it is cut (a cut secret no longer matches); bounded whatever foreign text reached it.
+  const message = terminalText(
+    redactText(
+      known ? error.message : disk ? `${disk}: ${messageOf(error)}` : `unexpected error: ${messageOf(error)}`,
+    ),
+    MAX_ERROR_TEXT,
   );
-  const hint = redactText(
-    known
-      ? (error.hint ?? "")
-      : disk
-        ? "free space on the disk, then run the command again (a run that had started resumes with: vonage-ir run --resume <run-id>)"
-        : "this is a bug in vonage-ir: please report it with the journal (it holds no secrets)",
+  const hint = terminalText(
+    redactText(
+      known
+        ? (error.hint ?? "")
+        : disk
+          ? "free space on the disk, then run the command again (a run that had started resumes with: vonage-ir run --resume <run-id>)"
+          : "this is a bug in vonage-ir: please report it with the journal (it holds no secrets)",
+    ),
+    MAX_ERROR_TEXT,
   );
   if (json) {
     io.stdout.write(
@@ -546,14 +557,25 @@ export async function runCli(argv: string[]): Promise<void> {
       process.exit(ExitCode.aborted);
     }
   };
-  // The SDK's debug logging prints requests with their Authorization header: never let it run.
-  if (process.env.DEBUG && /vonage/i.test(process.env.DEBUG)) {
+  // Library debug channels (the `debug` package the Vonage SDK logs through) print requests with their
+  // Authorization header and bodies with new secrets. DEBUG is removed, not filtered, and the SDK's namespaces
+  // are not disabled programmatically: `debug` reads the variable once, when it loads, in every copy of it (each
+  // SDK package may resolve its own, a future dependency may bring another), and patterns such as `*`, `v*` or
+  // `*,-foo` enable namespaces no filter can foresee. This runs before any library is loaded (they are imported
+  // lazily), so no copy ever sees it, and no child process inherits it.
+  // Node's own debug channels (NODE_DEBUG=http, fetch, ...) print request headers, Authorization included. Node
+  // reads NODE_DEBUG before any of our code runs, so it cannot be removed here like DEBUG: refuse to run.
+  if (process.env.NODE_DEBUG?.trim()) {
     process.stderr.write(
-      "warning: ignoring DEBUG for the Vonage SDK (its debug output contains credentials)\n",
+      "error: NODE_DEBUG is set, and Node's debug output would print credentials (the Authorization header)\n  unset NODE_DEBUG and run again\n",
     );
-    process.env.DEBUG = process.env.DEBUG.split(",")
-      .filter((d) => !/vonage/i.test(d))
-      .join(",");
+    process.exit(ExitCode.usage);
+  }
+  if (process.env.DEBUG !== undefined) {
+    if (process.env.DEBUG.trim() !== "") {
+      process.stderr.write("warning: DEBUG is ignored (library debug output can contain credentials)\n");
+    }
+    delete process.env.DEBUG;
   }
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import type { Registry } from "../actions/action.js";
 import { UsageError, ValidationError, VonageApiError } from "../engine/errors.js";
 import type { Prompter } from "../io/prompter.js";
-import { registerSecret } from "../io/redact.js";
+import { registerApiKey, registerSecret } from "../io/redact.js";
 import {
   configRunbook,
   emptyConfig,
@@ -128,25 +128,44 @@ export async function readStdinSecret(io: CliIo, what: string, example: string):
   return data.split(/\r?\n/)[0]?.trim() ?? "";
 }
 
-/** Credentials from VONAGE_API_KEY / VONAGE_API_SECRET, or the secret from stdin with --secret-stdin. */
-export async function readCredentials(values: Values, io: CliIo): Promise<Credentials> {
-  const apiKey = io.env.VONAGE_API_KEY?.trim();
-  let apiSecret = io.env.VONAGE_API_SECRET;
+/**
+ * The credentials as far as they are given (env, or the secret from stdin with --secret-stdin), registered for
+ * redaction at once: commands call this before parsing any file, so a secret pasted into a config or runbook
+ * is redacted from the very first validation message. A missing one is reported by `requireCredentials`.
+ */
+export interface GivenCredentials {
+  apiKey: string | undefined;
+  apiSecret: string | undefined;
+}
+
+export async function takeCredentials(values: Values, io: CliIo): Promise<GivenCredentials> {
+  const apiKey = io.env.VONAGE_API_KEY?.trim() || undefined;
+  // Trimmed like the stdin secret: a pasted trailing newline or space is never part of a Vonage secret.
+  let apiSecret = io.env.VONAGE_API_SECRET?.trim() || undefined;
   if (values["secret-stdin"]) {
-    apiSecret = await readStdinSecret(
-      io,
-      "secret",
-      "pass-cli show vonage | vonage-ir run ... --secret-stdin",
-    );
+    apiSecret =
+      (await readStdinSecret(io, "secret", "pass-cli show vonage | vonage-ir run ... --secret-stdin")) ||
+      undefined;
   }
+  registerApiKey(apiKey);
+  registerSecret(apiSecret);
+  return { apiKey, apiSecret };
+}
+
+export function requireCredentials(given: GivenCredentials): Credentials {
+  const { apiKey, apiSecret } = given;
   if (!apiKey || !apiSecret) {
     throw new UsageError(
       `missing credentials: ${!apiKey ? "VONAGE_API_KEY" : "VONAGE_API_SECRET"} is not set`,
       "export VONAGE_API_KEY and VONAGE_API_SECRET (or pipe the secret with --secret-stdin); secrets are never taken from arguments",
     );
   }
-  registerSecret(apiSecret);
   return { apiKey, apiSecret };
+}
+
+/** Credentials from VONAGE_API_KEY / VONAGE_API_SECRET, or the secret from stdin with --secret-stdin. */
+export async function readCredentials(values: Values, io: CliIo): Promise<Credentials> {
+  return requireCredentials(await takeCredentials(values, io));
 }
 
 export interface Hosts {

@@ -18,6 +18,7 @@ import { createReadOnlyGateway } from "../vonage/dry-run-gateway.js";
 import type { Prompter } from "../io/prompter.js";
 import { KIND_MARK, type ChangeStatus, type EventSink, type StepStatus } from "../io/events.js";
 import { RecordingPrompter } from "../io/recording-prompter.js";
+import { foreignText } from "../io/foreign-text.js";
 import { redact, registerSecret } from "../io/redact.js";
 import type { TaskUi } from "../io/task-ui.js";
 import type { LoadedRunbook } from "../runbook/load-runbook.js";
@@ -155,8 +156,11 @@ function makeContext(
 }
 
 /** describe(), without the diff mark some actions prefix: the formatters add the mark of the change's kind. */
+/** Summaries, notes and warnings name things from the account (applications, subaccounts, webhooks): one line. */
+const MAX_SUMMARY = 1000;
+
 function describeChange(action: Action, draft: Parameters<Action["describe"]>[0]): string {
-  return action.describe(draft).replace(/^[+\-~!?>] (?=\S)/, "");
+  return foreignText(action.describe(draft).replace(/^[+\-~!?>] (?=\S)/, ""), MAX_SUMMARY);
 }
 
 /**
@@ -263,7 +267,7 @@ async function planStep(
     true,
   );
   const result = await (action as Action).plan(ctx, parsed.data);
-  base.notes = result.notes ?? [];
+  base.notes = (result.notes ?? []).map((note) => foreignText(note, MAX_SUMMARY));
   if (recorder) base.decisions = redact(recorder.decisions);
   base.changes = result.changes.map((draft) => {
     const change: Change = {
@@ -272,6 +276,7 @@ async function planStep(
       stepId: step.id,
       action: actionId,
       summary: describeChange(action, draft),
+      ...(draft.warnings ? { warnings: draft.warnings.map((w) => foreignText(w, MAX_SUMMARY)) } : {}),
       dependsOn: draft.dependsOn,
     };
     return redact(change);

@@ -1,5 +1,6 @@
 // Events are data: one union keyed by `kind`, redacted where they are built, rendered by exactly one
 // formatter per kind (human text for stderr, JSON lines for `--json`). The JSON schema is versioned.
+import { terminalText } from "./foreign-text.js";
 import { redact } from "./redact.js";
 
 export const EVENT_SCHEMA_VERSION = 1;
@@ -121,7 +122,9 @@ export const humanFormatters: Formatters = {
 
 export function formatHuman(event: Event): string | undefined {
   const format = humanFormatters[event.kind] as (e: Event) => string | undefined;
-  return format(redact(event));
+  const text = format(redact(event));
+  // Names from the account reach these lines: no escape sequence of theirs may reach the terminal.
+  return text === undefined ? undefined : terminalText(text);
 }
 
 export function formatJsonLine(event: Event, now?: Date): string {

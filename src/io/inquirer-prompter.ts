@@ -2,11 +2,14 @@
 // for it). Ctrl-C inside a prompt becomes an AbortError: the run stops with a consistent, resumable journal.
 import type { Readable, Writable } from "node:stream";
 import { AbortError } from "../engine/errors.js";
+import { foreignText, terminalText } from "./foreign-text.js";
 import type { Choice, Prompter } from "./prompter.js";
 
 function isPromptExit(error: unknown): boolean {
   return error instanceof Error && (error.name === "ExitPromptError" || error.name === "AbortPromptError");
 }
+
+const CHOICE_MAX = 200;
 
 export async function createInquirerPrompter(io: {
   input: Readable;
@@ -30,16 +33,30 @@ export async function createInquirerPrompter(io: {
       throw error;
     }
   };
+  // Questions and choices carry names from the account (secrets' ids, subaccounts, applications): an escape
+  // sequence in one could redraw the very screen the operator is answering.
   const toChoices = <T>(choices: Choice<T>[]) =>
-    choices.map((c) => ({ value: c.value, name: c.name, description: c.description, checked: c.checked }));
+    choices.map((c) => ({
+      value: c.value,
+      name: foreignText(c.name, CHOICE_MAX),
+      description: c.description === undefined ? undefined : terminalText(c.description),
+      checked: c.checked,
+    }));
+  const message = (text: string) => terminalText(text);
   return {
     select: (q) =>
-      ask({ type: "select", message: q.message, choices: toChoices(q.choices), default: q.default }),
-    checkbox: (q) => ask({ type: "checkbox", message: q.message, choices: toChoices(q.choices) }),
-    input: (q) => ask({ type: "input", message: q.message, default: q.default, validate: q.validate }),
-    confirm: (q) => ask({ type: "confirm", message: q.message, default: q.default }),
+      ask({
+        type: "select",
+        message: message(q.message),
+        choices: toChoices(q.choices),
+        default: q.default,
+      }),
+    checkbox: (q) => ask({ type: "checkbox", message: message(q.message), choices: toChoices(q.choices) }),
+    input: (q) =>
+      ask({ type: "input", message: message(q.message), default: q.default, validate: q.validate }),
+    confirm: (q) => ask({ type: "confirm", message: message(q.message), default: q.default }),
     say: (text) => {
-      io.output.write(`${text}\n`);
+      io.output.write(`${terminalText(text)}\n`);
     },
     wait: async (label, work) => {
       const frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];

@@ -5,7 +5,14 @@ import { z } from "zod";
 import { UsageError, ValidationError, type ValidationIssue } from "../engine/errors.js";
 import type { Attestation } from "../actions/action.js";
 import type { InputSpec, Runbook } from "./schema.js";
-import { parseYamlSource, zodIssues, type PathSegment, type YamlSource } from "./yaml-source.js";
+import {
+  describeValue,
+  echoKey,
+  parseYamlSource,
+  zodIssues,
+  type PathSegment,
+  type YamlSource,
+} from "./yaml-source.js";
 import { MiB, readUserFile } from "../io/read-user-file.js";
 
 export const RESERVED_CONFIG_KEYS = ["runbook", "out", "concurrency", "attest"] as const;
@@ -115,7 +122,9 @@ export function validateConfig(source: YamlSource, runbook: Runbook): RunConfig 
     const name = path.join(".");
     const spec = runbook.inputs[name];
     if (spec && given.has(name)) {
-      issues.push(source.issue(path as PathSegment[], `"${name}" is given twice (dotted and nested)`, true));
+      issues.push(
+        source.issue(path as PathSegment[], `"${echoKey(name)}" is given twice (dotted and nested)`, true),
+      );
       return;
     }
     if (spec) {
@@ -136,7 +145,7 @@ export function validateConfig(source: YamlSource, runbook: Runbook): RunConfig 
       issues.push(
         source.issue(
           path as PathSegment[],
-          `expected a map of ${grouped.join(", ")}, received ${JSON.stringify(value)}`,
+          `expected a map of ${grouped.join(", ")}, received ${describeValue(value, path)}`,
         ),
       );
       return;
@@ -144,7 +153,7 @@ export function validateConfig(source: YamlSource, runbook: Runbook): RunConfig 
     issues.push(
       source.issue(
         path as PathSegment[],
-        `unknown key "${name}": runbook ${runbook.id} has no such input (inputs: ${Object.keys(runbook.inputs).join(", ") || "none"})`,
+        `unknown key "${echoKey(name)}": runbook ${runbook.id} has no such input (inputs: ${Object.keys(runbook.inputs).join(", ") || "none"})`,
         true,
       ),
     );
@@ -158,7 +167,9 @@ export function validateConfig(source: YamlSource, runbook: Runbook): RunConfig 
   for (const [stepId, attestation] of Object.entries(settings.data?.attest ?? {})) {
     const step = steps.get(stepId);
     if (!step) {
-      issues.push(source.issue(["attest", stepId], `no step "${stepId}" in runbook ${runbook.id}`, true));
+      issues.push(
+        source.issue(["attest", stepId], `no step "${echoKey(stepId)}" in runbook ${runbook.id}`, true),
+      );
       continue;
     }
     // Attested evidence meets the same pattern an operator's answer must (the runbook rules compiled it).

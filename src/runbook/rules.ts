@@ -4,7 +4,7 @@ import type { Registry } from "../actions/action.js";
 import type { ValidationIssue } from "../engine/errors.js";
 import type { InputSpec, Runbook, WhenCondition } from "./schema.js";
 import { inputsReferenced, templateInput } from "./templates.js";
-import { zodIssues, type PathSegment, type YamlSource } from "./yaml-source.js";
+import { echoValue, zodIssues, type PathSegment, type YamlSource } from "./yaml-source.js";
 
 export function checkRunbookRules(
   runbook: Runbook,
@@ -127,7 +127,7 @@ function checkWhen(
         issues.push(
           source.issue(
             [...path, key],
-            `expected a ${expected} (input "${when.input}" is a ${spec.type}), received ${JSON.stringify(value)}`,
+            `expected a ${expected} (input "${when.input}" is a ${spec.type}), received ${echoValue(value)}`,
           ),
         );
       } else if (spec.type === "enum" && !spec.values.includes(String(value))) {

@@ -3,6 +3,8 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import type { z } from "zod";
 import { ValidationError, type ValidationIssue } from "../engine/errors.js";
+import { foreignText } from "../io/foreign-text.js";
+import { redactText } from "../io/redact.js";
 
 export type PathSegment = string | number;
 
@@ -23,7 +25,13 @@ export function parseYamlSource(file: string, text: string): YamlSource {
     throw new ValidationError(
       doc.errors.map((error) => {
         const pos = lineCounter.linePos(error.pos[0]);
-        return { file, line: pos.line, column: pos.col, path: "", message: yamlMessage(error.message) };
+        return {
+          file,
+          line: pos.line,
+          column: pos.col,
+          path: "",
+          message: foreignText(redactText(yamlMessage(error.message)), MAX_ECHO),
+        };
       }),
     );
   }
@@ -108,9 +116,9 @@ export function zodIssues(
   return issues.flatMap((issue) => {
     const path = [...prefix, ...(issue.path as PathSegment[])];
     if (issue.code === "unrecognized_keys") {
-      return issue.keys.map((key) => source.issue([...path, key], `unknown key "${key}"`, true));
+      return issue.keys.map((key) => source.issue([...path, key], `unknown key "${echoKey(key)}"`, true));
     }
-    return [source.issue(path, zodMessage(issue, valueAt(source.data, path)))];
+    return [source.issue(path, zodMessage(issue, valueAt(source.data, path), path))];
   });
 }
 
@@ -124,14 +132,18 @@ function valueAt(data: unknown, path: readonly PathSegment[]): unknown {
   return current;
 }
 
-export function zodMessage(issue: z.core.$ZodIssue, input: unknown = issue.input): string {
+export function zodMessage(
+  issue: z.core.$ZodIssue,
+  input: unknown = issue.input,
+  path: readonly PathSegment[] = issue.path as PathSegment[],
+): string {
   switch (issue.code) {
     case "invalid_value":
       return `expected ${issue.values.map((value) => JSON.stringify(value)).join(" | ")}`;
     case "invalid_type":
       return input === undefined
         ? `required (expected ${issue.expected})`
-        : `expected ${issue.expected}, received ${describeValue(input)}`;
+        : `expected ${issue.expected}, received ${describeValue(input, path)}`;
     case "invalid_union": {
       const literals = issue.errors
         .flat()
@@ -146,9 +158,35 @@ export function zodMessage(issue: z.core.$ZodIssue, input: unknown = issue.input
   }
 }
 
-function describeValue(value: unknown): string {
+/** Bound of a value or key echoed in a validation message: a file may be anything (`/etc/passwd`, 1 GB). */
+const MAX_ECHO = 80;
+/** Keys whose values may be credentials: a message names their type, never their value. */
+const SECRET_LOOKING_KEY = /secret|passw|token|key|auth|credential|private|signature|cert/i;
+
+/** A key of a file, as a message echoes it: secrets redacted, bounded, no control characters. */
+export function echoKey(key: string): string {
+  return foreignText(redactText(key), MAX_ECHO);
+}
+
+/**
+ * A value found in a file, as a validation message describes it: its type, and its text only when no key on its
+ * path may hold a secret (then redacted of known secrets, bounded and cleaned of control characters).
+ */
+export function describeValue(value: unknown, path: readonly PathSegment[] = []): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a map";
-  return `${typeof value} ${JSON.stringify(value)}`;
+  // Shorter than any Vonage secret (8) is safe to show, and says more than a type ("yes" for a boolean).
+  if (
+    typeof value === "string" &&
+    value.length >= 8 &&
+    path.some((segment) => typeof segment === "string" && SECRET_LOOKING_KEY.test(segment))
+  )
+    return `a string (not shown: "${formatPath(path)}" may hold a secret)`;
+  return `${typeof value} ${echoValue(value)}`;
+}
+
+/** A scalar of a file as a message quotes it (JSON): secrets redacted, bounded, no control characters. */
+export function echoValue(value: unknown): string {
+  return foreignText(redactText(JSON.stringify(value) ?? String(value)), MAX_ECHO);
 }

@@ -2,6 +2,8 @@
 // The SDK's error object holds the request with its Authorization header: nothing of it is copied or linked.
 
 import { VonageApiError, type VonageErrorKind } from "../engine/errors.js";
+import { foreignText } from "../io/foreign-text.js";
+import { redactText } from "../io/redact.js";
 import { isNetworkError } from "./request-scheduler.js";
 
 export interface ErrorContext {
@@ -18,6 +20,9 @@ export interface ErrorContext {
 
 export const AUTH_FAILED_MESSAGE =
   "Vonage rejected the credentials: check VONAGE_API_KEY / VONAGE_API_SECRET";
+
+/** Bound of each echoed part of an error body (title, detail, type): a proxy may answer with megabytes. */
+export const FOREIGN_DETAIL_MAX = 300;
 
 /** A third secret: `#add-excess-secret` in Vonage's newest SDK fixtures, `#maximum-secrets-allowed` in older ones. */
 const MAX_SECRETS_SUFFIXES = ["#add-excess-secret", "#maximum-secrets-allowed"] as const;
@@ -41,7 +46,7 @@ export function parseErrorBody(text: string): ParsedBody {
   try {
     body = JSON.parse(text);
   } catch {
-    return { type: undefined, title: undefined, detail: shorten(text.trim()) || undefined };
+    return { type: undefined, title: undefined, detail: text.trim() || undefined };
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     return { type: undefined, title: undefined, detail: undefined };
@@ -64,16 +69,17 @@ export function parseErrorBody(text: string): ParsedBody {
   return { type, title, detail };
 }
 
-function shorten(text: string): string {
-  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
-}
-
-function scrub(text: string, redact: readonly string[] | undefined): string {
-  let out = text.replace(/Basic\s+[A-Za-z0-9+/=]+/g, "Basic [redacted]");
+/**
+ * A foreign text made safe to echo: secrets out first (in every encoding redactText knows, and the caller's own
+ * values), then cut to a bound and cleaned of control characters. Cutting first could leave half a secret
+ * that no longer matches.
+ */
+function scrub(text: string, redact: readonly string[] | undefined, maxLength: number): string {
+  let out = redactText(text);
   for (const value of redact ?? []) {
     if (value) out = out.split(value).join("[redacted]");
   }
-  return out;
+  return foreignText(out, maxLength);
 }
 
 function kindOf(status: number, type: string | undefined): VonageErrorKind {
@@ -146,7 +152,10 @@ export async function mapVonageError(error: unknown, ctx: ErrorContext): Promise
   if (typeof status === "number") {
     const body = parseErrorBody(await readBody(response));
     const kind = kindOf(status, body.type);
-    const what = [body.title, body.detail].filter(Boolean).join(": ");
+    const what = [body.title, body.detail]
+      .filter((part): part is string => Boolean(part))
+      .map((part) => scrub(part, ctx.redact, FOREIGN_DETAIL_MAX))
+      .join(": ");
     const message =
       kind === "auth"
         ? AUTH_FAILED_MESSAGE
@@ -154,9 +163,9 @@ export async function mapVonageError(error: unknown, ctx: ErrorContext): Promise
     return new VonageApiError({
       kind,
       operation: ctx.operation,
-      message: scrub(message, ctx.redact),
+      message,
       status,
-      type: body.type === undefined ? undefined : scrub(body.type, ctx.redact),
+      type: body.type === undefined ? undefined : scrub(body.type, ctx.redact, FOREIGN_DETAIL_MAX),
       hint: hintOf(kind, ctx),
     });
   }
@@ -186,6 +195,6 @@ export async function mapVonageError(error: unknown, ctx: ErrorContext): Promise
   return new VonageApiError({
     kind: "other",
     operation: ctx.operation,
-    message: scrub(`${ctx.operation} failed: ${shorten(detail)}`, ctx.redact),
+    message: `${ctx.operation} failed: ${scrub(detail, ctx.redact, FOREIGN_DETAIL_MAX)}`,
   });
 }

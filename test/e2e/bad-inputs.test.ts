@@ -12,7 +12,7 @@ import { canonicalJson } from "../../src/runbook/config.js";
 import { badCases, type BadCase } from "../fixtures/bad/cases.js";
 import { runMain } from "../helpers/cli-io.js";
 import { startE2eSimulator, writeRequests, type E2eSimulator } from "./helpers/e2e-simulator.js";
-import { allSecrets, scanForSecrets } from "./helpers/scan-for-secrets.js";
+import { allSecrets, filesUnder, scanForSecrets } from "./helpers/scan-for-secrets.js";
 import { writeConfig } from "./helpers/write-config.js";
 
 const BAD = fileURLToPath(new URL("../fixtures/bad/", import.meta.url)).replace(/\/$/, "");
@@ -231,6 +231,7 @@ async function check(c: BadCase, dir: string, sim: E2eSimulator, runId: string):
     process.stdout.write(`### ${c.name} => ${result.code}\n${output.slice(0, 400)}\n`);
   expect(result.code, output).toBe(c.exit);
   expect(output).toMatch(c.message);
+  if (c.maxOutput !== undefined) expect(output.length).toBeLessThan(c.maxOutput);
   // never a stack trace or an "unexpected error" (a bug) for a bad input
   expect(output).not.toMatch(/unexpected error|\n\s+at .+\(.+:\d+:\d+\)/);
   if ((c.requests ?? "none") === "none") expect(sim.requestCount() - requestsBefore).toBe(0);
@@ -249,6 +250,10 @@ async function check(c: BadCase, dir: string, sim: E2eSimulator, runId: string):
   const secrets = [
     ...(await allSecrets([sim.initialState, sim.dumpState()], [], sim.adminToken)),
     WRONG_SECRET,
+    ...(c.hidden ?? []),
   ];
-  expect(await scanForSecrets([dir], [result.stdout(), result.stderr()], secrets)).toEqual([]);
+  // The case's own files are its input: a secret pasted there on purpose must only not come out.
+  const inputs = new Set(Object.keys(c.files ?? {}).map((name) => join(dir, name)));
+  const outputs = (await filesUnder(dir)).filter((path) => !inputs.has(path));
+  expect(await scanForSecrets(outputs, [result.stdout(), result.stderr()], secrets)).toEqual([]);
 }

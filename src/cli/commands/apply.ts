@@ -15,7 +15,8 @@ import {
   DEFAULT_OUT,
   detectMode,
   loadRunbookAndConfig,
-  readCredentials,
+  requireCredentials,
+  takeCredentials,
   sha256,
   prepareExecution,
 } from "../session.js";
@@ -68,6 +69,7 @@ export default async function applyCommand(
   const [planFile, ...extra] = positionals;
   if (!planFile || extra.length > 0)
     throw new UsageError("expected exactly one plan file", "usage: vonage-ir apply plan.json");
+  const given = await takeCredentials(values, io);
   const thePlan = await readPlanFile(resolve(io.cwd, planFile));
   const registry = createShippedRegistry();
   const mode = detectMode(values, io, { mutates: true });
@@ -94,7 +96,7 @@ export default async function applyCommand(
     if (name in loaded.loaded.runbook.inputs && !(name in loaded.config.values) && value !== REDACTED)
       loaded.config.values[name] = value;
   }
-  const credentials = await readCredentials(values, io);
+  const credentials = requireCredentials(given);
   if (credentials.apiKey !== thePlan.account) {
     throw new UsageError(
       `the plan is for account ${thePlan.account}, but VONAGE_API_KEY is ${credentials.apiKey}`,

@@ -2,6 +2,7 @@
 // happen whatever a check does; the exit code follows --fail-on so CI can gate on it.
 import type { Finding, Severity } from "../../actions/posture-audit.js";
 import { ExitCode, UsageError } from "../../engine/errors.js";
+import { terminalText } from "../../io/foreign-text.js";
 import { redactText } from "../../io/redact.js";
 import { createDryRunGateway } from "../../vonage/dry-run-gateway.js";
 import type { CliIo } from "../io.js";
@@ -118,7 +119,8 @@ export default async function audit(
   if (args.json) {
     io.stdout.write(`${redactText(JSON.stringify({ v: 1, findings, counts }))}\n`);
   } else {
-    io.stdout.write(redactText(formatFindingsTable(findings)));
+    // Findings quote names and audit text from the account: no escape sequence of theirs reaches the terminal.
+    io.stdout.write(terminalText(redactText(formatFindingsTable(findings))));
     const { requests } = stats();
     io.stderr.write(
       `\naudit of ${gateway.apiKey}: ${countsLine(counts)} (${requests} read requests in ${((Date.now() - started) / 1000).toFixed(1)} s)${

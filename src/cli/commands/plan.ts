@@ -18,7 +18,8 @@ import {
   detectMode,
   hostsFromEnv,
   loadRunbookAndConfig,
-  readCredentials,
+  requireCredentials,
+  takeCredentials,
   planningInput,
   sha256,
 } from "../session.js";
@@ -33,13 +34,14 @@ export default async function planCommand(
   if (positionals.length > 1) throw new UsageError(`expected one runbook, got: ${positionals.join(" ")}`);
   const registry = createShippedRegistry();
   const mode = detectMode(values, io, { mutates: false });
+  const given = await takeCredentials(values, io);
   const loaded = await loadRunbookAndConfig(
     positionals[0],
     values.config as string | undefined,
     io,
     registry,
   );
-  const credentials = await readCredentials(values, io);
+  const credentials = requireCredentials(given);
   const prompter = await createPrompter(mode, io, () => "nothing was changed: run the plan again");
   const inputs = await completeInputs(loaded.loaded.runbook, loaded.config, prompter, loaded.config.file);
   const { gateway } = await buildGateway(credentials, hostsFromEnv(io), 8);

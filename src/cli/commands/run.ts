@@ -9,8 +9,9 @@ import {
   DEFAULT_OUT,
   detectMode,
   loadRunbookAndConfig,
-  readCredentials,
   prepareExecution,
+  requireCredentials,
+  takeCredentials,
 } from "../session.js";
 import { configOut, readConfigSource } from "../../runbook/config.js";
 import { REDACTED } from "../../io/redact.js";
@@ -36,6 +37,7 @@ export default async function run(
   }
   const registry = createShippedRegistry();
   const mode = detectMode(values, io, { mutates: !dryRun });
+  const given = await takeCredentials(values, io);
   let out = (values.out as string | undefined) ?? DEFAULT_OUT;
   if (resumeId && !values.out && values.config) {
     // The journal to resume lives in the config's `out:` when no --out is given, as it did for the run.
@@ -74,7 +76,7 @@ export default async function run(
         loaded.config.values[name] = value;
     }
   }
-  const credentials = await readCredentials(values, io);
+  const credentials = requireCredentials(given);
   if (resume && resume.journal.header.account !== credentials.apiKey) {
     throw new UsageError(
       `run ${resumeId} is for account ${resume.journal.header.account}, but VONAGE_API_KEY is ${credentials.apiKey}`,

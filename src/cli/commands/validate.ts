@@ -3,7 +3,7 @@ import { relative } from "node:path";
 import { ExitCode } from "../../engine/errors.js";
 import type { CliIo } from "../io.js";
 import type { Values } from "../command.js";
-import { loadRunbookAndConfig } from "../session.js";
+import { loadRunbookAndConfig, takeCredentials } from "../session.js";
 import { createShippedRegistry } from "../shipped-registry.js";
 import { UsageError } from "../../engine/errors.js";
 
@@ -14,6 +14,8 @@ export default async function validate(
   if (positionals.length === 0 && !values.config)
     throw new UsageError("which runbook?", "usage: vonage-ir validate <runbook id or file> [--config FILE]");
   if (positionals.length > 1) throw new UsageError(`expected one runbook, got: ${positionals.join(" ")}`);
+  // Never used, only registered: a secret of the environment pasted into the file is redacted from the errors.
+  await takeCredentials({}, io);
   const { loaded, config } = await loadRunbookAndConfig(
     positionals[0],
     values.config as string | undefined,

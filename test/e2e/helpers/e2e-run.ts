@@ -1,9 +1,11 @@
 // One e2e workspace: a simulator, a temp directory with a config, an out directory, and the CLI pointed at
 // them. Tests (and the chaos suite) build on it: run, kill, resume, then check the state and scan for leaks.
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { SimulatorOptions } from "../../../src/simulator/index.js";
+import type { SimState, SimulatorOptions } from "../../../src/simulator/index.js";
+import { buildScenario } from "../../../src/simulator/build-scenario.js";
 import { startE2eSimulator, type E2eSimulator } from "./e2e-simulator.js";
 import { runCli, runIds, type CliResult, type KillTrigger, type RunCliOptions } from "./run-cli.js";
 import { allSecrets, scanForSecrets, type SecretHit } from "./scan-for-secrets.js";
@@ -48,11 +50,59 @@ export interface UntilDoneResult {
   kills: number;
 }
 
+/** An escape sequence that clears the screen and turns text red: no terminal output may carry it. */
+export const HOSTILE_NAME_SUFFIX = "\u001b[2J\u001b[31m";
+
+/** The first webhook address of an application's capabilities (a path to it and its value). */
+function firstWebhook(
+  app: SimState["applications"][number],
+): { set(v: string): void; value: string } | undefined {
+  for (const capability of Object.values(app.capabilities)) {
+    const webhooks = (capability as { webhooks?: Record<string, { address?: unknown }> }).webhooks ?? {};
+    for (const hook of Object.values(webhooks)) {
+      if (typeof hook.address === "string") {
+        return { value: hook.address, set: (v) => (hook.address = v) };
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Every scenario gets what a leak scan and a terminal must survive: a webhook URL with userinfo (a basic-auth
+ * webhook, whose password the scan looks for) and an application whose name carries an escape sequence.
+ */
+export function withHostileAccountData(state: SimState): SimState {
+  const apps = state.applications.filter((a) => a.owner === state.primary.apiKey);
+  const hook = apps[0] && firstWebhook(apps[0]);
+  if (hook) {
+    const password = `Pw-${randomBytes(9).toString("base64url")}`;
+    hook.set(hook.value.replace(/^(https?:\/\/)/, `$1ops-hook:${password}@`));
+  }
+  const named = apps[1] ?? apps[0];
+  if (named) named.name = `${named.name}${HOSTILE_NAME_SUFFIX}`;
+  return state;
+}
+
 export async function startE2eRun(
   simOptions: Omit<SimulatorOptions, "onRequest" | "port">,
   config: ConfigOverrides = {},
 ): Promise<E2eRun> {
-  const sim = await startE2eSimulator(simOptions);
+  const sim = await startE2eSimulator(
+    simOptions.state
+      ? simOptions
+      : {
+          ...simOptions,
+          // Built as the simulator would (its `now` on the real clock), then made hostile.
+          state: withHostileAccountData(
+            buildScenario(simOptions.scenario ?? "clean", {
+              now: new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString(),
+              ...(simOptions.seed === undefined ? {} : { seed: simOptions.seed }),
+              ...simOptions.scenarioParams,
+            }),
+          ),
+        },
+  );
   const dir = await mkdtemp(join(tmpdir(), "vonage-ir-e2e-"));
   const out = join(dir, "runs");
   const configPath = await writeConfig(dir, sim, config);
@@ -61,7 +111,8 @@ export async function startE2eRun(
     const result = await runCli(args, {
       ...options,
       cwd: dir,
-      env: { ...sim.env(), ...options.env },
+      // DEBUG=* on every run: no library debug channel may print a secret, whatever it says.
+      env: { DEBUG: "*", ...sim.env(), ...options.env },
     });
     results.push(result);
     return result;

@@ -1,5 +1,6 @@
 // The leak scan: every secret value the simulator ever held, every value in a run's sink (PEM private keys
-// also by each base64 body line), the admin token; searched in files and captured outputs.
+// also by each base64 body line), the passwords of webhook URLs, the admin token, each in every encoding the
+// tool produces (plain, URL-encoded, base64 of `key:secret`); searched in files and captured outputs.
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { SimState } from "../../../src/simulator/index.js";
@@ -22,7 +23,7 @@ export function stateSecrets(state: SimState): string[] {
 /** The needles of one sink file: its value, and for a PEM each base64 body line (long enough to be unique). */
 export function needlesOf(value: string): string[] {
   const trimmed = value.trim();
-  if (!trimmed.includes("-----BEGIN")) return [trimmed];
+  if (!trimmed.startsWith("-----BEGIN")) return [trimmed];
   return trimmed
     .split(/\r?\n/)
     .map((line) => line.trim())
@@ -58,7 +59,10 @@ export async function filesUnder(
   return out;
 }
 
-/** Searches `paths` (files or directories, run sinks excluded) and `texts` for every secret: the hits. */
+/**
+ * Searches `paths` (files or directories, run sinks excluded) and `texts` for every secret, and for escape
+ * sequences (a terminal would run them): the hits.
+ */
 export async function scanForSecrets(
   paths: string[],
   texts: string[],
@@ -68,6 +72,9 @@ export async function scanForSecrets(
   secrets.forEach((secret, index) => {
     for (const needle of needlesOf(secret)) if (needle.length >= 6) needles.set(needle, `secret #${index}`);
   });
+  // Names from the account may carry escape sequences (the e2e scenarios have one): none may reach an output.
+  needles.set("\u001b", "an escape sequence (ESC)");
+  needles.set("\u009b", "an escape sequence (CSI)");
   const hits: SecretHit[] = [];
   const search = (where: string, text: string) => {
     for (const [needle, label] of needles) if (text.includes(needle)) hits.push({ where, secret: label });
@@ -84,14 +91,55 @@ export async function scanForSecrets(
   return hits;
 }
 
-/** The secrets a run could leak: simulator states (initial and final), its sinks, the admin token. */
+/** Every API key of a simulator state: the primary's and the subaccounts'. */
+export function stateApiKeys(state: SimState): string[] {
+  return [state.primary.apiKey, ...state.subaccounts.map((sub) => sub.apiKey)];
+}
+
+/** The passwords of every URL with userinfo (`scheme://user:password@host`) anywhere in a state. */
+export function userinfoPasswords(state: SimState): string[] {
+  const found: string[] = [];
+  const walk = (value: unknown): void => {
+    if (typeof value === "string") {
+      for (const match of value.matchAll(/:\/\/[^\s/?#@:]*:([^\s/?#@]+)@/g)) {
+        const password = match[1] ?? "";
+        found.push(password);
+        found.push(decodeURIComponent(password));
+      }
+    } else if (Array.isArray(value)) value.forEach(walk);
+    else if (value && typeof value === "object") Object.values(value).forEach(walk);
+  };
+  walk(state);
+  return found;
+}
+
+/**
+ * Every encoding of a secret the tool itself produces: plain, URL-encoded, and base64 of `key:secret` (the
+ * HTTP Basic header, unpadded so a copy that lost its `=` still counts) for every key it could pair with.
+ */
+export function encodingsOf(secret: string, apiKeys: readonly string[]): string[] {
+  const out = [secret];
+  if (encodeURIComponent(secret) !== secret) out.push(encodeURIComponent(secret));
+  if (!secret.includes("\n")) {
+    for (const key of apiKeys)
+      out.push(Buffer.from(`${key}:${secret}`).toString("base64").replace(/=+$/, ""));
+  }
+  return out;
+}
+
+/**
+ * The secrets a run could leak, in every encoding: simulator states (initial and final) with the passwords of
+ * their webhook URLs, its sinks, the admin token.
+ */
 export async function allSecrets(
   states: SimState[],
   sinkDirs: string[],
   adminToken: string,
 ): Promise<string[]> {
-  const values = new Set<string>(states.flatMap(stateSecrets));
-  for (const dir of sinkDirs) for (const { value } of await sinkValues(dir)) values.add(value);
+  const keys = [...new Set(states.flatMap(stateApiKeys))];
+  const plain = new Set<string>([...states.flatMap(stateSecrets), ...states.flatMap(userinfoPasswords)]);
+  for (const dir of sinkDirs) for (const { value } of await sinkValues(dir)) plain.add(value);
+  const values = new Set<string>([...plain].flatMap((secret) => encodingsOf(secret, keys)));
   values.add(adminToken);
   return [...values];
 }

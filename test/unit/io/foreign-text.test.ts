@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { CONTROL_MARKER, foreignText } from "../../../src/io/foreign-text.js";
+import { CONTROL_MARKER, foreignText, terminalText } from "../../../src/io/foreign-text.js";
 
 const ESC = "\u001b";
 
 describe("foreignText", () => {
   it("keeps ordinary text, including non-ASCII letters and emoji, as it is", () => {
     expect(foreignText("Acme Ltd — Zürich 🚀")).toBe("Acme Ltd — Zürich 🚀");
+    expect(foreignText("support-messages (ünïcode, 日本)")).toBe("support-messages (ünïcode, 日本)");
   });
 
   it("removes ANSI escape sequences: colours, cursor moves, screen clears, titles, hyperlinks", () => {
@@ -16,27 +17,33 @@ describe("foreignText", () => {
     expect(foreignText(`x${ESC}7${ESC}8y${ESC}(Bz`)).toBe("xyz");
     // The single-character C1 forms a terminal also honours.
     expect(foreignText("a\u009b2Jb\u009d0;t\u0007c")).toBe("abc");
-  });
-
-  it("replaces every other control character, so a value cannot start a new output line", () => {
-    expect(foreignText("valid\n  api_key: forged")).toBe(`valid${CONTROL_MARKER}  api_key: forged`);
-    expect(foreignText("a\rb\tc\u0000d\u007fe\u0085f\u2028g")).toBe(
-      ["a", "b", "c", "d", "e", "f", "g"].join(CONTROL_MARKER),
-    );
     expect(foreignText(`lone${ESC}`)).toBe("lone");
   });
 
-  it("replaces bidirectional overrides that reorder what the operator reads", () => {
+  it("turns line breaks into spaces, so a value cannot start a new output line", () => {
+    expect(foreignText("valid\n  api_key: forged")).toBe("valid   api_key: forged");
+    expect(foreignText("a\nb\tc\rd\u2028e")).toBe("a b c d e");
+  });
+
+  it("replaces every other control character and bidirectional override with a visible marker", () => {
+    expect(foreignText("c\u0000d\u007fe\u0085f")).toBe(["c", "d", "e", "f"].join(CONTROL_MARKER));
     expect(foreignText("abc\u202edcba\u2066x\u2069")).toBe(
       `abc${CONTROL_MARKER}dcba${CONTROL_MARKER}x${CONTROL_MARKER}`,
     );
+    const hostile = "shop\u001b[2J\u001b[31m\u001b]0;owned\u0007\u009b1m\r\u202eevil";
+    expect(foreignText(hostile)).toBe(`shop ${CONTROL_MARKER}evil`);
   });
 
   it("truncates long values and says how many characters were cut", () => {
-    expect(foreignText("x".repeat(200))).toBe("x".repeat(200));
-    expect(foreignText("x".repeat(20_000))).toBe(`${"x".repeat(200)}… [19800 more characters cut]`);
+    expect(foreignText("x".repeat(300))).toBe("x".repeat(300));
+    expect(foreignText("x".repeat(20_000))).toBe(`${"x".repeat(300)}… [19700 more characters cut]`);
     expect(foreignText("abcdef", 3)).toBe("abc… [3 more characters cut]");
     expect(foreignText("abc", 0)).toBe("… [3 more characters cut]");
+  });
+
+  it("bounds a 20 MB value cheaply and counts what was sent", () => {
+    const shown = foreignText("x".repeat(20_000_000), 300);
+    expect(shown).toMatch(/^x{300}… \[19999700 more characters cut\]$/);
   });
 
   it("counts after stripping, and never cuts a surrogate pair in half", () => {
@@ -56,5 +63,16 @@ describe("foreignText", () => {
     expect(foreignText({ long: "z".repeat(300) }, 20)).toMatch(
       /^\{"long":"z{11}… \[291 more characters cut\]$/,
     );
+  });
+});
+
+describe("terminalText", () => {
+  it("keeps our own line breaks and removes every control and escape sequence", () => {
+    const hostile = "shop\u001b[2J\u001b[31m\u001b]0;owned\u0007\u009b1m\r\u202eevil";
+    expect(terminalText(`line 1\n  ${hostile}`)).toBe("line 1\n  shopevil");
+  });
+
+  it("bounds a long text with a marker", () => {
+    expect(terminalText("x".repeat(20_000_000), 1000)).toMatch(/^x{1000}… \[19999000 more characters cut\]$/);
   });
 });

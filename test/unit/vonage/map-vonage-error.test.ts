@@ -1,6 +1,7 @@
 import { inspect } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { VonageApiError } from "../../../src/engine/errors.js";
+import { registerSecret } from "../../../src/io/redact.js";
 import { AUTH_FAILED_MESSAGE } from "../../../src/vonage/map-vonage-error.js";
 import { RequestScheduler } from "../../../src/vonage/request-scheduler.js";
 import { createSdkGateway } from "../../../src/vonage/sdk-gateway.js";
@@ -199,5 +200,28 @@ describe("mapping Vonage errors", () => {
     expect(error.message).toContain(server?.url ?? "?");
     expect(error.message).toContain("150 ms");
     expectNoSecret(error);
+  });
+
+  it("a body echoing base64(key:secret) lowercase-prefixed or bare loses it (the CLI registers the pair)", async () => {
+    registerSecret(SECRET, { apiKey: creds.apiKey });
+    for (const detail of [`got basic ${basic}`, `got BASIC ${basic}`, `got header ${basic}`]) {
+      const gw = await gatewayAnswering({ status: 400, body: { title: "Bad", detail } });
+      const error = await failure(gw.listApplications());
+      expect(error.message).toContain("got ");
+      expect(error.message).not.toContain(basic.replace(/=+$/, ""));
+      await server?.close();
+      server = undefined;
+    }
+  });
+
+  it("a 20 MB error detail is cut to a bound, and its escape sequences are removed", async () => {
+    const gw = await gatewayAnswering({
+      status: 500,
+      body: { title: "Proxy \u001b[2Jerror", detail: `\u001b[31m${"z".repeat(20_000_000)}` },
+    });
+    const error = await failure(gw.listApplications());
+    expect(error.message.length).toBeLessThan(1000);
+    expect(error.message).toMatch(/Proxy error: z{10,}… \[\d+ more characters cut\]/);
+    expect(error.message).not.toContain("\u001b");
   });
 });

@@ -1,0 +1,78 @@
+// What reaches outputs, end to end: whatever DEBUG says, no library debug channel prints a secret; a webhook
+// URL's password is redacted everywhere but kept on the replacement and in the sink; an escape sequence in an
+// application's name reaches no output. (Every e2e scenario runs with DEBUG=* and this hostile data.)
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { startE2eRun, type E2eRun } from "./helpers/e2e-run.js";
+import { userinfoPasswords } from "./helpers/scan-for-secrets.js";
+
+const started: E2eRun[] = [];
+afterAll(async () => {
+  await Promise.all(started.map((e) => e.close()));
+});
+
+async function start(): Promise<E2eRun> {
+  const e = await startE2eRun({ scenario: "compromised" });
+  started.push(e);
+  await e.sim.setAutoReload(false);
+  return e;
+}
+
+describe.concurrent("outputs", () => {
+  it.each(["v*", "*,-foo", "@vonage/*,vetch*"])(
+    "DEBUG=%s: a full run prints no secret, no base64(key:secret), and says DEBUG is ignored",
+    async (debug) => {
+      const e = await start();
+      const result = await e.run([], { env: { DEBUG: debug } });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toContain("warning: DEBUG is ignored");
+      expect(await e.scan()).toEqual([]);
+    },
+  );
+
+  it("NODE_DEBUG (read by Node before any of our code): refused with exit 2, nothing sent, no secret printed", async () => {
+    const e = await start();
+    const before = e.sim.requestCount();
+    const result = await e.cli(["audit"], { env: { NODE_DEBUG: "http,fetch" } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("NODE_DEBUG is set");
+    expect(e.sim.requestCount()).toBe(before);
+    expect(await e.scan()).toEqual([]);
+  });
+
+  it("a webhook URL's password: redacted in evidence and report, the original in the sink (0600), kept on the replacement", async () => {
+    const e = await start();
+    const [password] = userinfoPasswords(e.sim.initialState);
+    expect(password).toBeDefined();
+    const result = await e.run();
+    expect(result.code, result.stderr).toBe(0);
+    const [runId] = await e.runIds();
+    const runDir = e.runDir(runId ?? "");
+    const evidence = await readFile(join(runDir, "evidence", "applications.json"), "utf8");
+    expect(evidence).toContain("ops-hook:[redacted]@");
+    const manifest = JSON.parse(await readFile(join(runDir, "evidence", "manifest.json"), "utf8")) as {
+      redacted?: { why: string; originals: Record<string, { sink: string; sha256: string }> };
+    };
+    const original = manifest.redacted?.originals["applications.json"];
+    expect(original?.sink).toMatch(/secrets\/evidence-[0-9a-f]{12}-applications\.json$/);
+    expect(manifest.redacted?.why).toMatch(/0600/);
+    expect(((await stat(original?.sink ?? "")).mode & 0o777).toString(8)).toBe("600");
+    expect(await readFile(original?.sink ?? "", "utf8")).toContain(`ops-hook:${password ?? ""}@`);
+    expect(await readFile(join(runDir, "report.md"), "utf8")).toContain("ops-hook:[redacted]@");
+    // the replacement application still authenticates to the operator's webhook
+    const state = await e.sim.fetchState();
+    expect(JSON.stringify(state.applications)).toContain(`ops-hook:${password ?? ""}@`);
+    expect(await e.scan()).toEqual([]);
+  });
+
+  it("an application named with an escape sequence is shown without it, in the plan and the report", async () => {
+    const e = await start();
+    const dry = await e.run(["--dry-run"]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(`${dry.stdout}${dry.stderr}`).toContain('+ application "support-messages" (replaces');
+    const result = await e.run();
+    expect(result.code, result.stderr).toBe(0);
+    expect(await e.scan()).toEqual([]);
+  });
+});
