@@ -340,9 +340,9 @@ describe("verify-callback: hostile callbacks", () => {
     expect(stdout.replace(/\n/g, "")).not.toMatch(/\p{Cc}/u);
     // One line per claim: a value cannot add a line of its own.
     expect(stdout.split("\n").filter((line) => line.startsWith("  api_key"))).toEqual([]);
-    expect(stdout).toContain("  note: ok\ufffdvalid\ufffd  api_key: forged\n");
-    expect(stdout).toContain("  x\ufffdy: z\n");
-    expect(stdout).toContain(`  long: ${"L".repeat(200)}… [4800 more characters cut]\n`);
+    expect(stdout).toContain("  note: ok valid   api_key: forged\n");
+    expect(stdout).toContain("  x y: z\n");
+    expect(stdout).toContain(`  long: ${"L".repeat(300)}… [4700 more characters cut]\n`);
   });
 
   it("escapes C1 and bidi controls in --json, which JSON.stringify leaves raw", async () => {
