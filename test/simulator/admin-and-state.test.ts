@@ -194,7 +194,7 @@ describe("admin endpoints", () => {
 
   it("the delayed dashboard switch turns auto-reload off later, for polling tests", async () => {
     const sim = await start();
-    const res = await admin(sim, "POST", "/_sim/dashboard/autoreload", { enabled: false, afterMs: 30 });
+    const res = await admin(sim, "POST", "/_sim/dashboard/autoreload", { enabled: false, afterMs: 400 });
     expect(res.status).toBe(202);
     expect(((await raw(sim, "GET", "/account/get-balance")).body as { autoReload: boolean }).autoReload).toBe(
       true,
@@ -203,7 +203,7 @@ describe("admin endpoints", () => {
       expect(
         ((await raw(sim, "GET", "/account/get-balance")).body as { autoReload: boolean }).autoReload,
       ).toBe(false);
-    });
+    }, 3000);
     expect(sim.dumpState().auditEvents.at(-1)).toMatchObject({
       event_type: "AUTORELOAD_DISABLE",
       source: "CD",
