@@ -406,7 +406,7 @@ function send(res: ServerResponse, reply: Reply, extraHeaders: Record<string, st
   res
     .writeHead(reply.status, {
       ...headers,
-      "Content-Type": "application/json",
+      "Content-Type": reply.contentType ?? "application/json",
       "Content-Length": String(Buffer.byteLength(text)),
     })
     .end(text);

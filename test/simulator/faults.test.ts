@@ -36,7 +36,12 @@ describe("rate limit", () => {
     expect(first?.headers.get("x-ratelimit-limit")).toBe("3");
     expect(first?.headers.get("x-ratelimit-remaining")).toBe("0");
     expect(Number(first?.headers.get("x-ratelimit-reset"))).toBeGreaterThan(Date.now() / 1000 - 2);
-    expect(first?.body).toEqual({ "error-code": "429", "error-code-label": "throttled" });
+    // Account API 1.0.4: the 429 of /account/* is RFC 7807 problem JSON.
+    expect(first?.contentType).toBe("application/problem+json");
+    expect(first?.body).toMatchObject({
+      title: "Rate Limit Hit",
+      type: expect.stringMatching(/#throttled$/),
+    });
     const ok = responses.find((r) => r.status === 200);
     expect(ok?.headers.get("x-ratelimit-limit")).toBe("3");
   });
@@ -71,15 +76,21 @@ describe("server errors", () => {
     sim.setFaults({ errorRate: { "GET /account/get-balance": 1, "DELETE /v2/applications/{id}": 1 } });
     const vonage = client(sim);
     const failure = await sdkFailure(vonage.accounts.getBalance());
-    expect(failure).toEqual({
+    expect(failure).toMatchObject({
       status: 500,
-      body: { "error-code": "500", "error-code-label": "internal error" },
+      body: { type: "https://developer.nexmo.com/api-errors#internal-error", title: "Internal Server Error" },
     });
     const app = sim.dumpState().applications[0]?.id ?? "";
     const del = await sdkFailure(vonage.applications.deleteApplication(app));
     expect(del.status).toBe(500);
     expect(del.body).toMatchObject({ title: "Internal Server Error" });
     expect((await vonage.applications.getApplication(app)).id).toBe(app);
+    sim.setFaults({ errorRate: { "GET /account/numbers": 1 } });
+    // The Numbers API keeps its own error body.
+    expect((await raw(sim, "GET", "/account/numbers")).body).toEqual({
+      "error-code": "500",
+      "error-code-label": "internal error",
+    });
   });
 
   it('"*" with a custom status applies everywhere; set through /_sim/faults', async () => {
