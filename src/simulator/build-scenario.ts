@@ -209,6 +209,17 @@ export function linkFields(
   };
 }
 
+/** Adds Verify v2, whose `version` a GET shows but no create or update may send. */
+function withVerify(app: SimApplication, webhookBase: string): void {
+  app.capabilities = {
+    ...app.capabilities,
+    verify: {
+      version: "v2",
+      webhooks: { status_url: { address: `${webhookBase}/verify`, http_method: "POST" } },
+    },
+  };
+}
+
 function meta(seed: number, scenario: string, description: string): ScenarioMeta {
   return {
     scenario,
@@ -279,6 +290,8 @@ function buildCompromised(b: Builder, seed: number): SimState {
 
   const shop = b.application("shop-voice", b.now - 400 * DAY, "https://hooks.example.com/shop");
   const support = b.application("support-messages", b.now - 350 * DAY, "https://hooks.example.com/support");
+  // A GET shows response-only fields (here `verify.version`), so a GET body posted back verbatim is refused.
+  withVerify(support, "https://hooks.example.com/support");
   const ivr = b.application("ivr-legacy", b.now - 330 * DAY, "https://hooks.example.com/ivr");
   const alerts = b.application("alerts", b.now - 100 * DAY, "https://hooks.example.com/alerts");
   for (let i = 0; i < 3; i++) b.number(shop.id, b.now - (399 - i) * DAY);
@@ -364,13 +377,13 @@ function buildLarge(b: Builder, seed: number, params: ScenarioParams): SimState 
     subKeys.push(b.subaccount(`sub-${i + 1}`, b.now - (700 - i) * DAY).apiKey);
   const apps: SimApplication[] = [];
   for (let i = 0; i < appCount; i++) {
-    apps.push(
-      b.application(
-        `app-${i + 1}`,
-        b.now - (600 - (i % 500)) * DAY,
-        `https://hooks.example.com/app-${i + 1}`,
-      ),
+    const app = b.application(
+      `app-${i + 1}`,
+      b.now - (600 - (i % 500)) * DAY,
+      `https://hooks.example.com/app-${i + 1}`,
     );
+    if (i % 10 === 1) withVerify(app, `https://hooks.example.com/app-${i + 1}`);
+    apps.push(app);
   }
   for (let i = 0; i < numberCount; i++) {
     const app = i < linked ? apps[i % apps.length] : undefined;

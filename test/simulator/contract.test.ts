@@ -2,11 +2,19 @@
 // Vonage's current OpenAPI files with ajv. Without the spec folder they are skipped, with one line saying how to
 // enable them.
 
+import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { startSimulator, type RunningSimulator } from "../../src/simulator/index.js";
 import { raw, type RawResponse } from "./raw-request.js";
-import { checkComponent, checkResponse, SPEC, specDir, specSkipReason } from "./spec-validator.js";
+import {
+  checkComponent,
+  checkResponse,
+  requestSchema,
+  SPEC,
+  specDir,
+  specSkipReason,
+} from "./spec-validator.js";
 
 const NOW = "2026-01-15T12:00:00Z";
 let sim: RunningSimulator;
@@ -202,6 +210,64 @@ contract("Applications API (application.v2.yml)", () => {
       "/v2/applications/{id}",
       "DELETE",
       await raw(sim, "DELETE", `/v2/applications/${app.id}`),
+    );
+  });
+});
+
+/** A body with every field a request schema lists, each with a value the schema allows. */
+function everyField(schema: Record<string, unknown>, publicKey: string, at = ""): unknown {
+  const props = schema["properties"] as Record<string, Record<string, unknown>> | undefined;
+  if (props !== undefined) {
+    return Object.fromEntries(
+      Object.entries(props).map(([k, v]) => [k, everyField(v, publicKey, at === "" ? k : `${at}.${k}`)]),
+    );
+  }
+  if (at === "keys.public_key") return publicKey;
+  if (Array.isArray(schema["enum"])) return schema["enum"][0];
+  if (schema["type"] === "integer") return schema["minimum"] ?? 1;
+  if (schema["type"] === "boolean") return true;
+  if (schema["type"] === "object") return {};
+  return "https://hooks.example.com/contract";
+}
+
+contract("Applications API: requests the current schema allows", () => {
+  const publicKey = (): string =>
+    generateKeyPairSync("rsa", {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: "spki", format: "pem" },
+      privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    }).publicKey;
+
+  it("a create with every field of the create schema is accepted (201); so is an update with every field of the update schema", async () => {
+    const create = everyField(requestSchema(SPEC.application, "/v2/applications", "POST"), publicKey());
+    const created = await raw(sim, "POST", "/v2/applications", { json: create });
+    expect(created.body).not.toHaveProperty("invalid_parameters");
+    expect(created.status).toBe(201);
+    conforms(SPEC.application, "/v2/applications", "POST", created);
+    const id = (created.body as { id: string }).id;
+    const update = everyField(requestSchema(SPEC.application, "/v2/applications/{id}", "PUT"), publicKey());
+    const updated = await raw(sim, "PUT", `/v2/applications/${id}`, { json: update });
+    expect(updated.body).not.toHaveProperty("invalid_parameters");
+    expect(updated.status).toBe(200);
+    expect((updated.body as { id: string }).id).toBe(id);
+    conforms(SPEC.application, "/v2/applications/{id}", "PUT", updated);
+  });
+
+  it("a GET body posted back verbatim is a 400 #payload-validation as the spec shows it", async () => {
+    const app = sim.dumpState().applications.find((a) => a.name === "support-messages");
+    const got = await raw(sim, "GET", `/v2/applications/${app?.id ?? ""}`);
+    const refused = await raw(sim, "POST", "/v2/applications", { json: got.body });
+    expect(refused.status).toBe(400);
+    const names = (refused.body as { invalid_parameters: { name: string }[] }).invalid_parameters.map(
+      (p) => p.name,
+    );
+    expect(names).toEqual(expect.arrayContaining(["id", "_links", "capabilities.verify.version"]));
+    conforms(SPEC.application, "/v2/applications", "POST", refused);
+    conforms(
+      SPEC.application,
+      "/v2/applications/{id}",
+      "PUT",
+      await raw(sim, "PUT", `/v2/applications/${app?.id ?? ""}`, { json: got.body }),
     );
   });
 });
