@@ -3,7 +3,7 @@
 
 import type { AuditEventType } from "./audit-event-types.js";
 import type { Reply } from "./reply.js";
-import type { SimPrimaryAccount, SimState, SimSubaccount } from "./sim-state.js";
+import type { SimApplication, SimPrimaryAccount, SimState, SimSubaccount } from "./sim-state.js";
 
 export type Caller =
   { kind: "primary"; account: SimPrimaryAccount } | { kind: "subaccount"; account: SimSubaccount };
@@ -20,6 +20,8 @@ export interface ApiRequest {
   /** `http://host:port` as the client addressed us, for absolute links. */
   baseUrl: string;
   sourceIp: string | undefined;
+  /** The application whose JWT authenticated the request (Voice API paths only). */
+  application?: SimApplication;
 }
 
 export interface SimBehaviour {

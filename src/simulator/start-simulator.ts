@@ -23,6 +23,8 @@ import {
 import { numberRoutes } from "./number-routes.js";
 import { familyOf, json, notFound, serverError, tooManyRequests, unauthorized, type Reply } from "./reply.js";
 import { secretsRoutes } from "./secrets-routes.js";
+import { verifyApplicationJwt } from "./verify-application-jwt.js";
+import { invalidJwt, isJwtPath, voiceRoutes } from "./voice-routes.js";
 import type { ApiRequest, Caller, RouteHandler, SimBehaviour, SimContext } from "./sim-context.js";
 import { parseSimState, type ScenarioMeta, type SimState } from "./sim-state.js";
 import { subaccountRoutes } from "./subaccount-routes.js";
@@ -156,6 +158,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     accountRoutes,
     numberRoutes,
     auditRoutes,
+    voiceRoutes,
   ];
 
   const authenticate = (apiKey: string | undefined, secret: string | undefined): Caller | undefined => {
@@ -168,6 +171,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     if (!caller && sub && !sub.suspended) caller = { kind: "subaccount", account: sub };
     if (!caller) return undefined;
     return caller.account.secrets.some((s) => safeEqual(s.value, secret)) ? caller : undefined;
+  };
+
+  /** The account a verified JWT's application belongs to; a suspended subaccount's applications stop working. */
+  const ownerOf = (apiKey: string): Caller | undefined => {
+    const { primary, subaccounts } = ctx.state;
+    if (primary.apiKey === apiKey) return { kind: "primary", account: primary };
+    const sub = subaccounts.find((s) => s.apiKey === apiKey && !s.suspended);
+    return sub ? { kind: "subaccount", account: sub } : undefined;
   };
 
   const dashboardAutoReload = (enabled: boolean): void => {
@@ -273,7 +284,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     count += 1;
     const seq = count;
     const basic = parseBasic(req.headers.authorization);
-    const apiKey = basic?.apiKey ?? url.searchParams.get("api_key") ?? undefined;
+    // Voice API paths take an application's RS256 JWT instead of the account's Basic credentials.
+    const jwt = isJwtPath(path)
+      ? verifyApplicationJwt(req.headers.authorization, ctx.state, Date.now())
+      : undefined;
+    const apiKey = jwt?.ok ? jwt.app.owner : (basic?.apiKey ?? url.searchParams.get("api_key") ?? undefined);
     const query = new URLSearchParams(url.searchParams);
     query.delete("api_secret");
     const record = (status: number): void => {
@@ -311,13 +326,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     }
     const caller = reply
       ? undefined
-      : req.headers.authorization === undefined
-        ? authenticate(
-            url.searchParams.get("api_key") ?? undefined,
-            url.searchParams.get("api_secret") ?? undefined,
-          )
-        : authenticate(basic?.apiKey, basic?.secret);
-    if (!reply && !caller) reply = unauthorized(family);
+      : jwt !== undefined
+        ? jwt.ok
+          ? ownerOf(jwt.app.owner)
+          : undefined
+        : req.headers.authorization === undefined
+          ? authenticate(
+              url.searchParams.get("api_key") ?? undefined,
+              url.searchParams.get("api_secret") ?? undefined,
+            )
+          : authenticate(basic?.apiKey, basic?.secret);
+    if (!reply && !caller) reply = jwt && !jwt.ok ? invalidJwt(jwt.reason) : unauthorized(family);
     if (!reply) {
       const rate = current.errorRate[routeKey(method, path)] ?? current.errorRate["*"] ?? 0;
       if (rate > 0 && Math.random() < rate) reply = serverError(family, current.errorStatus);
@@ -333,6 +352,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
         caller,
         baseUrl: `http://${req.headers.host ?? "127.0.0.1"}`,
         sourceIp: ipv4Of(req.socket.remoteAddress),
+        ...(jwt?.ok ? { application: jwt.app } : {}),
       };
       try {
         for (const route of routes) {
