@@ -22,6 +22,11 @@ export interface ScenarioParams {
   seed?: number;
   /** The scenario's "now" (ISO-8601); timestamps are placed relative to it. Default 2026-01-15T12:00:00Z. */
   now?: string;
+  /**
+   * Base URL of the webhooks the simulator serves itself (`<url>/_hooks`); numbers then get an SMS webhook
+   * (`moHttpUrl`) under it. startSimulator passes its own; without it numbers have none.
+   */
+  hookBase?: string;
   /** `large` only. */
   applications?: number;
   numbers?: number;
@@ -47,7 +52,7 @@ export function buildScenario(name: string, params: ScenarioParams = {}): SimSta
   const seed = params.seed ?? 1;
   const now = Date.parse(params.now ?? DEFAULT_NOW);
   if (Number.isNaN(now)) throw new Error(`scenario parameter now: not a date: ${params.now ?? ""}`);
-  const b = new Builder(seededRandom(seed), now);
+  const b = new Builder(seededRandom(seed), now, params.hookBase);
   switch (name) {
     case "clean":
       return buildClean(b, seed);
@@ -70,6 +75,7 @@ class Builder {
   constructor(
     readonly rng: SeededRandom,
     readonly now: number,
+    readonly hookBase?: string,
   ) {
     this.primaryKey = rng.hex(8);
   }
@@ -177,6 +183,7 @@ class Builder {
       type: "mobile-lvn",
       features: ["VOICE", "SMS"],
     };
+    if (this.hookBase !== undefined) n.moHttpUrl = `${this.hookBase}/sms/${msisdn}`;
     if (appId !== undefined) {
       Object.assign(n, linkFields(appId));
       if (atMs !== undefined) {

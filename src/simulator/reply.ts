@@ -9,6 +9,8 @@ export interface Reply {
   headers?: Record<string, string>;
   /** Default `application/json`. */
   contentType?: string;
+  /** Recorded in the request log, never sent. */
+  notes?: string[];
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   type Faults,
   type FaultsInput,
 } from "./faults.js";
+import { isLoopbackHost } from "./loopback-host.js";
 import { numberRoutes } from "./number-routes.js";
 import { familyOf, json, notFound, serverError, tooManyRequests, unauthorized, type Reply } from "./reply.js";
 import { secretsRoutes } from "./secrets-routes.js";
@@ -52,6 +53,11 @@ export interface SimulatorOptions {
   onRequest?: (count: number, info: { method: string; path: string; apiKey: string | undefined }) => void;
   /** Scenario seed (also `scenarioParams.seed`). */
   seed?: number;
+  /**
+   * How many linked numbers get an SMS webhook that answers 503 (the first ones, in state order), so that a
+   * /number/update re-sending their moHttpUrl fails as Vonage's does. Default 0.
+   */
+  unreachableSmsWebhooks?: number;
 }
 
 export interface RequestLogEntry {
@@ -66,6 +72,8 @@ export interface RequestLogEntry {
   durationMs: number;
   /** The API key the request claimed (Basic auth user or `api_key`); never the secret. */
   apiKey: string | undefined;
+  /** What the simulator noticed but accepted, e.g. a deprecated parameter. */
+  notes?: string[];
 }
 
 export interface RunningSimulator {
@@ -74,6 +82,8 @@ export interface RunningSimulator {
   /** The operator's (legitimate) primary credentials of the loaded state. */
   primary: { apiKey: string; apiSecret: string };
   meta: ScenarioMeta;
+  /** The msisdns whose SMS webhook answers 503 (see `unreachableSmsWebhooks`). */
+  unreachableSmsWebhooks: string[];
   requestCount(): number;
   requests(): RequestLogEntry[];
   dumpState(): SimState;
@@ -84,18 +94,38 @@ export interface RunningSimulator {
 const MAX_BODY = 5 * 1024 * 1024;
 const MAX_LOG = 50_000;
 
-export function isLoopbackHost(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
+export { isLoopbackHost };
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const host = options.host ?? "127.0.0.1";
   if (!isLoopbackHost(host) && options.allowNonLoopback !== true) {
     throw new Error(`refusing to bind the simulator to non-loopback host ${host} without allowNonLoopback`);
   }
+  // Listen first: scenario webhooks point at this server's own /_hooks/ paths, so the state needs the URL.
+  let handler: (req: IncomingMessage, res: ServerResponse) => Promise<void> = async (_req, res) => {
+    send(res, json(503, { error: "simulator starting" }));
+  };
+  const server = createServer((req, res) => {
+    handler(req, res).catch((err: unknown) => {
+      console.error("simulator: request failed", err);
+      if (!res.headersSent) send(res, json(500, { error: "simulator internal error" }));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const urlHost = address.address.includes(":") ? `[${address.address}]` : address.address;
+  const baseUrl = `http://${urlHost}:${address.port}`;
+
   let initial = options.state
     ? parseSimState(options.state)
     : buildScenario(options.scenario ?? "clean", {
+        hookBase: `${baseUrl}/_hooks`,
         // Without an explicit `now`, place the scenario relative to the real clock so "recent" means recent.
         now: new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString(),
         ...(options.seed === undefined ? {} : { seed: options.seed }),
@@ -113,6 +143,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     auditAvailable: options.auditAvailable ?? true,
   };
   const adminToken = randomBytes(24).toString("base64url");
+  const unreachable = new Set(
+    initial.numbers
+      .filter((n) => n.appId !== undefined && n.moHttpUrl !== undefined)
+      .slice(0, options.unreachableSmsWebhooks ?? 0)
+      .map((n) => n.msisdn),
+  );
   const limiter = new RateLimiter();
   const log: RequestLogEntry[] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -280,6 +316,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       send(res, await admin(req, path, bodyText));
       return;
     }
+    // The scenario's own webhooks: not an API route, no auth, not counted.
+    const hook = /^\/_hooks\/sms\/([^/]+)$/.exec(path);
+    if (hook) {
+      const down = unreachable.has(decodeURIComponent(hook[1] ?? ""));
+      send(res, down ? json(503, { error: "webhook down" }) : json(200, { ok: true }));
+      return;
+    }
 
     count += 1;
     const seq = count;
@@ -291,8 +334,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     const apiKey = jwt?.ok ? jwt.app.owner : (basic?.apiKey ?? url.searchParams.get("api_key") ?? undefined);
     const query = new URLSearchParams(url.searchParams);
     query.delete("api_secret");
-    const record = (status: number): void => {
+    const record = (status: number, notes?: string[]): void => {
       log.push({
+        ...(notes === undefined ? {} : { notes }),
         seq,
         at: new Date().toISOString(),
         method,
@@ -365,25 +409,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
         reply = serverError(family, 500);
       }
     }
-    res.on("finish", () => record(res.statusCode));
+    res.on("finish", () => record(res.statusCode, reply?.notes));
     send(res, reply ?? serverError(family, 500), extraHeaders);
   };
-
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      console.error("simulator: request failed", err);
-      if (!res.headersSent) send(res, json(500, { error: "simulator internal error" }));
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const urlHost = address.address.includes(":") ? `[${address.address}]` : address.address;
 
   /** The operator's credentials in the loaded state: its first legitimate primary secret. */
   const loadedPrimary = (): { apiKey: string; apiSecret: string } => {
@@ -392,8 +420,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     return { apiKey: initial.primary.apiKey, apiSecret: secret?.value ?? "" };
   };
 
+  handler = handle;
+
   return {
-    url: `http://${urlHost}:${address.port}`,
+    url: baseUrl,
     adminToken,
     // Getters, so a state loaded later through PUT /_sim/state is reflected.
     get primary() {
@@ -402,6 +432,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     get meta() {
       return structuredClone(initial.meta);
     },
+    unreachableSmsWebhooks: [...unreachable],
     requestCount: () => count,
     requests: () => log.map((e) => ({ ...e })),
     dumpState: () => structuredClone(ctx.state),

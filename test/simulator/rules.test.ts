@@ -267,14 +267,15 @@ describe("numbers", () => {
     const vonage = client(sim);
     const ivr = sim.dumpState().applications.find((a) => a.name === "ivr-legacy")?.id ?? "";
     const [first] = (await vonage.numbers.getOwnedNumbers({ applicationId: ivr })).numbers ?? [];
+    const hook = `${sim.url}/_hooks/sms/${first?.msisdn ?? ""}`;
     await vonage.numbers.updateNumber({
       country: first?.country ?? "",
       msisdn: first?.msisdn ?? "",
-      moHttpUrl: "https://m.example/mo",
+      moHttpUrl: hook,
     } as never);
     const after = await vonage.numbers.getOwnedNumbers({ pattern: first?.msisdn ?? "" } as never);
     expect(after.numbers?.[0]).not.toHaveProperty("app_id");
-    expect(after.numbers?.[0]).toMatchObject({ moHttpUrl: "https://m.example/mo" });
+    expect(after.numbers?.[0]).toMatchObject({ moHttpUrl: hook });
     expect((await vonage.numbers.getOwnedNumbers({ applicationId: ivr })).count).toBe(1);
     const types = sim
       .dumpState()

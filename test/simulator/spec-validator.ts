@@ -116,6 +116,8 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const ajv = new Ajv({ strict: false, allErrors: true });
 addFormats(ajv);
 ajv.addFormat("url-or-empty", (s: string) => s === "" || URL.canParse(s));
+// ajv-formats' `url` regex refuses loopback and private hosts, and the simulator's own webhooks are loopback.
+ajv.addFormat("url", (s: string) => URL.canParse(s));
 
 const compiled = new Map<string, { validate: ValidateFunction; media: string[] }>();
 
