@@ -134,7 +134,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const initialFaults = FaultsSchema.parse({
     latencyMs: options.latencyMs ?? 0,
     jitterMs: options.jitterMs ?? 0,
-    rateLimit: options.rateLimit ?? 0,
+    rateLimit: options.rateLimit ?? 30,
   });
   let faults: Faults = initialFaults;
   const behaviour: SimBehaviour = {
@@ -270,9 +270,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
           return json(200, faults);
         case "POST /_sim/faults":
           faults = mergeFaults(faults, body);
+          // A changed rate limit or Retry-After starts afresh, so a long hold can be lifted.
+          limiter.reset();
           return json(200, faults);
         case "DELETE /_sim/faults":
           faults = noFaults();
+          limiter.reset();
           return json(200, faults);
         case "POST /_sim/dashboard/autoreload": {
           const { enabled, afterMs } = (typeof body === "object" && body !== null ? body : {}) as Record<
@@ -364,7 +367,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     let reply: Reply | undefined;
     let extraHeaders: Record<string, string> = {};
     if (current.rateLimit > 0) {
-      const taken = limiter.take(apiKey ?? "(anonymous)", current.rateLimit, Date.now());
+      const taken = limiter.take(
+        apiKey ?? "(anonymous)",
+        current.rateLimit,
+        Date.now(),
+        current.retryAfterSeconds,
+      );
       extraHeaders = taken.headers;
       if (taken.limited) reply = tooManyRequests(family);
     }
@@ -438,6 +446,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     dumpState: () => structuredClone(ctx.state),
     setFaults: (update) => {
       faults = mergeFaults(faults, update);
+      limiter.reset();
     },
     close: async () => {
       clearTimers();

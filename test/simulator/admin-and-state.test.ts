@@ -184,7 +184,7 @@ describe("admin endpoints", () => {
 
   it("GET/POST /_sim/faults validate and merge", async () => {
     const sim = await start({ latencyMs: 5 });
-    expect((await admin(sim, "GET", "/_sim/faults")).body).toMatchObject({ latencyMs: 5, rateLimit: 0 });
+    expect((await admin(sim, "GET", "/_sim/faults")).body).toMatchObject({ latencyMs: 5, rateLimit: 30 });
     expect((await admin(sim, "POST", "/_sim/faults", { rateLimit: 50 })).body).toMatchObject({
       latencyMs: 5,
       rateLimit: 50,
