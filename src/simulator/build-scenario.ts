@@ -8,6 +8,7 @@ import type {
   ScenarioMeta,
   SimApplication,
   SimAuditEvent,
+  SimExternalAccount,
   SimNumber,
   SimSettings,
   SimState,
@@ -69,6 +70,7 @@ class Builder {
   readonly numbers: SimNumber[] = [];
   readonly events: SimAuditEvent[] = [];
   readonly subaccounts: SimSubaccount[] = [];
+  readonly externalAccounts: SimExternalAccount[] = [];
   readonly primaryKey: string;
   private msisdnCounter = 0;
 
@@ -170,6 +172,22 @@ class Builder {
       });
     }
     return app;
+  }
+
+  externalAccount(
+    provider: SimExternalAccount["provider"],
+    externalId: string,
+    name: string,
+    appId: string | undefined,
+  ): void {
+    this.externalAccounts.push({
+      provider,
+      externalId,
+      name,
+      owner: this.primaryKey,
+      applications: appId === undefined ? [] : [appId],
+      ...(provider === "messenger" ? { accessToken: `EAAG${this.rng.hex(32)}` } : {}),
+    });
   }
 
   number(appId: string | undefined, atMs: number | undefined, country = "GB"): SimNumber {
@@ -276,6 +294,7 @@ function buildClean(b: Builder, seed: number): SimState {
     subaccounts: b.subaccounts,
     applications: b.applications,
     numbers: b.numbers,
+    externalAccounts: b.externalAccounts,
     auditEvents: b.events,
   };
 }
@@ -301,6 +320,12 @@ function buildCompromised(b: Builder, seed: number): SimState {
   withVerify(support, "https://hooks.example.com/support");
   const ivr = b.application("ivr-legacy", b.now - 330 * DAY, "https://hooks.example.com/ivr");
   const alerts = b.application("alerts", b.now - 100 * DAY, "https://hooks.example.com/alerts");
+  // Chat channels only: an application without numbers that still owns an external account.
+  const chat = b.application("chat-bot", b.now - 90 * DAY, "https://hooks.example.com/chat");
+  b.externalAccount("whatsapp", "447700900500", "Example Ltd WhatsApp", support.id);
+  b.externalAccount("messenger", "104857600123", "Example Ltd on Messenger", support.id);
+  b.externalAccount("viber_service_msg", "37812", "Example Ltd Viber", alerts.id);
+  b.externalAccount("rcs", "example_ltd_agent", "Example Ltd RCS", chat.id);
   for (let i = 0; i < 3; i++) b.number(shop.id, b.now - (399 - i) * DAY);
   for (let i = 0; i < 2; i++) b.number(support.id, b.now - (349 - i) * DAY);
   for (let i = 0; i < 2; i++) b.number(ivr.id, b.now - (329 - i) * DAY);
@@ -366,6 +391,7 @@ function buildCompromised(b: Builder, seed: number): SimState {
     subaccounts: b.subaccounts,
     applications: b.applications,
     numbers: b.numbers,
+    externalAccounts: b.externalAccounts,
     auditEvents: b.events,
   };
 }
@@ -396,6 +422,16 @@ function buildLarge(b: Builder, seed: number, params: ScenarioParams): SimState 
     const app = i < linked ? apps[i % apps.length] : undefined;
     b.number(app?.id, undefined);
   }
+  // One of each provider; RCS on the last application, which has no numbers when linkedNumbers < applications.
+  b.externalAccount("whatsapp", "447700900500", "Enterprise WhatsApp", apps[0]?.id);
+  b.externalAccount(
+    "messenger",
+    "104857600123",
+    "Enterprise on Messenger",
+    apps[1 % Math.max(appCount, 1)]?.id,
+  );
+  b.externalAccount("viber_service_msg", "37812", "Enterprise Viber", apps[2 % Math.max(appCount, 1)]?.id);
+  b.externalAccount("rcs", "enterprise_agent", "Enterprise RCS", apps.at(-1)?.id);
   return {
     version: 1,
     meta: {
@@ -420,6 +456,7 @@ function buildLarge(b: Builder, seed: number, params: ScenarioParams): SimState 
     subaccounts: b.subaccounts,
     applications: b.applications,
     numbers: b.numbers,
+    externalAccounts: b.externalAccounts,
     auditEvents: b.events,
   };
 }

@@ -77,6 +77,21 @@ export const NumberSchema = z.object({
   messagesCallbackValue: z.string().optional(),
 });
 
+export const EXTERNAL_PROVIDERS = ["messenger", "viber_service_msg", "whatsapp", "rcs"] as const;
+
+/** A WhatsApp, Messenger, Viber or RCS account (External Accounts API 0.1.6): at most one linked application. */
+export const ExternalAccountSchema = z.object({
+  provider: z.enum(EXTERNAL_PROVIDERS),
+  externalId: z.string().min(1),
+  name: z.string(),
+  /** The API key that owns the account (`api_key` on the wire). */
+  owner: z.string().min(1),
+  /** Application ids; may name a deleted application (left linked to a dead id). */
+  applications: z.array(z.string()).max(1),
+  /** Messenger only: the page access token the spec's Messenger account carries. */
+  accessToken: z.string().optional(),
+});
+
 /** Stored in wire shape, as GET /beta/audit/events/{id} returns it minus `_links`. */
 export const AuditEventSchema = z.looseObject({
   id: z.string().min(1),
@@ -116,6 +131,8 @@ export const SimStateSchema = z.object({
   subaccounts: z.array(SubaccountSchema),
   applications: z.array(ApplicationSchema),
   numbers: z.array(NumberSchema),
+  /** Absent in state files written before external accounts existed. */
+  externalAccounts: z.array(ExternalAccountSchema).default([]),
   auditEvents: z.array(AuditEventSchema),
 });
 
@@ -126,6 +143,7 @@ export type SimSubaccount = z.infer<typeof SubaccountSchema>;
 export type SimApplication = z.infer<typeof ApplicationSchema>;
 export type SimNumber = z.infer<typeof NumberSchema>;
 export type SimAuditEvent = z.infer<typeof AuditEventSchema>;
+export type SimExternalAccount = z.infer<typeof ExternalAccountSchema>;
 export type ScenarioMeta = z.infer<typeof ScenarioMetaSchema>;
 export type SimState = z.infer<typeof SimStateSchema>;
 

@@ -21,6 +21,7 @@ import {
   type FaultsInput,
 } from "./faults.js";
 import { isLoopbackHost } from "./loopback-host.js";
+import { externalAccountRoutes } from "./external-account-routes.js";
 import { numberRoutes } from "./number-routes.js";
 import { familyOf, json, notFound, serverError, tooManyRequests, unauthorized, type Reply } from "./reply.js";
 import { secretsRoutes } from "./secrets-routes.js";
@@ -195,6 +196,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     numberRoutes,
     auditRoutes,
     voiceRoutes,
+    externalAccountRoutes,
   ];
 
   const authenticate = (apiKey: string | undefined, secret: string | undefined): Caller | undefined => {
@@ -258,6 +260,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
           initial = parseSimState(body);
           ctx.state = structuredClone(initial);
           return json(200, { ok: true });
+        case "GET /_sim/external-accounts":
+          return json(200, { externalAccounts: ctx.state.externalAccounts });
         case "GET /_sim/requests":
           return json(200, { count, requests: log });
         case "POST /_sim/reset":

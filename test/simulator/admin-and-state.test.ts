@@ -242,7 +242,7 @@ describe("startSimulator and runSimulate", () => {
       { apiHost: env["VONAGE_API_HOST"] ?? "", restHost: env["VONAGE_REST_HOST"] ?? "" },
     );
     expect((await vonage.secrets.listSecrets(env["VONAGE_API_KEY"] ?? ""))._embedded.secrets).toHaveLength(2);
-    expect((await vonage.applications.listApplications({})).totalItems).toBe(4);
+    expect((await vonage.applications.listApplications({})).totalItems).toBe(5);
     expect(text).not.toContain("WARNING");
     controller.abort();
     await done;

@@ -25,7 +25,13 @@ const contract = describe.skipIf(specDir === undefined);
 
 beforeAll(async () => {
   if (specDir === undefined) return;
-  sim = await startSimulator({ scenario: "compromised", scenarioParams: { now: NOW }, seed: 7 });
+  // No rate limit: the 429 contract is checked in faults.test.ts; here a burst must not turn into one.
+  sim = await startSimulator({
+    scenario: "compromised",
+    scenarioParams: { now: NOW },
+    seed: 7,
+    rateLimit: 0,
+  });
   key = sim.primary.apiKey;
 });
 afterAll(async () => {
@@ -154,7 +160,7 @@ contract("Balance and settings (account.yml)", () => {
 contract("Applications API (application.v2.yml)", () => {
   it("list: 200, 400, 401", async () => {
     const ok = await raw(sim, "GET", "/v2/applications?page_size=2&page=1");
-    expect(ok.body).toMatchObject({ page: 1, page_size: 2, total_items: 4, total_pages: 2 });
+    expect(ok.body).toMatchObject({ page: 1, page_size: 2, total_items: 5, total_pages: 3 });
     conforms(SPEC.application, "/v2/applications", "GET", ok);
     const bad = await raw(sim, "GET", "/v2/applications?page_size=101");
     expect(bad.status).toBe(400);
@@ -411,6 +417,49 @@ contract("Audit API (audit.yml)", () => {
     );
     expect(types).toContain("ACCOUNT_SECRET_CREATE");
     expect(types).toContain("APP_DELETE");
+  });
+});
+
+contract("External Accounts API (external-accounts 0.1.6)", () => {
+  it("list: 200 (all, by provider); get: 200, 404; link: 200, 403, 409; unlink: 204, 409", async () => {
+    conforms(SPEC.externalAccounts, "/", "GET", await raw(sim, "GET", "/beta/chatapp-accounts"));
+    conforms(SPEC.externalAccounts, "/", "GET", await raw(sim, "GET", "/beta/chatapp-accounts?provider=rcs"));
+    const wa = await raw(sim, "GET", "/beta/chatapp-accounts/whatsapp/447700900500");
+    conforms(SPEC.externalAccounts, "/whatsapp/{external_id}", "GET", wa);
+    conforms(
+      SPEC.externalAccounts,
+      "/viber_service_msg/{external_id}",
+      "GET",
+      await raw(sim, "GET", "/beta/chatapp-accounts/viber_service_msg/37812"),
+    );
+    conforms(
+      SPEC.externalAccounts,
+      "/messenger/{external_id}",
+      "GET",
+      await raw(sim, "GET", "/beta/chatapp-accounts/messenger/104857600123"),
+    );
+    const link = "/{provider}/{external_id}/applications";
+    const unlink = "/{provider}/{external_id}/applications/{application_id}";
+    const current = (wa.body as { applications: string[] }).applications[0] ?? "";
+    const target = sim.dumpState().applications.find((a) => a.name === "chat-bot")?.id ?? "";
+    const base = "/beta/chatapp-accounts/whatsapp/447700900500/applications";
+    conforms(
+      SPEC.externalAccounts,
+      link,
+      "POST",
+      await raw(sim, "POST", base, { json: { application: target } }),
+    );
+    conforms(SPEC.externalAccounts, unlink, "DELETE", await raw(sim, "DELETE", `${base}/${target}`));
+    conforms(SPEC.externalAccounts, unlink, "DELETE", await raw(sim, "DELETE", `${base}/${current}`));
+    const linked = await raw(sim, "POST", base, { json: { application: target } });
+    expect(linked.status).toBe(200);
+    conforms(SPEC.externalAccounts, link, "POST", linked);
+    conforms(
+      SPEC.externalAccounts,
+      link,
+      "POST",
+      await raw(sim, "POST", base, { json: { application: "nope" } }),
+    );
   });
 });
 

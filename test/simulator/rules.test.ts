@@ -18,6 +18,7 @@ afterEach(async () => {
 async function start(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const sim = await startSimulator({
     scenario: "compromised",
+    rateLimit: 0,
     scenarioParams: { now: "2026-01-15T12:00:00Z" },
     ...options,
   });

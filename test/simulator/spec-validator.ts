@@ -84,6 +84,12 @@ function patch(specFile: string, schema: unknown): unknown {
       obj["anyOf"] = obj["oneOf"];
       delete obj["oneOf"];
     }
+    // External Accounts 0.1.6 lists accounts as allOf(Messenger, Viber, WhatsApp), which would require every
+    // provider's fields at once; an account is one of them.
+    if (specFile === SPEC.externalAccounts && Array.isArray(obj["allOf"])) {
+      obj["anyOf"] = obj["allOf"];
+      delete obj["allOf"];
+    }
     if (specFile === SPEC.audit && props) {
       // `created_at` says format date-time, but the API (and the spec's own example) sends 2018-07-04T11:41:32.
       const created = props["created_at"] as Json | undefined;
