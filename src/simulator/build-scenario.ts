@@ -295,6 +295,7 @@ function buildClean(b: Builder, seed: number): SimState {
     applications: b.applications,
     numbers: b.numbers,
     externalAccounts: b.externalAccounts,
+    fraudRules: [],
     auditEvents: b.events,
   };
 }
@@ -392,6 +393,7 @@ function buildCompromised(b: Builder, seed: number): SimState {
     applications: b.applications,
     numbers: b.numbers,
     externalAccounts: b.externalAccounts,
+    fraudRules: [],
     auditEvents: b.events,
   };
 }
@@ -457,6 +459,7 @@ function buildLarge(b: Builder, seed: number, params: ScenarioParams): SimState 
     applications: b.applications,
     numbers: b.numbers,
     externalAccounts: b.externalAccounts,
+    fraudRules: [],
     auditEvents: b.events,
   };
 }

@@ -28,6 +28,11 @@ export interface SimBehaviour {
   deleteAppWithNumbers: "refuse" | "orphan";
   subaccountsAvailable: boolean;
   auditAvailable: boolean;
+  /**
+   * Serve the unconfirmed Fraud Defender list (GET /v1/fraud-defender/rules) and removal (DELETE .../{id},
+   * archiving). Off: only the confirmed create exists, and those calls answer 404.
+   */
+  fraudRuleManagement: boolean;
 }
 
 export interface SimContext {

@@ -92,6 +92,21 @@ export const ExternalAccountSchema = z.object({
   accessToken: z.string().optional(),
 });
 
+/** A Fraud Defender traffic rule, stored in the wire shape of its 201 (fraud-defender-notes.md 2.1). */
+export const FraudRuleSchema = z.object({
+  id: z.string().min(1),
+  /** The API key the rule belongs to (rules are per key). */
+  owner: z.string().min(1),
+  product: z.enum(["sms", "voice"]),
+  prefix: z.string().regex(/^\d{1,15}$/),
+  action: z.enum(["block", "allow"]),
+  reason: z.string(),
+  status: z.enum(["active", "archived"]),
+  /** `2022-12-09T18:19:26`: no zone, as the notes' example. */
+  createdTimestamp: z.string(),
+  archivedTimestamp: z.string().optional(),
+});
+
 /** Stored in wire shape, as GET /beta/audit/events/{id} returns it minus `_links`. */
 export const AuditEventSchema = z.looseObject({
   id: z.string().min(1),
@@ -133,6 +148,8 @@ export const SimStateSchema = z.object({
   numbers: z.array(NumberSchema),
   /** Absent in state files written before external accounts existed. */
   externalAccounts: z.array(ExternalAccountSchema).default([]),
+  /** Fraud Defender traffic rules; absent in older state files. */
+  fraudRules: z.array(FraudRuleSchema).default([]),
   auditEvents: z.array(AuditEventSchema),
 });
 
@@ -144,6 +161,7 @@ export type SimApplication = z.infer<typeof ApplicationSchema>;
 export type SimNumber = z.infer<typeof NumberSchema>;
 export type SimAuditEvent = z.infer<typeof AuditEventSchema>;
 export type SimExternalAccount = z.infer<typeof ExternalAccountSchema>;
+export type SimFraudRule = z.infer<typeof FraudRuleSchema>;
 export type ScenarioMeta = z.infer<typeof ScenarioMetaSchema>;
 export type SimState = z.infer<typeof SimStateSchema>;
 

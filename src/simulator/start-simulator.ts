@@ -22,6 +22,7 @@ import {
 } from "./faults.js";
 import { isLoopbackHost } from "./loopback-host.js";
 import { externalAccountRoutes } from "./external-account-routes.js";
+import { fraudDefenderRoutes } from "./fraud-defender-routes.js";
 import { numberRoutes } from "./number-routes.js";
 import { familyOf, json, notFound, serverError, tooManyRequests, unauthorized, type Reply } from "./reply.js";
 import { secretsRoutes } from "./secrets-routes.js";
@@ -50,6 +51,8 @@ export interface SimulatorOptions {
   deleteAppWithNumbers?: "refuse" | "orphan";
   subaccountsAvailable?: boolean;
   auditAvailable?: boolean;
+  /** Also serve the unconfirmed Fraud Defender rule list and removal (see docs/simulator.md). Default false. */
+  fraudRuleManagement?: boolean;
   /** Called for every API request (not admin ones) with its 1-based number, before faults apply. */
   onRequest?: (count: number, info: { method: string; path: string; apiKey: string | undefined }) => void;
   /** Scenario seed (also `scenarioParams.seed`). */
@@ -142,6 +145,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     deleteAppWithNumbers: options.deleteAppWithNumbers ?? "orphan",
     subaccountsAvailable: options.subaccountsAvailable ?? true,
     auditAvailable: options.auditAvailable ?? true,
+    fraudRuleManagement: options.fraudRuleManagement ?? false,
   };
   const adminToken = randomBytes(24).toString("base64url");
   const unreachable = new Set(
@@ -197,6 +201,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     auditRoutes,
     voiceRoutes,
     externalAccountRoutes,
+    fraudDefenderRoutes,
   ];
 
   const authenticate = (apiKey: string | undefined, secret: string | undefined): Caller | undefined => {
@@ -260,6 +265,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
           initial = parseSimState(body);
           ctx.state = structuredClone(initial);
           return json(200, { ok: true });
+        case "GET /_sim/fraud-rules":
+          return json(200, { fraudRules: ctx.state.fraudRules });
         case "GET /_sim/external-accounts":
           return json(200, { externalAccounts: ctx.state.externalAccounts });
         case "GET /_sim/requests":
