@@ -13,6 +13,7 @@ import type {
   SimSettings,
   SimState,
   SimSubaccount,
+  SimTraffic,
 } from "./sim-state.js";
 import { auditTime, isoSeconds } from "./timestamps.js";
 
@@ -234,6 +235,23 @@ export function linkFields(
   };
 }
 
+/** Reports API traffic parameters: the records themselves are computed on demand (traffic-records.ts). */
+function traffic(
+  seed: number,
+  startMs: number,
+  fraudFromMs: number,
+  endMs: number,
+  counts: SimTraffic["counts"],
+): SimTraffic {
+  return {
+    seed,
+    start: isoSeconds(startMs),
+    end: isoSeconds(endMs),
+    fraudFrom: isoSeconds(fraudFromMs),
+    counts,
+  };
+}
+
 /** Adds Verify v2, whose `version` a GET shows but no create or update may send. */
 function withVerify(app: SimApplication, webhookBase: string): void {
   app.capabilities = {
@@ -394,6 +412,11 @@ function buildCompromised(b: Builder, seed: number): SimState {
     numbers: b.numbers,
     externalAccounts: b.externalAccounts,
     fraudRules: [],
+    traffic: traffic(seed, b.now - 10 * DAY, compromisedSince, b.now, {
+      SMS: 2000,
+      "VOICE-CALL": 500,
+      MESSAGES: 1000,
+    }),
     auditEvents: b.events,
   };
 }
@@ -460,6 +483,12 @@ function buildLarge(b: Builder, seed: number, params: ScenarioParams): SimState 
     numbers: b.numbers,
     externalAccounts: b.externalAccounts,
     fraudRules: [],
+    // Large: a week of history, and fraud from the last day.
+    traffic: traffic(seed, b.now - 7 * DAY, b.now - DAY, b.now, {
+      SMS: 200_000,
+      "VOICE-CALL": 20_000,
+      MESSAGES: 50_000,
+    }),
     auditEvents: b.events,
   };
 }

@@ -33,6 +33,7 @@ export interface SimBehaviour {
    * archiving). Off: only the confirmed create exists, and those calls answer 404.
    */
   fraudRuleManagement: boolean;
+  reportsAvailable: boolean;
 }
 
 export interface SimContext {

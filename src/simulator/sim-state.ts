@@ -107,6 +107,21 @@ export const FraudRuleSchema = z.object({
   archivedTimestamp: z.string().optional(),
 });
 
+/** The parameters the Reports API's records are computed from (see traffic-records.ts); nothing is stored. */
+export const TrafficSchema = z.object({
+  seed: z.number().int(),
+  /** ISO-8601: records are evenly spaced over [start, end). */
+  start: z.string(),
+  end: z.string(),
+  /** From here on, two of three records go to premium-rate destinations. */
+  fraudFrom: z.string(),
+  counts: z.object({
+    SMS: z.number().int().min(0),
+    "VOICE-CALL": z.number().int().min(0),
+    MESSAGES: z.number().int().min(0),
+  }),
+});
+
 /** Stored in wire shape, as GET /beta/audit/events/{id} returns it minus `_links`. */
 export const AuditEventSchema = z.looseObject({
   id: z.string().min(1),
@@ -150,6 +165,8 @@ export const SimStateSchema = z.object({
   externalAccounts: z.array(ExternalAccountSchema).default([]),
   /** Fraud Defender traffic rules; absent in older state files. */
   fraudRules: z.array(FraudRuleSchema).default([]),
+  /** Reports API traffic; absent: no records. */
+  traffic: TrafficSchema.optional(),
   auditEvents: z.array(AuditEventSchema),
 });
 
@@ -162,6 +179,7 @@ export type SimNumber = z.infer<typeof NumberSchema>;
 export type SimAuditEvent = z.infer<typeof AuditEventSchema>;
 export type SimExternalAccount = z.infer<typeof ExternalAccountSchema>;
 export type SimFraudRule = z.infer<typeof FraudRuleSchema>;
+export type SimTraffic = z.infer<typeof TrafficSchema>;
 export type ScenarioMeta = z.infer<typeof ScenarioMetaSchema>;
 export type SimState = z.infer<typeof SimStateSchema>;
 

@@ -23,6 +23,7 @@ import {
 import { isLoopbackHost } from "./loopback-host.js";
 import { externalAccountRoutes } from "./external-account-routes.js";
 import { fraudDefenderRoutes } from "./fraud-defender-routes.js";
+import { reportRoutes } from "./report-routes.js";
 import { numberRoutes } from "./number-routes.js";
 import { familyOf, json, notFound, serverError, tooManyRequests, unauthorized, type Reply } from "./reply.js";
 import { secretsRoutes } from "./secrets-routes.js";
@@ -53,6 +54,8 @@ export interface SimulatorOptions {
   auditAvailable?: boolean;
   /** Also serve the unconfirmed Fraud Defender rule list and removal (see docs/simulator.md). Default false. */
   fraudRuleManagement?: boolean;
+  /** `false`: the account lacks the (paid) Reports API, every records call answers 403. Default true. */
+  reportsAvailable?: boolean;
   /** Called for every API request (not admin ones) with its 1-based number, before faults apply. */
   onRequest?: (count: number, info: { method: string; path: string; apiKey: string | undefined }) => void;
   /** Scenario seed (also `scenarioParams.seed`). */
@@ -146,6 +149,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     subaccountsAvailable: options.subaccountsAvailable ?? true,
     auditAvailable: options.auditAvailable ?? true,
     fraudRuleManagement: options.fraudRuleManagement ?? false,
+    reportsAvailable: options.reportsAvailable ?? true,
   };
   const adminToken = randomBytes(24).toString("base64url");
   const unreachable = new Set(
@@ -202,6 +206,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     voiceRoutes,
     externalAccountRoutes,
     fraudDefenderRoutes,
+    reportRoutes,
   ];
 
   const authenticate = (apiKey: string | undefined, secret: string | undefined): Caller | undefined => {

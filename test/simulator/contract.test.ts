@@ -463,6 +463,34 @@ contract("External Accounts API (external-accounts 0.1.6)", () => {
   });
 });
 
+contract("Reports API (reports 3.1.4)", () => {
+  it("records: 200 for SMS, VOICE-CALL, MESSAGES (with a next page), 422, 403", async () => {
+    const records = "/v2/reports/records";
+    for (const q of [
+      "product=SMS&direction=outbound",
+      "product=VOICE-CALL",
+      "product=MESSAGES&direction=outbound",
+    ]) {
+      const ok = await raw(sim, "GET", `${records}?${q}&account_id=${key}`);
+      expect(ok.status).toBe(200);
+      conforms(SPEC.reports, records, "GET", ok);
+    }
+    conforms(SPEC.reports, records, "GET", await raw(sim, "GET", `${records}?product=SMS`));
+    const off = await startSimulator({ scenario: "clean", reportsAvailable: false });
+    try {
+      const denied = await raw(
+        off,
+        "GET",
+        `${records}?product=SMS&direction=outbound&account_id=${off.primary.apiKey}`,
+      );
+      expect(denied.status).toBe(403);
+      conforms(SPEC.reports, records, "GET", denied);
+    } finally {
+      await off.close();
+    }
+  });
+});
+
 contract("the validator itself", () => {
   it("rejects a wrong body and a wrong content type", () => {
     const res = { status: 200, contentType: "text/plain", body: { value: "ten", autoReload: "no" } };
