@@ -5,7 +5,14 @@ import { randomBytes } from "node:crypto";
 
 import { PROBLEM_JSON, problem, json, type Reply } from "./reply.js";
 import type { RouteHandler } from "./sim-context.js";
-import { indexAt, recordAt, TRAFFIC_PRODUCTS, type TrafficProduct } from "./traffic-records.js";
+import {
+  fraudLiveUntil,
+  indexAt,
+  recordAt,
+  recordCount,
+  TRAFFIC_PRODUCTS,
+  type TrafficProduct,
+} from "./traffic-records.js";
 
 const PAGE = 1000;
 const ERR = "https://developer.vonage.com/api-errors/reports";
@@ -49,8 +56,10 @@ export const reportRoutes: RouteHandler = (ctx, req) => {
     if (Number.isNaN(startMs) || Number.isNaN(endMs)) {
       return fail(422, "validation", "Invalid parameters", "date_start and date_end must be ISO-8601");
     }
-    from = indexAt(traffic, p, startMs);
-    to = indexAt(traffic, p, endMs);
+    const total = recordCount(traffic, p, fraudLiveUntil(ctx.state, ctx.now()));
+    // Records are dated up to now at most, however long the attacker stays.
+    from = indexAt(traffic, p, startMs, total);
+    to = indexAt(traffic, p, Math.min(endMs, ctx.now() + 1), total);
   }
   const cursor = q.get("cursor");
   if (cursor !== null) {
@@ -63,8 +72,9 @@ export const reportRoutes: RouteHandler = (ctx, req) => {
   }
   const last = Math.min(to, from + PAGE);
   const records: Record<string, string>[] = [];
+  const rules = ctx.state.fraudRules.filter((r) => r.owner === accountId);
   for (let i = from; i < last && traffic !== undefined; i++) {
-    records.push(recordAt(traffic, product as TrafficProduct, i, accountId));
+    records.push(recordAt(traffic, product as TrafficProduct, i, accountId, rules));
   }
   const self = `${req.baseUrl}/v2/reports/records?${q.toString()}`;
   const body: Record<string, unknown> = {

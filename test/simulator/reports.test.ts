@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from "../../src/simulator/index.js";
 import { PREMIUM_DESTINATIONS } from "../../src/simulator/traffic-records.js";
-import { raw } from "./raw-request.js";
+import { admin, raw } from "./raw-request.js";
 
 const NOW = "2026-01-15T12:00:00Z";
 const running: RunningSimulator[] = [];
@@ -40,6 +40,65 @@ async function page(sim: RunningSimulator, query: string): Promise<Page> {
 const premium = (to: string): boolean => PREMIUM_DESTINATIONS.some((d) => to.startsWith(d.prefix));
 
 describe("GET /v2/reports/records", () => {
+  it("fraud keeps coming while an attacker credential is live, unless a BLOCK rule rejects it (not charged)", async () => {
+    const sim = await start();
+    const state = sim.dumpState();
+    const now = Date.now();
+    const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+    // 100 SMS over 10 s: one every 100 ms, fraud from the start, history ending 2 s ago.
+    state.traffic = {
+      seed: 3,
+      start: iso(now - 12_000),
+      end: iso(now - 2000),
+      fraudFrom: iso(now - 12_000),
+      counts: { SMS: 100, "VOICE-CALL": 0, MESSAGES: 0 },
+    };
+    expect((await admin(sim, "PUT", "/_sim/state", state)).status).toBe(200);
+    const q = `product=SMS&direction=outbound&account_id=${sim.primary.apiKey}`;
+    const count = async (): Promise<number> => (await page(sim, q)).items_count;
+    const first = await count();
+    expect(first).toBeGreaterThan(110);
+    const rule = await raw(sim, "POST", "/v1/fraud-defender/rules", {
+      json: { product: "sms", prefix: "88213", reason: "incident", action: "block" },
+    });
+    expect(rule.status).toBe(201);
+    await new Promise((r) => setTimeout(r, 2100));
+    const live = await page(sim, q);
+    expect(live.items_count).toBeGreaterThan(first + 10);
+    const since = Date.parse(`${(rule.body as { created_timestamp: string }).created_timestamp}Z`) + 1000;
+    const afterRule = live.records.filter(
+      (r) => Date.parse(r.date_received ?? "") >= since && (r.to ?? "").startsWith("88213"),
+    );
+    expect(afterRule.length).toBeGreaterThan(0);
+    expect(afterRule.every((r) => r.status === "rejected" && r.total_price === "0.0000")).toBe(true);
+    expect(
+      live.records.some(
+        (r) => (r.to ?? "").startsWith("2449") && r.status === "delivered" && Number(r.total_price) > 0,
+      ),
+    ).toBe(true);
+    // Revoke the attacker's secret and suspend their subaccount: the fraud stops.
+    expect(
+      (
+        await raw(
+          sim,
+          "DELETE",
+          `/accounts/${sim.primary.apiKey}/secrets/${sim.meta.attackerSecretIds[0] ?? ""}`,
+        )
+      ).status,
+    ).toBe(204);
+    const rogue = sim.meta.attackerSubaccountKeys[0] ?? "";
+    expect(
+      (
+        await raw(sim, "PATCH", `/accounts/${sim.primary.apiKey}/subaccounts/${rogue}`, {
+          json: { suspended: true },
+        })
+      ).status,
+    ).toBe(200);
+    const stopped = await count();
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await count()).toBe(stopped);
+  });
+
   it("SMS: normal traffic before compromisedSince, premium-rate bursts with prices after it", async () => {
     const sim = await start();
     const key = sim.primary.apiKey;
@@ -59,8 +118,9 @@ describe("GET /v2/reports/records", () => {
   it("is deterministic per seed, and pages 1,000 records at a time with an opaque cursor", async () => {
     const a = await start({ seed: 5 });
     const b = await start({ seed: 5 });
+    // Bounded by the scenario's now: its attacker secret is still live, so later records keep coming.
     const q = (s: RunningSimulator): string =>
-      `product=SMS&direction=outbound&account_id=${s.primary.apiKey}`;
+      `product=SMS&direction=outbound&account_id=${s.primary.apiKey}&date_end=${NOW}`;
     const first = await page(a, q(a));
     expect(first.items_count).toBe(1000);
     expect(first.cursor).toBeDefined();
@@ -71,7 +131,7 @@ describe("GET /v2/reports/records", () => {
     const second = await page(a, `${q(a)}&cursor=${first.cursor ?? ""}`);
     expect(second.items_count).toBe(1000);
     expect(second.records[0]?.id).not.toBe(first.records[0]?.id);
-    // compromised has 2,000 SMS records: the second page is the last.
+    // compromised has 2,000 SMS records up to its now: the second page is the last.
     expect(second.cursor).toBeUndefined();
     expect(second._links.next).toBeUndefined();
     expect((await raw(a, "GET", `/v2/reports/records?${q(a)}&cursor=not-ours`)).status).toBe(422);
