@@ -88,7 +88,7 @@ export const commands: Command[] = [
     name: "simulate",
     summary: "start the Vonage simulator on loopback and print the env lines that point vonage-ir at it",
     usage:
-      "vonage-ir simulate [--port 0] [--scenario clean|compromised|large] [--state FILE] [--latency MS]\n       [--rate-limit N] [--delete-app-with-numbers refuse|orphan] [--host 127.0.0.1 --allow-non-loopback]",
+      "vonage-ir simulate [--port 0] [--scenario clean|compromised|large] [--state FILE] [--latency MS]\n       [--rate-limit N (default 30, 0 = off)] [--delete-app-with-numbers refuse|orphan]\n       [--unreachable-sms-webhooks N] [--fraud-rule-management] [--reports-unavailable]\n       [--host 127.0.0.1 --allow-non-loopback]",
     options: {
       port: { type: "string" },
       host: { type: "string" },
@@ -98,6 +98,9 @@ export const commands: Command[] = [
       latency: { type: "string" },
       "rate-limit": { type: "string" },
       "delete-app-with-numbers": { type: "string" },
+      "unreachable-sms-webhooks": { type: "string" },
+      "fraud-rule-management": { type: "boolean" },
+      "reports-unavailable": { type: "boolean" },
     },
     run: lazy(() => import("./commands/simulate.js")),
   },
