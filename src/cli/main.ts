@@ -164,7 +164,7 @@ export const commands: Command[] = [
     name: "simulate",
     summary: "start the Vonage simulator on loopback and print the env lines that point vonage-ir at it",
     usage:
-      "vonage-ir simulate [--port 0] [--scenario clean|compromised|large] [--state FILE] [--latency MS]\n       [--rate-limit N] [--delete-app-with-numbers refuse|orphan] [--host 127.0.0.1 --allow-non-loopback]",
+      "vonage-ir simulate [--port 0] [--scenario clean|compromised|large] [--state FILE] [--latency MS]\n       [--rate-limit N (default 30, 0 = off)] [--delete-app-with-numbers refuse|orphan]\n       [--unreachable-sms-webhooks N] [--fraud-rule-management] [--reports-unavailable]\n       [--host 127.0.0.1 --allow-non-loopback]",
     options: {
       port: {
         type: "string",
@@ -186,12 +186,30 @@ export const commands: Command[] = [
         complete: "file",
       },
       latency: { type: "string", value: "MS", description: "added latency per request, in milliseconds" },
-      "rate-limit": { type: "string", value: "N", description: "requests per second per API key" },
+      "rate-limit": {
+        type: "string",
+        value: "N",
+        description: "requests per second per API key (default 30; 0: no limit)",
+      },
       "delete-app-with-numbers": {
         type: "string",
         value: "MODE",
         description: "deleting an application with linked numbers: refuse, or orphan the numbers",
         complete: ["refuse", "orphan"],
+      },
+      "unreachable-sms-webhooks": {
+        type: "string",
+        value: "N",
+        description:
+          "the first N linked numbers' SMS webhooks answer 503 (a number update that sends them fails)",
+      },
+      "fraud-rule-management": {
+        type: "boolean",
+        description: "also model listing and removing Fraud Defender rules (not publicly documented)",
+      },
+      "reports-unavailable": {
+        type: "boolean",
+        description: "the account lacks the Reports API (403), as accounts without the product do",
       },
     },
     exitCodes: { 0: "stopped (Ctrl-C)", 2: "usage error (a bad flag, a state file that does not validate)" },

@@ -1,7 +1,7 @@
 // rest.nexmo.com account endpoints: balance (with autoReload), top-up (only when auto-reload is on) and the
 // SMS callback settings, whose only "read" is a POST with an empty form.
 
-import { json, restError, type Reply } from "./reply.js";
+import { accountProblem, json, restError, type Reply } from "./reply.js";
 import type { ApiRequest, RouteHandler, SimContext } from "./sim-context.js";
 import type { SimSettings } from "./sim-state.js";
 
@@ -36,7 +36,15 @@ function balance(ctx: SimContext, req: ApiRequest): Reply {
 function topUp(ctx: SimContext, req: ApiRequest): Reply {
   const trx = req.body["trx"];
   if (typeof trx !== "string" || trx === "") return restError(400, "missing parameter trx");
-  if (!balanceOf(ctx, req).autoReload) return restError(401, "not auto-reload enabled");
+  if (!balanceOf(ctx, req).autoReload) {
+    // Account 1.0.4 declares every 401 of top-up as problem JSON; the detail keeps the older label's words.
+    return accountProblem(
+      401,
+      "https://developer.nexmo.com/api-errors#unauthorized",
+      "Top-up refused",
+      "not auto-reload enabled",
+    );
+  }
   ctx.state.primary.balance = round2(ctx.state.primary.balance + ctx.state.primary.autoReloadAmount);
   return json(200, { "error-code": "200", "error-code-label": "success" });
 }

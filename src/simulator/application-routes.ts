@@ -1,9 +1,11 @@
 // Application API v2 (/v2/applications): paged list with `_links.next` on every non-last page (the SDK's
-// listAllApplications stops without it), create with a supplied or generated key pair, full-object PUT, and
+// listAllApplications stops without it), create with a supplied or generated key pair, full-object PUT (which
+// may replace the public key in place), both validated against the current request schema, and
 // delete with the configurable behaviour for applications that still have numbers linked.
 
 import { createPublicKey } from "node:crypto";
 
+import { validateApplicationRequest } from "./application-request-schema.js";
 import { generateKeyPair } from "./generate-key-pair.js";
 import { json, noContent, problem, type InvalidParameter, type Reply } from "./reply.js";
 import { methodNotAllowed } from "./secrets-routes.js";
@@ -84,33 +86,34 @@ function list(ctx: SimContext, req: ApiRequest): Reply {
   });
 }
 
-/** Validates a create/update body; returns the fields to store or a 400 reply. */
+/** What a create or full update sets. */
 interface AppFields {
   name: string;
   capabilities: Record<string, unknown>;
-  privacy: { improve_ai: boolean };
+  privacy?: { improve_ai: boolean };
 }
 
-function readPayload(req: ApiRequest): { fields: AppFields; publicKey?: string } | Reply {
+/** Validates a create/update body against the current request schema; the fields to store or a 400 reply. */
+function readPayload(req: ApiRequest, pathId?: string): { fields: AppFields; publicKey?: string } | Reply {
   const invalid: InvalidParameter[] = [];
-  const { name, capabilities, privacy, keys } = req.body;
-  if (req.bodyInvalid) invalid.push({ name: "body", reason: "must be a JSON object" });
-  if (typeof name !== "string" || name.trim() === "") invalid.push({ name: "name", reason: "Is required." });
-  if (capabilities !== undefined && !isObject(capabilities)) {
-    invalid.push({ name: "capabilities", reason: "must be an object" });
+  // Vonage's SDKs always send the application's `id` in an update body (and its CLI rotates keys that way),
+  // so an update may carry the id of its own path; anything else named `id` is refused.
+  const { id, ...body } = req.body;
+  if (id !== undefined && (pathId === undefined || id !== pathId)) {
+    invalid.push({
+      name: "id",
+      reason: pathId === undefined ? "is not a recognised field" : "must match the path",
+    });
   }
-  if (
-    privacy !== undefined &&
-    !(isObject(privacy) && typeof (privacy["improve_ai"] ?? false) === "boolean")
-  ) {
-    invalid.push({ name: "privacy.improve_ai", reason: "must be a boolean" });
-  }
+  const checked = req.bodyInvalid
+    ? { ok: false as const, invalid: [{ name: "body", reason: "must be a JSON object" }] }
+    : validateApplicationRequest(body);
+  if (!checked.ok) invalid.push(...checked.invalid);
   let publicKey: string | undefined;
-  if (keys !== undefined) {
-    const pk = isObject(keys) ? keys["public_key"] : undefined;
-    if (!isObject(keys) || (pk !== undefined && typeof pk !== "string")) {
-      invalid.push({ name: "keys.public_key", reason: "must be a PEM public key" });
-    } else if (typeof pk === "string") {
+  if (checked.ok) {
+    if (checked.value.name.trim() === "") invalid.push({ name: "name", reason: "Is required." });
+    const pk = checked.value.keys?.public_key;
+    if (pk !== undefined) {
       try {
         createPublicKey(pk);
         publicKey = pk;
@@ -119,7 +122,7 @@ function readPayload(req: ApiRequest): { fields: AppFields; publicKey?: string }
       }
     }
   }
-  if (invalid.length > 0 || typeof name !== "string") {
+  if (!checked.ok || invalid.length > 0) {
     return problem(
       400,
       `${ERR}#payload-validation`,
@@ -128,14 +131,9 @@ function readPayload(req: ApiRequest): { fields: AppFields; publicKey?: string }
       invalid,
     );
   }
-  const fields: AppFields = {
-    name,
-    capabilities: isObject(capabilities) ? capabilities : {},
-    privacy: {
-      improve_ai:
-        isObject(privacy) && typeof privacy["improve_ai"] === "boolean" ? privacy["improve_ai"] : true,
-    },
-  };
+  const { name, capabilities, privacy } = checked.value;
+  const fields: AppFields = { name, capabilities: capabilities ?? {} };
+  if (privacy?.improve_ai !== undefined) fields.privacy = { improve_ai: privacy.improve_ai };
   return publicKey === undefined ? { fields } : { fields, publicKey };
 }
 
@@ -153,6 +151,8 @@ async function create(ctx: SimContext, req: ApiRequest): Promise<Reply> {
     id: ctx.newId(),
     owner: req.caller.account.apiKey,
     keys: { public_key: publicKey },
+    // The create schema's default.
+    privacy: { improve_ai: true },
     ...payload.fields,
   };
   ctx.state.applications.push(app);
@@ -174,15 +174,21 @@ async function create(ctx: SimContext, req: ApiRequest): Promise<Reply> {
 }
 
 function update(ctx: SimContext, req: ApiRequest, app: SimApplication): Reply {
-  const payload = readPayload(req);
+  const payload = readPayload(req, app.id);
   if ("status" in payload) return payload;
   const before = applicationView(app);
-  Object.assign(app, payload.fields);
+  // A full update: capabilities the body leaves out are gone; privacy (no default in the update schema) and
+  // the key stay unless sent. The id never changes, so numbers and external accounts stay linked.
+  app.name = payload.fields.name;
+  app.capabilities = payload.fields.capabilities;
+  if (payload.fields.privacy !== undefined) app.privacy = payload.fields.privacy;
+  const keyReplaced = payload.publicKey !== undefined && payload.publicKey !== app.keys.public_key;
   if (payload.publicKey !== undefined) app.keys = { public_key: payload.publicKey };
   ctx.record("APP_UPDATE", req, {
     appId: app.id,
     name: app.name,
     before: { name: before["name"], capabilities: before["capabilities"] },
+    ...(keyReplaced ? { publicKeyReplaced: true } : {}),
   });
   return json(200, applicationView(app));
 }
@@ -210,8 +216,4 @@ function remove(ctx: SimContext, req: ApiRequest, app: SimApplication): Reply {
     orphanedNumbers: linked.map((n) => n.msisdn),
   });
   return noContent();
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -8,10 +8,12 @@ import type {
   ScenarioMeta,
   SimApplication,
   SimAuditEvent,
+  SimExternalAccount,
   SimNumber,
   SimSettings,
   SimState,
   SimSubaccount,
+  SimTraffic,
 } from "./sim-state.js";
 import { auditTime, isoSeconds } from "./timestamps.js";
 
@@ -22,6 +24,11 @@ export interface ScenarioParams {
   seed?: number;
   /** The scenario's "now" (ISO-8601); timestamps are placed relative to it. Default 2026-01-15T12:00:00Z. */
   now?: string;
+  /**
+   * Base URL of the webhooks the simulator serves itself (`<url>/_hooks`); numbers then get an SMS webhook
+   * (`moHttpUrl`) under it. startSimulator passes its own; without it numbers have none.
+   */
+  hookBase?: string;
   /** `large` only. */
   applications?: number;
   numbers?: number;
@@ -47,7 +54,7 @@ export function buildScenario(name: string, params: ScenarioParams = {}): SimSta
   const seed = params.seed ?? 1;
   const now = Date.parse(params.now ?? DEFAULT_NOW);
   if (Number.isNaN(now)) throw new Error(`scenario parameter now: not a date: ${params.now ?? ""}`);
-  const b = new Builder(seededRandom(seed), now);
+  const b = new Builder(seededRandom(seed), now, params.hookBase);
   switch (name) {
     case "clean":
       return buildClean(b, seed);
@@ -64,12 +71,14 @@ class Builder {
   readonly numbers: SimNumber[] = [];
   readonly events: SimAuditEvent[] = [];
   readonly subaccounts: SimSubaccount[] = [];
+  readonly externalAccounts: SimExternalAccount[] = [];
   readonly primaryKey: string;
   private msisdnCounter = 0;
 
   constructor(
     readonly rng: SeededRandom,
     readonly now: number,
+    readonly hookBase?: string,
   ) {
     this.primaryKey = rng.hex(8);
   }
@@ -166,6 +175,22 @@ class Builder {
     return app;
   }
 
+  externalAccount(
+    provider: SimExternalAccount["provider"],
+    externalId: string,
+    name: string,
+    appId: string | undefined,
+  ): void {
+    this.externalAccounts.push({
+      provider,
+      externalId,
+      name,
+      owner: this.primaryKey,
+      applications: appId === undefined ? [] : [appId],
+      ...(provider === "messenger" ? { accessToken: `EAAG${this.rng.hex(32)}` } : {}),
+    });
+  }
+
   number(appId: string | undefined, atMs: number | undefined, country = "GB"): SimNumber {
     this.msisdnCounter += 1;
     const prefix = country === "US" ? "1555" : "447700";
@@ -177,6 +202,7 @@ class Builder {
       type: "mobile-lvn",
       features: ["VOICE", "SMS"],
     };
+    if (this.hookBase !== undefined) n.moHttpUrl = `${this.hookBase}/sms/${msisdn}`;
     if (appId !== undefined) {
       Object.assign(n, linkFields(appId));
       if (atMs !== undefined) {
@@ -206,6 +232,34 @@ export function linkFields(
     voiceCallbackValue: appId,
     messagesCallbackType: "app",
     messagesCallbackValue: appId,
+  };
+}
+
+/** Reports API traffic parameters: the records themselves are computed on demand (traffic-records.ts). */
+function traffic(
+  seed: number,
+  startMs: number,
+  fraudFromMs: number,
+  endMs: number,
+  counts: SimTraffic["counts"],
+): SimTraffic {
+  return {
+    seed,
+    start: isoSeconds(startMs),
+    end: isoSeconds(endMs),
+    fraudFrom: isoSeconds(fraudFromMs),
+    counts,
+  };
+}
+
+/** Adds Verify v2, whose `version` a GET shows but no create or update may send. */
+function withVerify(app: SimApplication, webhookBase: string): void {
+  app.capabilities = {
+    ...app.capabilities,
+    verify: {
+      version: "v2",
+      webhooks: { status_url: { address: `${webhookBase}/verify`, http_method: "POST" } },
+    },
   };
 }
 
@@ -258,6 +312,8 @@ function buildClean(b: Builder, seed: number): SimState {
     subaccounts: b.subaccounts,
     applications: b.applications,
     numbers: b.numbers,
+    externalAccounts: b.externalAccounts,
+    fraudRules: [],
     auditEvents: b.events,
   };
 }
@@ -279,8 +335,16 @@ function buildCompromised(b: Builder, seed: number): SimState {
 
   const shop = b.application("shop-voice", b.now - 400 * DAY, "https://hooks.example.com/shop");
   const support = b.application("support-messages", b.now - 350 * DAY, "https://hooks.example.com/support");
+  // A GET shows response-only fields (here `verify.version`), so a GET body posted back verbatim is refused.
+  withVerify(support, "https://hooks.example.com/support");
   const ivr = b.application("ivr-legacy", b.now - 330 * DAY, "https://hooks.example.com/ivr");
   const alerts = b.application("alerts", b.now - 100 * DAY, "https://hooks.example.com/alerts");
+  // Chat channels only: an application without numbers that still owns an external account.
+  const chat = b.application("chat-bot", b.now - 90 * DAY, "https://hooks.example.com/chat");
+  b.externalAccount("whatsapp", "447700900500", "Example Ltd WhatsApp", support.id);
+  b.externalAccount("messenger", "104857600123", "Example Ltd on Messenger", support.id);
+  b.externalAccount("viber_service_msg", "37812", "Example Ltd Viber", alerts.id);
+  b.externalAccount("rcs", "example_ltd_agent", "Example Ltd RCS", chat.id);
   for (let i = 0; i < 3; i++) b.number(shop.id, b.now - (399 - i) * DAY);
   for (let i = 0; i < 2; i++) b.number(support.id, b.now - (349 - i) * DAY);
   for (let i = 0; i < 2; i++) b.number(ivr.id, b.now - (329 - i) * DAY);
@@ -346,6 +410,13 @@ function buildCompromised(b: Builder, seed: number): SimState {
     subaccounts: b.subaccounts,
     applications: b.applications,
     numbers: b.numbers,
+    externalAccounts: b.externalAccounts,
+    fraudRules: [],
+    traffic: traffic(seed, b.now - 10 * DAY, compromisedSince, b.now, {
+      SMS: 2000,
+      "VOICE-CALL": 500,
+      MESSAGES: 1000,
+    }),
     auditEvents: b.events,
   };
 }
@@ -364,18 +435,28 @@ function buildLarge(b: Builder, seed: number, params: ScenarioParams): SimState 
     subKeys.push(b.subaccount(`sub-${i + 1}`, b.now - (700 - i) * DAY).apiKey);
   const apps: SimApplication[] = [];
   for (let i = 0; i < appCount; i++) {
-    apps.push(
-      b.application(
-        `app-${i + 1}`,
-        b.now - (600 - (i % 500)) * DAY,
-        `https://hooks.example.com/app-${i + 1}`,
-      ),
+    const app = b.application(
+      `app-${i + 1}`,
+      b.now - (600 - (i % 500)) * DAY,
+      `https://hooks.example.com/app-${i + 1}`,
     );
+    if (i % 10 === 1) withVerify(app, `https://hooks.example.com/app-${i + 1}`);
+    apps.push(app);
   }
   for (let i = 0; i < numberCount; i++) {
     const app = i < linked ? apps[i % apps.length] : undefined;
     b.number(app?.id, undefined);
   }
+  // One of each provider; RCS on the last application, which has no numbers when linkedNumbers < applications.
+  b.externalAccount("whatsapp", "447700900500", "Enterprise WhatsApp", apps[0]?.id);
+  b.externalAccount(
+    "messenger",
+    "104857600123",
+    "Enterprise on Messenger",
+    apps[1 % Math.max(appCount, 1)]?.id,
+  );
+  b.externalAccount("viber_service_msg", "37812", "Enterprise Viber", apps[2 % Math.max(appCount, 1)]?.id);
+  b.externalAccount("rcs", "enterprise_agent", "Enterprise RCS", apps.at(-1)?.id);
   return {
     version: 1,
     meta: {
@@ -400,6 +481,14 @@ function buildLarge(b: Builder, seed: number, params: ScenarioParams): SimState 
     subaccounts: b.subaccounts,
     applications: b.applications,
     numbers: b.numbers,
+    externalAccounts: b.externalAccounts,
+    fraudRules: [],
+    // Large: a week of history, and fraud from the last day.
+    traffic: traffic(seed, b.now - 7 * DAY, b.now - DAY, b.now, {
+      SMS: 200_000,
+      "VOICE-CALL": 20_000,
+      MESSAGES: 50_000,
+    }),
     auditEvents: b.events,
   };
 }

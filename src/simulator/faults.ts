@@ -1,13 +1,19 @@
-// Fault injection: latency with jitter, a per-API-key rate limit (429 + Retry-After + X-RateLimit-*), a 5xx
-// rate per route, and dropped connections on chosen request numbers. Set at start, via /_sim/faults or setFaults.
+// Fault injection: latency with jitter, a per-API-key rate limit (Vonage's published default of 30 requests/s;
+// 429 + Retry-After + X-RateLimit-*), a long Retry-After on demand, a 5xx rate per route, and dropped connections
+// on chosen request numbers. Set at start, via /_sim/faults or setFaults.
 
 import { z } from "zod";
 
 export const FaultsSchema = z.object({
   latencyMs: z.number().int().min(0).default(0),
   jitterMs: z.number().int().min(0).default(0),
-  /** Requests per API key per second; 0 = unlimited. */
-  rateLimit: z.number().int().min(0).default(0),
+  /** Requests per API key per second; 0 = unlimited. Default 30, Vonage's one published figure. */
+  rateLimit: z.number().int().min(0).default(30),
+  /**
+   * When above 0, a 429 asks for this many seconds in Retry-After (e.g. 90) instead of the one second the
+   * window needs, and the key stays refused for that long.
+   */
+  retryAfterSeconds: z.number().int().min(0).max(86_400).default(0),
   /**
    * Probability (0..1) of a 5xx, keyed by route: `"GET /v2/applications"`, `"DELETE /accounts/{api_key}/secrets/{id}"`
    * style patterns (see routeKey), or `"*"` for every API route.
@@ -50,13 +56,22 @@ export function routeKey(method: string, path: string): string {
   return `${method} ${pattern.replace(/\/$/, "") || "/"}`;
 }
 
-/** Fixed one-second windows per API key. */
+/** Fixed one-second windows per API key, plus keys held back until a long Retry-After has passed. */
 export class RateLimiter {
   private window = -1;
   private counts = new Map<string, number>();
+  private blockedUntil = new Map<string, number>();
 
-  /** Counts one request; returns the headers to send and whether it is over the limit. */
-  take(apiKey: string, limit: number, nowMs: number): { limited: boolean; headers: Record<string, string> } {
+  /**
+   * Counts one request; returns the headers to send and whether it is over the limit. X-RateLimit-Reset is the
+   * epoch in milliseconds when the key may send again, as Account API 1.0.4's example shows it.
+   */
+  take(
+    apiKey: string,
+    limit: number,
+    nowMs: number,
+    retryAfterSeconds = 0,
+  ): { limited: boolean; headers: Record<string, string> } {
     const window = Math.floor(nowMs / 1000);
     if (window !== this.window) {
       this.window = window;
@@ -64,19 +79,31 @@ export class RateLimiter {
     }
     const used = (this.counts.get(apiKey) ?? 0) + 1;
     this.counts.set(apiKey, used);
-    const limited = used > limit;
+    const blocked = this.blockedUntil.get(apiKey);
+    const held = blocked !== undefined && blocked > nowMs;
+    const limited = held || used > limit;
+    let resetMs = (window + 1) * 1000;
+    let retryAfter = 1;
+    if (held) {
+      resetMs = blocked;
+      retryAfter = Math.ceil((blocked - nowMs) / 1000);
+    } else if (limited && retryAfterSeconds > 0) {
+      resetMs = nowMs + retryAfterSeconds * 1000;
+      retryAfter = retryAfterSeconds;
+      this.blockedUntil.set(apiKey, resetMs);
+    }
     const headers: Record<string, string> = {
       "X-RateLimit-Limit": String(limit),
-      "X-RateLimit-Remaining": String(Math.max(0, limit - used)),
-      "X-RateLimit-Reset": String(window + 1),
+      "X-RateLimit-Remaining": String(limited ? 0 : Math.max(0, limit - used)),
+      "X-RateLimit-Reset": String(resetMs),
     };
-    // The window resets within a second, and Retry-After is whole seconds.
-    if (limited) headers["Retry-After"] = "1";
+    if (limited) headers["Retry-After"] = String(retryAfter);
     return { limited, headers };
   }
 
   reset(): void {
     this.window = -1;
     this.counts.clear();
+    this.blockedUntil.clear();
   }
 }

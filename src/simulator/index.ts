@@ -19,4 +19,5 @@ export type {
   SimSubaccount,
 } from "./sim-state.js";
 export { FaultsSchema } from "./faults.js";
+export { sharedKeyPair } from "./generate-key-pair.js";
 export type { Faults, FaultsInput } from "./faults.js";

@@ -1,7 +1,8 @@
 // Numbers API on rest.nexmo.com: the owned-number list (filters, 1-based `index`, `size` <= 100, `count`) and
-// POST /number/update, where omitting `app_id` unlinks the number, as Vonage's own CLI relies on.
+// POST /number/update, which is not a patch (an omitted field, `app_id` included, is cleared), probes a new
+// `moHttpUrl` with a GET first, and notes the deprecated voiceCallbackType=app in the request log.
 
-import { linkFields } from "./build-scenario.js";
+import { isLoopbackHost } from "./loopback-host.js";
 import { json, restError, type Reply } from "./reply.js";
 import type { ApiRequest, RouteHandler, SimContext } from "./sim-context.js";
 import type { SimNumber } from "./sim-state.js";
@@ -16,6 +17,7 @@ export const numberRoutes: RouteHandler = (ctx, req) => {
   return undefined;
 };
 
+/** What GET /account/numbers shows: never `voiceStatusCallback` or `moSmppSysType`, as on the real API. */
 export function numberView(n: SimNumber): Record<string, unknown> {
   const view: Record<string, unknown> = { country: n.country, msisdn: n.msisdn };
   if (n.moHttpUrl) view["moHttpUrl"] = n.moHttpUrl;
@@ -25,7 +27,6 @@ export function numberView(n: SimNumber): Record<string, unknown> {
   if (n.messagesCallbackValue) view["messagesCallbackValue"] = n.messagesCallbackValue;
   if (n.voiceCallbackType) view["voiceCallbackType"] = n.voiceCallbackType;
   if (n.voiceCallbackValue) view["voiceCallbackValue"] = n.voiceCallbackValue;
-  if (n.voiceStatusCallback) view["voiceStatusCallback"] = n.voiceStatusCallback;
   if (n.appId) view["app_id"] = n.appId;
   return view;
 }
@@ -60,7 +61,7 @@ function list(ctx: SimContext, req: ApiRequest): Reply {
   return json(200, page.length > 0 ? { count: matches.length, numbers: page } : { count: matches.length });
 }
 
-const OPTIONAL_FIELDS = [
+const SETTABLE_FIELDS = [
   "moHttpUrl",
   "moSmppSysType",
   "voiceCallbackType",
@@ -68,7 +69,7 @@ const OPTIONAL_FIELDS = [
   "voiceStatusCallback",
 ] as const;
 
-function update(ctx: SimContext, req: ApiRequest): Reply {
+async function update(ctx: SimContext, req: ApiRequest): Promise<Reply> {
   const { country, msisdn } = req.body;
   if (typeof country !== "string" || country === "") return restError(420, "missing parameter country");
   if (typeof msisdn !== "string" || msisdn === "") return restError(420, "missing parameter msisdn");
@@ -83,23 +84,42 @@ function update(ctx: SimContext, req: ApiRequest): Reply {
       return restError(420, `application ${appId} not found`);
     }
   }
+  const sent: Partial<Record<(typeof SETTABLE_FIELDS)[number], string>> = {};
+  for (const field of SETTABLE_FIELDS) {
+    const value = req.body[field];
+    if (typeof value === "string" && value !== "") sent[field] = value;
+  }
+  if (sent.voiceCallbackType !== undefined && !["sip", "tel", "app"].includes(sent.voiceCallbackType)) {
+    return restError(420, "invalid parameter voiceCallbackType (sip, tel or app)");
+  }
+  // Numbers 1.1.0: "Your webhook endpoint must be active before you make this request".
+  if (sent.moHttpUrl !== undefined) {
+    const failure = await probeWebhook(sent.moHttpUrl);
+    if (failure !== undefined) {
+      return restError(420, `moHttpUrl ${sent.moHttpUrl} must answer 200 OK to a GET: ${failure}`);
+    }
+  }
+  const notes: string[] = [];
+  if (sent.voiceCallbackType === "app") {
+    notes.push("deprecated: voiceCallbackType=app (will be removed; link the number with app_id)");
+  }
   const previousApp = number.appId;
   const linkTo = typeof appId === "string" && appId !== "" ? appId : undefined;
-  // An update without app_id clears the link, as on the real API.
-  delete number.appId;
-  if (number.voiceCallbackType === "app") {
-    delete number.voiceCallbackType;
-    delete number.voiceCallbackValue;
+  // Not a patch: the number keeps exactly what this request sent; every field it left out is cleared.
+  for (const field of [
+    ...SETTABLE_FIELDS,
+    "appId",
+    "messagesCallbackType",
+    "messagesCallbackValue",
+  ] as const) {
+    delete number[field];
   }
-  delete number.messagesCallbackType;
-  delete number.messagesCallbackValue;
-  if (linkTo !== undefined) Object.assign(number, linkFields(linkTo));
-  for (const field of OPTIONAL_FIELDS) {
-    const value = req.body[field];
-    if (typeof value !== "string") continue;
-    if (value === "") delete number[field];
-    else number[field] = value;
+  if (linkTo !== undefined) {
+    number.appId = linkTo;
+    number.messagesCallbackType = "app";
+    number.messagesCallbackValue = linkTo;
   }
+  Object.assign(number, sent);
   const context = { country: number.country, msisdn: number.msisdn, account: number.owner };
   if (linkTo !== undefined && linkTo !== previousApp) {
     ctx.record("NUMBER_LINKED", req, {
@@ -111,5 +131,32 @@ function update(ctx: SimContext, req: ApiRequest): Reply {
     ctx.record("NUMBER_UNLINKED", req, { ...context, applicationId: previousApp });
   }
   ctx.record("NUMBER_UPDATED", req, { country: number.country, msisdn: number.msisdn });
-  return json(200, { "error-code": "200", "error-code-label": "success" });
+  return {
+    ...json(200, { "error-code": "200", "error-code-label": "success" }),
+    ...(notes.length > 0 ? { notes } : {}),
+  };
+}
+
+/**
+ * GETs an SMS webhook as Vonage does before accepting it; the reason it is not acceptable, or undefined. Only
+ * loopback URLs are fetched: any other host counts as unreachable without a packet leaving the machine.
+ */
+export async function probeWebhook(url: string): Promise<string | undefined> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return "not a URL";
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return "not an http(s) URL";
+  if (!isLoopbackHost(parsed.hostname.replace(/^\[|\]$/g, ""))) {
+    return "unreachable (the simulator only reaches loopback webhooks)";
+  }
+  try {
+    const res = await fetch(parsed, { method: "GET", redirect: "manual", signal: AbortSignal.timeout(2000) });
+    await res.body?.cancel();
+    return res.status === 200 ? undefined : `answered ${res.status}`;
+  } catch {
+    return "unreachable";
+  }
 }

@@ -7,10 +7,19 @@ export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Default `application/json`. */
+  contentType?: string;
+  /** Recorded in the request log, never sent. */
+  notes?: string[];
 }
 
-/** Which error body shape a path's API family uses. */
-export type ErrorFamily = "problem" | "audit" | "rest";
+/**
+ * Which error body shape a path's API family uses. `account` is the Account API 1.0.4 (balance, top-up,
+ * settings, secrets): RFC 7807 bodies sent as `application/problem+json`.
+ */
+export type ErrorFamily = "problem" | "account" | "audit" | "rest";
+
+export const PROBLEM_JSON = "application/problem+json";
 
 export function json(status: number, body: unknown): Reply {
   return { status, body };
@@ -45,6 +54,17 @@ export function problem(
   };
 }
 
+/** The same body sent as `application/problem+json`, as Account API 1.0.4 declares its errors. */
+export function accountProblem(
+  status: number,
+  type: string,
+  title: string,
+  detail: string,
+  invalidParameters?: InvalidParameter[],
+): Reply {
+  return { ...problem(status, type, title, detail, invalidParameters), contentType: PROBLEM_JSON };
+}
+
 /** `{status, error, message}` body of /beta/audit. */
 export function auditError(status: number, error: string, message: string): Reply {
   return { status, body: { status, error, message } };
@@ -57,7 +77,8 @@ export function restError(status: number, label: string): Reply {
 
 export function familyOf(path: string): ErrorFamily {
   if (path.startsWith("/beta/audit")) return "audit";
-  if (path.startsWith("/account/") || path.startsWith("/number/")) return "rest";
+  if (path === "/account/numbers" || path.startsWith("/number/")) return "rest";
+  if (path.startsWith("/account/") || /^\/accounts\/[^/]+\/secrets(\/|$)/.test(path)) return "account";
   return "problem";
 }
 
@@ -67,6 +88,13 @@ export function unauthorized(family: ErrorFamily): Reply {
       return auditError(401, "Unauthorized", "Full authentication is required to access this resource");
     case "rest":
       return restError(401, "authentication failed");
+    case "account":
+      return accountProblem(
+        401,
+        "https://developer.nexmo.com/api-errors#unauthorized",
+        "Invalid credentials supplied",
+        "You did not provide correct credentials.",
+      );
     case "problem":
       return problem(
         401,
@@ -83,6 +111,8 @@ export function notFound(family: ErrorFamily, what: string): Reply {
       return auditError(404, "Not Found", what);
     case "rest":
       return restError(404, what);
+    case "account":
+      return accountProblem(404, "https://developer.nexmo.com/api-errors#not-found", "Not Found", what);
     case "problem":
       return problem(404, "https://developer.nexmo.com/api-errors#not-found", "Not Found", what);
   }
@@ -95,6 +125,13 @@ export function serverError(family: ErrorFamily, status: number): Reply {
       return auditError(status, "Internal Server Error", message);
     case "rest":
       return restError(status, "internal error");
+    case "account":
+      return accountProblem(
+        status,
+        "https://developer.nexmo.com/api-errors#internal-error",
+        "Internal Server Error",
+        message,
+      );
     case "problem":
       return problem(
         status,
@@ -112,6 +149,13 @@ export function tooManyRequests(family: ErrorFamily): Reply {
       return auditError(429, "Too Many Requests", message);
     case "rest":
       return restError(429, "throttled");
+    case "account":
+      return accountProblem(
+        429,
+        "https://developer.nexmo.com/api-errors#throttled",
+        "Rate Limit Hit",
+        message,
+      );
     case "problem":
       return problem(429, "https://developer.nexmo.com/api-errors#throttled", "Rate Limit Hit", message);
   }

@@ -1,7 +1,7 @@
 // Secrets API (/accounts/{api_key}/secrets): list/get/create/revoke with Vonage's complexity rules, the
 // 2-secret limit and the last-secret guard. A primary may manage its subaccounts' secrets.
 
-import { json, noContent, problem, type Reply } from "./reply.js";
+import { accountProblem, json, noContent, problem, type Reply } from "./reply.js";
 import type { ApiRequest, RouteHandler, SimContext } from "./sim-context.js";
 import type { SimSecret } from "./sim-state.js";
 import { isoSeconds } from "./timestamps.js";
@@ -28,7 +28,7 @@ function secretView(apiKey: string, s: SimSecret): Record<string, unknown> {
 }
 
 function invalidApiKey(apiKey: string): Reply {
-  return problem(
+  return accountProblem(
     404,
     "https://developer.nexmo.com/api-errors#invalid-api-key",
     "Invalid API Key",
@@ -66,7 +66,7 @@ export const secretsRoutes: RouteHandler = (ctx, req) => {
   const secret = secrets.find((s) => s.id === secretId);
   if (req.method !== "GET" && req.method !== "DELETE") return methodNotAllowed(req.method);
   if (!secret) {
-    return problem(
+    return accountProblem(
       404,
       "https://developer.nexmo.com/api-errors#invalid-id",
       "Invalid ID",
@@ -91,7 +91,7 @@ function createSecret(ctx: SimContext, req: ApiRequest, apiKey: string, secrets:
   const value = req.body["secret"];
   const violation = req.bodyInvalid ? "Request body must be JSON" : secretRuleViolation(value);
   if (violation !== undefined || typeof value !== "string") {
-    return problem(
+    return accountProblem(
       400,
       `${ERR}#validation`,
       "Bad Request",
@@ -100,11 +100,12 @@ function createSecret(ctx: SimContext, req: ApiRequest, apiKey: string, secrets:
     );
   }
   if (secrets.length >= MAX_SECRETS) {
+    // Vonage's newest SDK fixtures; the older `#maximum-secrets-allowed` body is no longer sent.
     return problem(
       403,
-      `${ERR}#maximum-secrets-allowed`,
-      "Maxmimum number of secrets already met",
-      `This account has reached maximum number of '${MAX_SECRETS}' allowed secrets`,
+      `${ERR}#add-excess-secret`,
+      "Secret Addition Forbidden",
+      `Account reached maximum number [${MAX_SECRETS}] of allowed secrets`,
     );
   }
   const created: SimSecret = {

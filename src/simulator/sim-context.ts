@@ -3,7 +3,7 @@
 
 import type { AuditEventType } from "./audit-event-types.js";
 import type { Reply } from "./reply.js";
-import type { SimPrimaryAccount, SimState, SimSubaccount } from "./sim-state.js";
+import type { SimApplication, SimPrimaryAccount, SimState, SimSubaccount } from "./sim-state.js";
 
 export type Caller =
   { kind: "primary"; account: SimPrimaryAccount } | { kind: "subaccount"; account: SimSubaccount };
@@ -20,12 +20,20 @@ export interface ApiRequest {
   /** `http://host:port` as the client addressed us, for absolute links. */
   baseUrl: string;
   sourceIp: string | undefined;
+  /** The application whose JWT authenticated the request (Voice API paths only). */
+  application?: SimApplication;
 }
 
 export interface SimBehaviour {
   deleteAppWithNumbers: "refuse" | "orphan";
   subaccountsAvailable: boolean;
   auditAvailable: boolean;
+  /**
+   * Serve the unconfirmed Fraud Defender list (GET /v1/fraud-defender/rules) and removal (DELETE .../{id},
+   * archiving). Off: only the confirmed create exists, and those calls answer 404.
+   */
+  fraudRuleManagement: boolean;
+  reportsAvailable: boolean;
 }
 
 export interface SimContext {

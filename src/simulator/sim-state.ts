@@ -77,6 +77,51 @@ export const NumberSchema = z.object({
   messagesCallbackValue: z.string().optional(),
 });
 
+export const EXTERNAL_PROVIDERS = ["messenger", "viber_service_msg", "whatsapp", "rcs"] as const;
+
+/** A WhatsApp, Messenger, Viber or RCS account (External Accounts API 0.1.6): at most one linked application. */
+export const ExternalAccountSchema = z.object({
+  provider: z.enum(EXTERNAL_PROVIDERS),
+  externalId: z.string().min(1),
+  name: z.string(),
+  /** The API key that owns the account (`api_key` on the wire). */
+  owner: z.string().min(1),
+  /** Application ids; may name a deleted application (left linked to a dead id). */
+  applications: z.array(z.string()).max(1),
+  /** Messenger only: the page access token the spec's Messenger account carries. */
+  accessToken: z.string().optional(),
+});
+
+/** A Fraud Defender traffic rule, stored in the wire shape of its 201 (fraud-defender-notes.md 2.1). */
+export const FraudRuleSchema = z.object({
+  id: z.string().min(1),
+  /** The API key the rule belongs to (rules are per key). */
+  owner: z.string().min(1),
+  product: z.enum(["sms", "voice"]),
+  prefix: z.string().regex(/^\d{1,15}$/),
+  action: z.enum(["block", "allow"]),
+  reason: z.string(),
+  status: z.enum(["active", "archived"]),
+  /** `2022-12-09T18:19:26`: no zone, as the notes' example. */
+  createdTimestamp: z.string(),
+  archivedTimestamp: z.string().optional(),
+});
+
+/** The parameters the Reports API's records are computed from (see traffic-records.ts); nothing is stored. */
+export const TrafficSchema = z.object({
+  seed: z.number().int(),
+  /** ISO-8601: records are evenly spaced over [start, end). */
+  start: z.string(),
+  end: z.string(),
+  /** From here on, two of three records go to premium-rate destinations. */
+  fraudFrom: z.string(),
+  counts: z.object({
+    SMS: z.number().int().min(0),
+    "VOICE-CALL": z.number().int().min(0),
+    MESSAGES: z.number().int().min(0),
+  }),
+});
+
 /** Stored in wire shape, as GET /beta/audit/events/{id} returns it minus `_links`. */
 export const AuditEventSchema = z.looseObject({
   id: z.string().min(1),
@@ -116,6 +161,12 @@ export const SimStateSchema = z.object({
   subaccounts: z.array(SubaccountSchema),
   applications: z.array(ApplicationSchema),
   numbers: z.array(NumberSchema),
+  /** Absent in state files written before external accounts existed. */
+  externalAccounts: z.array(ExternalAccountSchema).default([]),
+  /** Fraud Defender traffic rules; absent in older state files. */
+  fraudRules: z.array(FraudRuleSchema).default([]),
+  /** Reports API traffic; absent: no records. */
+  traffic: TrafficSchema.optional(),
   auditEvents: z.array(AuditEventSchema),
 });
 
@@ -126,6 +177,9 @@ export type SimSubaccount = z.infer<typeof SubaccountSchema>;
 export type SimApplication = z.infer<typeof ApplicationSchema>;
 export type SimNumber = z.infer<typeof NumberSchema>;
 export type SimAuditEvent = z.infer<typeof AuditEventSchema>;
+export type SimExternalAccount = z.infer<typeof ExternalAccountSchema>;
+export type SimFraudRule = z.infer<typeof FraudRuleSchema>;
+export type SimTraffic = z.infer<typeof TrafficSchema>;
 export type ScenarioMeta = z.infer<typeof ScenarioMetaSchema>;
 export type SimState = z.infer<typeof SimStateSchema>;
 

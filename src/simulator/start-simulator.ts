@@ -20,9 +20,15 @@ import {
   type Faults,
   type FaultsInput,
 } from "./faults.js";
+import { isLoopbackHost } from "./loopback-host.js";
+import { externalAccountRoutes } from "./external-account-routes.js";
+import { fraudDefenderRoutes } from "./fraud-defender-routes.js";
+import { reportRoutes } from "./report-routes.js";
 import { numberRoutes } from "./number-routes.js";
 import { familyOf, json, notFound, serverError, tooManyRequests, unauthorized, type Reply } from "./reply.js";
 import { secretsRoutes } from "./secrets-routes.js";
+import { verifyApplicationJwt } from "./verify-application-jwt.js";
+import { invalidJwt, isJwtPath, voiceRoutes } from "./voice-routes.js";
 import type { ApiRequest, Caller, RouteHandler, SimBehaviour, SimContext } from "./sim-context.js";
 import { parseSimState, type ScenarioMeta, type SimState } from "./sim-state.js";
 import { subaccountRoutes } from "./subaccount-routes.js";
@@ -46,10 +52,19 @@ export interface SimulatorOptions {
   deleteAppWithNumbers?: "refuse" | "orphan";
   subaccountsAvailable?: boolean;
   auditAvailable?: boolean;
+  /** Also serve the unconfirmed Fraud Defender rule list and removal (see docs/simulator.md). Default false. */
+  fraudRuleManagement?: boolean;
+  /** `false`: the account lacks the (paid) Reports API, every records call answers 403. Default true. */
+  reportsAvailable?: boolean;
   /** Called for every API request (not admin ones) with its 1-based number, before faults apply. */
   onRequest?: (count: number, info: { method: string; path: string; apiKey: string | undefined }) => void;
   /** Scenario seed (also `scenarioParams.seed`). */
   seed?: number;
+  /**
+   * How many linked numbers get an SMS webhook that answers 503 (the first ones, in state order), so that a
+   * /number/update re-sending their moHttpUrl fails as Vonage's does. Default 0.
+   */
+  unreachableSmsWebhooks?: number;
 }
 
 export interface RequestLogEntry {
@@ -64,6 +79,8 @@ export interface RequestLogEntry {
   durationMs: number;
   /** The API key the request claimed (Basic auth user or `api_key`); never the secret. */
   apiKey: string | undefined;
+  /** What the simulator noticed but accepted, e.g. a deprecated parameter. */
+  notes?: string[];
 }
 
 export interface RunningSimulator {
@@ -72,6 +89,8 @@ export interface RunningSimulator {
   /** The operator's (legitimate) primary credentials of the loaded state. */
   primary: { apiKey: string; apiSecret: string };
   meta: ScenarioMeta;
+  /** The msisdns whose SMS webhook answers 503 (see `unreachableSmsWebhooks`). */
+  unreachableSmsWebhooks: string[];
   requestCount(): number;
   requests(): RequestLogEntry[];
   dumpState(): SimState;
@@ -82,18 +101,38 @@ export interface RunningSimulator {
 const MAX_BODY = 5 * 1024 * 1024;
 const MAX_LOG = 50_000;
 
-export function isLoopbackHost(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
+export { isLoopbackHost };
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const host = options.host ?? "127.0.0.1";
   if (!isLoopbackHost(host) && options.allowNonLoopback !== true) {
     throw new Error(`refusing to bind the simulator to non-loopback host ${host} without allowNonLoopback`);
   }
+  // Listen first: scenario webhooks point at this server's own /_hooks/ paths, so the state needs the URL.
+  let handler: (req: IncomingMessage, res: ServerResponse) => Promise<void> = async (_req, res) => {
+    send(res, json(503, { error: "simulator starting" }));
+  };
+  const server = createServer((req, res) => {
+    handler(req, res).catch((err: unknown) => {
+      console.error("simulator: request failed", err);
+      if (!res.headersSent) send(res, json(500, { error: "simulator internal error" }));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const urlHost = address.address.includes(":") ? `[${address.address}]` : address.address;
+  const baseUrl = `http://${urlHost}:${address.port}`;
+
   let initial = options.state
     ? parseSimState(options.state)
     : buildScenario(options.scenario ?? "clean", {
+        hookBase: `${baseUrl}/_hooks`,
         // Without an explicit `now`, place the scenario relative to the real clock so "recent" means recent.
         now: new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString(),
         ...(options.seed === undefined ? {} : { seed: options.seed }),
@@ -102,15 +141,23 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const initialFaults = FaultsSchema.parse({
     latencyMs: options.latencyMs ?? 0,
     jitterMs: options.jitterMs ?? 0,
-    rateLimit: options.rateLimit ?? 0,
+    rateLimit: options.rateLimit ?? 30,
   });
   let faults: Faults = initialFaults;
   const behaviour: SimBehaviour = {
     deleteAppWithNumbers: options.deleteAppWithNumbers ?? "orphan",
     subaccountsAvailable: options.subaccountsAvailable ?? true,
     auditAvailable: options.auditAvailable ?? true,
+    fraudRuleManagement: options.fraudRuleManagement ?? false,
+    reportsAvailable: options.reportsAvailable ?? true,
   };
   const adminToken = randomBytes(24).toString("base64url");
+  const unreachable = new Set(
+    initial.numbers
+      .filter((n) => n.appId !== undefined && n.moHttpUrl !== undefined)
+      .slice(0, options.unreachableSmsWebhooks ?? 0)
+      .map((n) => n.msisdn),
+  );
   const limiter = new RateLimiter();
   const log: RequestLogEntry[] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -156,6 +203,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     accountRoutes,
     numberRoutes,
     auditRoutes,
+    voiceRoutes,
+    externalAccountRoutes,
+    fraudDefenderRoutes,
+    reportRoutes,
   ];
 
   const authenticate = (apiKey: string | undefined, secret: string | undefined): Caller | undefined => {
@@ -168,6 +219,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     if (!caller && sub && !sub.suspended) caller = { kind: "subaccount", account: sub };
     if (!caller) return undefined;
     return caller.account.secrets.some((s) => safeEqual(s.value, secret)) ? caller : undefined;
+  };
+
+  /** The account a verified JWT's application belongs to; a suspended subaccount's applications stop working. */
+  const ownerOf = (apiKey: string): Caller | undefined => {
+    const { primary, subaccounts } = ctx.state;
+    if (primary.apiKey === apiKey) return { kind: "primary", account: primary };
+    const sub = subaccounts.find((s) => s.apiKey === apiKey && !s.suspended);
+    return sub ? { kind: "subaccount", account: sub } : undefined;
   };
 
   const dashboardAutoReload = (enabled: boolean): void => {
@@ -211,6 +270,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
           initial = parseSimState(body);
           ctx.state = structuredClone(initial);
           return json(200, { ok: true });
+        case "GET /_sim/fraud-rules":
+          return json(200, { fraudRules: ctx.state.fraudRules });
+        case "GET /_sim/external-accounts":
+          return json(200, { externalAccounts: ctx.state.externalAccounts });
         case "GET /_sim/requests":
           return json(200, { count, requests: log });
         case "POST /_sim/reset":
@@ -223,9 +286,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
           return json(200, faults);
         case "POST /_sim/faults":
           faults = mergeFaults(faults, body);
+          // A changed rate limit or Retry-After starts afresh, so a long hold can be lifted.
+          limiter.reset();
           return json(200, faults);
         case "DELETE /_sim/faults":
           faults = noFaults();
+          limiter.reset();
           return json(200, faults);
         case "POST /_sim/dashboard/autoreload": {
           const { enabled, afterMs } = (typeof body === "object" && body !== null ? body : {}) as Record<
@@ -269,15 +335,27 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       send(res, await admin(req, path, bodyText));
       return;
     }
+    // The scenario's own webhooks: not an API route, no auth, not counted.
+    const hook = /^\/_hooks\/sms\/([^/]+)$/.exec(path);
+    if (hook) {
+      const down = unreachable.has(decodeURIComponent(hook[1] ?? ""));
+      send(res, down ? json(503, { error: "webhook down" }) : json(200, { ok: true }));
+      return;
+    }
 
     count += 1;
     const seq = count;
     const basic = parseBasic(req.headers.authorization);
-    const apiKey = basic?.apiKey ?? url.searchParams.get("api_key") ?? undefined;
+    // Voice API paths take an application's RS256 JWT instead of the account's Basic credentials.
+    const jwt = isJwtPath(path)
+      ? verifyApplicationJwt(req.headers.authorization, ctx.state, Date.now())
+      : undefined;
+    const apiKey = jwt?.ok ? jwt.app.owner : (basic?.apiKey ?? url.searchParams.get("api_key") ?? undefined);
     const query = new URLSearchParams(url.searchParams);
     query.delete("api_secret");
-    const record = (status: number): void => {
+    const record = (status: number, notes?: string[]): void => {
       log.push({
+        ...(notes === undefined ? {} : { notes }),
         seq,
         at: new Date().toISOString(),
         method,
@@ -305,19 +383,28 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     let reply: Reply | undefined;
     let extraHeaders: Record<string, string> = {};
     if (current.rateLimit > 0) {
-      const taken = limiter.take(apiKey ?? "(anonymous)", current.rateLimit, Date.now());
+      const taken = limiter.take(
+        apiKey ?? "(anonymous)",
+        current.rateLimit,
+        Date.now(),
+        current.retryAfterSeconds,
+      );
       extraHeaders = taken.headers;
       if (taken.limited) reply = tooManyRequests(family);
     }
     const caller = reply
       ? undefined
-      : req.headers.authorization === undefined
-        ? authenticate(
-            url.searchParams.get("api_key") ?? undefined,
-            url.searchParams.get("api_secret") ?? undefined,
-          )
-        : authenticate(basic?.apiKey, basic?.secret);
-    if (!reply && !caller) reply = unauthorized(family);
+      : jwt !== undefined
+        ? jwt.ok
+          ? ownerOf(jwt.app.owner)
+          : undefined
+        : req.headers.authorization === undefined
+          ? authenticate(
+              url.searchParams.get("api_key") ?? undefined,
+              url.searchParams.get("api_secret") ?? undefined,
+            )
+          : authenticate(basic?.apiKey, basic?.secret);
+    if (!reply && !caller) reply = jwt && !jwt.ok ? invalidJwt(jwt.reason) : unauthorized(family);
     if (!reply) {
       const rate = current.errorRate[routeKey(method, path)] ?? current.errorRate["*"] ?? 0;
       if (rate > 0 && Math.random() < rate) reply = serverError(family, current.errorStatus);
@@ -333,6 +420,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
         caller,
         baseUrl: `http://${req.headers.host ?? "127.0.0.1"}`,
         sourceIp: ipv4Of(req.socket.remoteAddress),
+        ...(jwt?.ok ? { application: jwt.app } : {}),
       };
       try {
         for (const route of routes) {
@@ -345,25 +433,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
         reply = serverError(family, 500);
       }
     }
-    res.on("finish", () => record(res.statusCode));
+    res.on("finish", () => record(res.statusCode, reply?.notes));
     send(res, reply ?? serverError(family, 500), extraHeaders);
   };
-
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      console.error("simulator: request failed", err);
-      if (!res.headersSent) send(res, json(500, { error: "simulator internal error" }));
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const urlHost = address.address.includes(":") ? `[${address.address}]` : address.address;
 
   /** The operator's credentials in the loaded state: its first legitimate primary secret. */
   const loadedPrimary = (): { apiKey: string; apiSecret: string } => {
@@ -372,8 +444,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     return { apiKey: initial.primary.apiKey, apiSecret: secret?.value ?? "" };
   };
 
+  handler = handle;
+
   return {
-    url: `http://${urlHost}:${address.port}`,
+    url: baseUrl,
     adminToken,
     // Getters, so a state loaded later through PUT /_sim/state is reflected.
     get primary() {
@@ -382,11 +456,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     get meta() {
       return structuredClone(initial.meta);
     },
+    unreachableSmsWebhooks: [...unreachable],
     requestCount: () => count,
     requests: () => log.map((e) => ({ ...e })),
     dumpState: () => structuredClone(ctx.state),
     setFaults: (update) => {
       faults = mergeFaults(faults, update);
+      limiter.reset();
     },
     close: async () => {
       clearTimers();
@@ -406,7 +482,7 @@ function send(res: ServerResponse, reply: Reply, extraHeaders: Record<string, st
   res
     .writeHead(reply.status, {
       ...headers,
-      "Content-Type": "application/json",
+      "Content-Type": reply.contentType ?? "application/json",
       "Content-Length": String(Buffer.byteLength(text)),
     })
     .end(text);

@@ -7,7 +7,9 @@ import type { ApiRequest, RouteHandler, SimContext } from "./sim-context.js";
 import type { SimSubaccount } from "./sim-state.js";
 import { isoSeconds } from "./timestamps.js";
 
-const ERR = "https://developer.nexmo.com/api-errors/account/subaccounts";
+// Subaccounts 1.0.8's error types: generic ones for access and keys, `/subaccounts#` for validation.
+const ERR = "https://developer.nexmo.com/api-errors";
+const VALIDATION = "https://developer.nexmo.com/api-errors/subaccounts#validation";
 
 export function subaccountView(sub: SimSubaccount, primaryKey: string): Record<string, unknown> {
   return {
@@ -78,13 +80,7 @@ export const subaccountRoutes: RouteHandler = (ctx, req) => {
 };
 
 function validationError(invalid: InvalidParameter[]): Reply {
-  return problem(
-    422,
-    `${ERR}#validation`,
-    "Bad Request",
-    "The request failed due to validation errors",
-    invalid,
-  );
+  return problem(422, VALIDATION, "Bad Request", "The request failed due to validation errors", invalid);
 }
 
 function patch(ctx: SimContext, req: ApiRequest, sub: SimSubaccount): Reply {

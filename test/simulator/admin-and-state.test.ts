@@ -184,7 +184,7 @@ describe("admin endpoints", () => {
 
   it("GET/POST /_sim/faults validate and merge", async () => {
     const sim = await start({ latencyMs: 5 });
-    expect((await admin(sim, "GET", "/_sim/faults")).body).toMatchObject({ latencyMs: 5, rateLimit: 0 });
+    expect((await admin(sim, "GET", "/_sim/faults")).body).toMatchObject({ latencyMs: 5, rateLimit: 30 });
     expect((await admin(sim, "POST", "/_sim/faults", { rateLimit: 50 })).body).toMatchObject({
       latencyMs: 5,
       rateLimit: 50,
@@ -194,7 +194,7 @@ describe("admin endpoints", () => {
 
   it("the delayed dashboard switch turns auto-reload off later, for polling tests", async () => {
     const sim = await start();
-    const res = await admin(sim, "POST", "/_sim/dashboard/autoreload", { enabled: false, afterMs: 30 });
+    const res = await admin(sim, "POST", "/_sim/dashboard/autoreload", { enabled: false, afterMs: 400 });
     expect(res.status).toBe(202);
     expect(((await raw(sim, "GET", "/account/get-balance")).body as { autoReload: boolean }).autoReload).toBe(
       true,
@@ -203,7 +203,7 @@ describe("admin endpoints", () => {
       expect(
         ((await raw(sim, "GET", "/account/get-balance")).body as { autoReload: boolean }).autoReload,
       ).toBe(false);
-    });
+    }, 3000);
     expect(sim.dumpState().auditEvents.at(-1)).toMatchObject({
       event_type: "AUTORELOAD_DISABLE",
       source: "CD",
@@ -242,7 +242,7 @@ describe("startSimulator and runSimulate", () => {
       { apiHost: env["VONAGE_API_HOST"] ?? "", restHost: env["VONAGE_REST_HOST"] ?? "" },
     );
     expect((await vonage.secrets.listSecrets(env["VONAGE_API_KEY"] ?? ""))._embedded.secrets).toHaveLength(2);
-    expect((await vonage.applications.listApplications({})).totalItems).toBe(4);
+    expect((await vonage.applications.listApplications({})).totalItems).toBe(5);
     expect(text).not.toContain("WARNING");
     controller.abort();
     await done;

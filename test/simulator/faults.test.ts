@@ -35,10 +35,44 @@ describe("rate limit", () => {
     expect(first?.headers.get("retry-after")).toBe("1");
     expect(first?.headers.get("x-ratelimit-limit")).toBe("3");
     expect(first?.headers.get("x-ratelimit-remaining")).toBe("0");
-    expect(Number(first?.headers.get("x-ratelimit-reset"))).toBeGreaterThan(Date.now() / 1000 - 2);
-    expect(first?.body).toEqual({ "error-code": "429", "error-code-label": "throttled" });
+    // Epoch milliseconds, as Account API 1.0.4's example shows it.
+    const reset = Number(first?.headers.get("x-ratelimit-reset"));
+    expect(reset).toBeGreaterThan(Date.now() - 2000);
+    expect(reset).toBeLessThan(Date.now() + 2000);
+    // Account API 1.0.4: the 429 of /account/* is RFC 7807 problem JSON.
+    expect(first?.contentType).toBe("application/problem+json");
+    expect(first?.body).toMatchObject({
+      title: "Rate Limit Hit",
+      type: expect.stringMatching(/#throttled$/),
+    });
     const ok = responses.find((r) => r.status === 200);
     expect(ok?.headers.get("x-ratelimit-limit")).toBe("3");
+  });
+
+  it("defaults to 30 requests per second per API key", async () => {
+    const sim = await start();
+    const responses = await Promise.all(
+      Array.from({ length: 70 }, () => raw(sim, "GET", "/v2/applications?page_size=1")),
+    );
+    expect(responses[0]?.headers.get("x-ratelimit-limit")).toBe("30");
+    // 70 requests span at most two one-second windows: at least 10 are refused.
+    expect(responses.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(10);
+  });
+
+  it("a long Retry-After fault asks for 90 s and keeps the key refused until it is lifted", async () => {
+    const sim = await start({ rateLimit: 1 });
+    const set = await admin(sim, "POST", "/_sim/faults", { retryAfterSeconds: 90 });
+    expect(set.body).toMatchObject({ rateLimit: 1, retryAfterSeconds: 90 });
+    const burst = await Promise.all(Array.from({ length: 3 }, () => raw(sim, "GET", "/account/get-balance")));
+    const limited = burst.find((r) => r.status === 429);
+    expect(limited?.headers.get("retry-after")).toBe("90");
+    expect(Number(limited?.headers.get("x-ratelimit-reset"))).toBeGreaterThan(Date.now() + 85_000);
+    await new Promise((r) => setTimeout(r, 1100));
+    const later = await raw(sim, "GET", "/account/get-balance");
+    expect(later.status).toBe(429);
+    expect(Number(later.headers.get("retry-after"))).toBeGreaterThan(80);
+    await admin(sim, "POST", "/_sim/faults", { retryAfterSeconds: 0 });
+    expect((await raw(sim, "GET", "/account/get-balance")).status).toBe(200);
   });
 
   it("limits each API key separately and uses each family's error body", async () => {
@@ -71,15 +105,21 @@ describe("server errors", () => {
     sim.setFaults({ errorRate: { "GET /account/get-balance": 1, "DELETE /v2/applications/{id}": 1 } });
     const vonage = client(sim);
     const failure = await sdkFailure(vonage.accounts.getBalance());
-    expect(failure).toEqual({
+    expect(failure).toMatchObject({
       status: 500,
-      body: { "error-code": "500", "error-code-label": "internal error" },
+      body: { type: "https://developer.nexmo.com/api-errors#internal-error", title: "Internal Server Error" },
     });
     const app = sim.dumpState().applications[0]?.id ?? "";
     const del = await sdkFailure(vonage.applications.deleteApplication(app));
     expect(del.status).toBe(500);
     expect(del.body).toMatchObject({ title: "Internal Server Error" });
     expect((await vonage.applications.getApplication(app)).id).toBe(app);
+    sim.setFaults({ errorRate: { "GET /account/numbers": 1 } });
+    // The Numbers API keeps its own error body.
+    expect((await raw(sim, "GET", "/account/numbers")).body).toEqual({
+      "error-code": "500",
+      "error-code-label": "internal error",
+    });
   });
 
   it('"*" with a custom status applies everywhere; set through /_sim/faults', async () => {

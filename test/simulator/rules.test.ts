@@ -18,6 +18,7 @@ afterEach(async () => {
 async function start(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const sim = await startSimulator({
     scenario: "compromised",
+    rateLimit: 0,
     scenarioParams: { now: "2026-01-15T12:00:00Z" },
     ...options,
   });
@@ -41,13 +42,17 @@ function secretValue(sim: RunningSimulator, apiKey: string, id: string): string 
 }
 
 describe("secrets", () => {
-  it("refuses a third secret with 403 #maximum-secrets-allowed", async () => {
+  it("refuses a third secret with 403 #add-excess-secret, as Vonage's newest fixtures show", async () => {
     const sim = await start();
     const failure = await sdkFailure(
       client(sim).secrets.createSecret(sim.primary.apiKey, "Another-Secret-9"),
     );
     expect(failure.status).toBe(403);
-    expect(failure.body).toMatchObject({ type: expect.stringMatching(/#maximum-secrets-allowed$/) });
+    expect(failure.body).toMatchObject({
+      type: "https://developer.nexmo.com/api-errors/account/secret-management#add-excess-secret",
+      title: "Secret Addition Forbidden",
+      detail: "Account reached maximum number [2] of allowed secrets",
+    });
   });
 
   it("refuses to revoke the last secret with 403 #delete-last-secret", async () => {
@@ -263,14 +268,15 @@ describe("numbers", () => {
     const vonage = client(sim);
     const ivr = sim.dumpState().applications.find((a) => a.name === "ivr-legacy")?.id ?? "";
     const [first] = (await vonage.numbers.getOwnedNumbers({ applicationId: ivr })).numbers ?? [];
+    const hook = `${sim.url}/_hooks/sms/${first?.msisdn ?? ""}`;
     await vonage.numbers.updateNumber({
       country: first?.country ?? "",
       msisdn: first?.msisdn ?? "",
-      moHttpUrl: "https://m.example/mo",
+      moHttpUrl: hook,
     } as never);
     const after = await vonage.numbers.getOwnedNumbers({ pattern: first?.msisdn ?? "" } as never);
     expect(after.numbers?.[0]).not.toHaveProperty("app_id");
-    expect(after.numbers?.[0]).toMatchObject({ moHttpUrl: "https://m.example/mo" });
+    expect(after.numbers?.[0]).toMatchObject({ moHttpUrl: hook });
     expect((await vonage.numbers.getOwnedNumbers({ applicationId: ivr })).count).toBe(1);
     const types = sim
       .dumpState()
@@ -328,9 +334,12 @@ describe("account", () => {
     expect(off.body).toEqual({ autoReload: false });
     expect((await vonage.accounts.getBalance()).autoReload).toBe(false);
     const failure = await sdkFailure(vonage.accounts.topUpBalance("trx-2"));
-    expect(failure).toEqual({
+    expect(failure).toMatchObject({
       status: 401,
-      body: { "error-code": "401", "error-code-label": "not auto-reload enabled" },
+      body: {
+        type: "https://developer.nexmo.com/api-errors#unauthorized",
+        detail: "not auto-reload enabled",
+      },
     });
   });
 

@@ -14,7 +14,12 @@ let subaccounts: SubAccounts;
 let audit: Audit;
 
 beforeAll(async () => {
-  sim = await startSimulator({ scenario: "compromised", scenarioParams: { now: "2026-01-15T12:00:00Z" } });
+  // No rate limit: these round trips are about shapes, and the SDK never retries a 429.
+  sim = await startSimulator({
+    scenario: "compromised",
+    scenarioParams: { now: "2026-01-15T12:00:00Z" },
+    rateLimit: 0,
+  });
   const creds = { apiKey: sim.primary.apiKey, apiSecret: sim.primary.apiSecret };
   const opts = { apiHost: sim.url, restHost: sim.url };
   vonage = new Vonage(creds, opts);
@@ -53,11 +58,11 @@ describe("@vonage/server-sdk", () => {
 
   it("applications: list, list all, create, get, update, delete", async () => {
     const page = await vonage.applications.listApplications({ pageSize: 3, page: 1 });
-    expect(page.totalItems).toBe(4);
+    expect(page.totalItems).toBe(5);
     expect(page._embedded.applications).toHaveLength(3);
     const names: string[] = [];
     for await (const app of vonage.applications.listAllApplications({ pageSize: 1 })) names.push(app.name);
-    expect(names).toEqual(["shop-voice", "support-messages", "ivr-legacy", "alerts"]);
+    expect(names).toEqual(["shop-voice", "support-messages", "ivr-legacy", "alerts", "chat-bot"]);
     const created = await vonage.applications.createApplication({
       name: "replacement",
       capabilities: {

@@ -60,8 +60,20 @@ export default async function simulate(
     ...(values.latency === undefined ? {} : { latencyMs: integer(values.latency, "latency", 0, 60_000) }),
     ...(values["rate-limit"] === undefined
       ? {}
-      : { rateLimit: integer(values["rate-limit"], "rate-limit", 1, 100_000) }),
+      : { rateLimit: integer(values["rate-limit"], "rate-limit", 0, 100_000) }),
     ...(mode === undefined ? {} : { deleteAppWithNumbers: mode as "refuse" | "orphan" }),
+    ...(values["unreachable-sms-webhooks"] === undefined
+      ? {}
+      : {
+          unreachableSmsWebhooks: integer(
+            values["unreachable-sms-webhooks"],
+            "unreachable-sms-webhooks",
+            0,
+            100_000,
+          ),
+        }),
+    ...(values["fraud-rule-management"] ? { fraudRuleManagement: true } : {}),
+    ...(values["reports-unavailable"] ? { reportsAvailable: false } : {}),
   };
   await runSimulate(options as Parameters<typeof runSimulate>[0], io.stdout, io.signal);
   return ExitCode.ok;

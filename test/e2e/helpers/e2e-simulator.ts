@@ -62,6 +62,7 @@ export async function startE2eSimulator(
     get meta() {
       return sim.meta;
     },
+    unreachableSmsWebhooks: sim.unreachableSmsWebhooks,
     requestCount: () => sim.requestCount(),
     requests: () => sim.requests(),
     dumpState: () => sim.dumpState(),
