@@ -2,7 +2,12 @@
 // the intent announced (before the simulator processes it, so the request is still applied), then
 // `run --resume` finishes the run: the same end state, no duplicate secret or application.
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { compromiseEndState, endStateInvariants, reportAgrees } from "./helpers/end-state.js";
+import {
+  compromiseEndState,
+  endStateInvariants,
+  primaryApplications,
+  reportAgrees,
+} from "./helpers/end-state.js";
 import { startE2eRun, type E2eRun } from "./helpers/e2e-run.js";
 import { writeRequests, type RequestInfo } from "./helpers/e2e-simulator.js";
 import type { CliResult } from "./helpers/run-cli.js";
@@ -104,7 +109,7 @@ describe.concurrent("a crash between intent and done resumes to the same end sta
       allowedSubaccounts: e.sim.meta.legitimateSubaccountKeys,
     });
     expect(violations).toEqual([]);
-    expect(idMap.size).toBe(4);
+    expect(idMap.size).toBe(primaryApplications(e));
     expect(await reportAgrees(runDir, idMap)).toEqual([]);
     expect(state.primary.secrets).toHaveLength(1);
     expect(new Set(state.applications.map((a) => a.name)).size).toBe(state.applications.length);

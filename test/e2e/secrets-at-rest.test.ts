@@ -5,6 +5,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { finalChecks } from "../chaos/helpers/chaos.js";
+import { primaryApplications } from "./helpers/end-state.js";
 import { startE2eRun, type E2eRun } from "./helpers/e2e-run.js";
 
 let current: E2eRun | undefined;
@@ -31,7 +32,7 @@ describe("secrets at rest", () => {
 
     const runId = (await e.runIds()).at(-1) ?? "";
     const runDir = e.runDir(runId);
-    expect(await finalChecks(e, runId, 4)).toEqual([]);
+    expect(await finalChecks(e, runId, primaryApplications(e))).toEqual([]);
     expect(await mode(runDir)).toBe(0o700);
     expect((await readFile(join(runDir, ".gitignore"), "utf8")).split("\n")).toContain("*");
     const sink = join(runDir, "secrets");

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { readJournal } from "../../src/engine/journal.js";
 import { finalChecks } from "../chaos/helpers/chaos.js";
-import { endStateInvariants } from "./helpers/end-state.js";
+import { endStateInvariants, primaryApplications } from "./helpers/end-state.js";
 import { startE2eRun, type E2eRun } from "./helpers/e2e-run.js";
 import { writeRequests, type RequestInfo } from "./helpers/e2e-simulator.js";
 
@@ -30,7 +30,7 @@ async function resumeToDone(e: E2eRun, runId: string): Promise<void> {
   const runDir = e.runDir(runId);
   const resumed = await e.resume(runId);
   expect(resumed.code, resumed.stderr).toBe(0);
-  expect(await finalChecks(e, runId, 4)).toEqual([]);
+  expect(await finalChecks(e, runId, primaryApplications(e))).toEqual([]);
   expect(await endStateInvariants(e.sim.dumpState(), e.sim.primary, runDir)).toEqual([]);
   expect(await e.scan()).toEqual([]);
 }
@@ -75,7 +75,7 @@ describe("a signal mid-run leaves a resumable run", () => {
       const runIds = await e.runIds();
       expect(runIds).toHaveLength(1);
       const runId = runIds[0] ?? "";
-      expect(await finalChecks(e, runId, 4)).toEqual([]);
+      expect(await finalChecks(e, runId, primaryApplications(e))).toEqual([]);
       expect(await e.scan()).toEqual([]);
     },
   );

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { readJournal } from "../../../src/engine/journal.js";
 import { keyPairMatches } from "../../../src/security/index.js";
 import type { FaultsInput, SimulatorOptions } from "../../../src/simulator/index.js";
-import { compromiseEndState, endStateInvariants } from "../../e2e/helpers/end-state.js";
+import { compromiseEndState, endStateInvariants, primaryApplications } from "../../e2e/helpers/end-state.js";
 import { startE2eRun, type E2eRun } from "../../e2e/helpers/e2e-run.js";
 import { sinkValues } from "../../e2e/helpers/scan-for-secrets.js";
 import type { CliResult } from "../../e2e/helpers/run-cli.js";
@@ -27,31 +27,26 @@ export function prng(seed: number): () => number {
 export interface ChaosScenario {
   name: string;
   sim: Omit<SimulatorOptions, "onRequest" | "port">;
-  /** Applications the runbook replaces. */
-  apps: number;
   /** Faults set for the chaos cycles (not the calibration run): a resume may then also exit 1. */
   faults?: Partial<FaultsInput>;
 }
 
 export const CHAOS_SCENARIOS: ChaosScenario[] = [
-  { name: "compromised", sim: { scenario: "compromised" }, apps: 4 },
+  { name: "compromised", sim: { scenario: "compromised" } },
   {
     name: "large(12 apps, 80 numbers)",
     sim: {
       scenario: "large",
       scenarioParams: { applications: 12, numbers: 80, linkedNumbers: 60, subaccounts: 4 },
     },
-    apps: 12,
   },
   {
     name: "compromised, deletes refused while numbers are linked",
     sim: { scenario: "compromised", deleteAppWithNumbers: "refuse" },
-    apps: 4,
   },
   {
     name: "compromised, 10% 5xx on every route",
     sim: { scenario: "compromised" },
-    apps: 4,
     faults: { errorRate: { "*": 0.1 }, jitterMs: 30 },
   },
 ];
@@ -165,7 +160,7 @@ async function calibrate(scenario: ChaosScenario): Promise<{ requests: number; v
     if (r.code !== 0)
       return { requests: 0, violations: [`calibration run exited ${String(r.code)}: ${r.stderr}`] };
     const runId = (await latestRun(e)) ?? "";
-    const violations = await finalChecks(e, runId, scenario.apps);
+    const violations = await finalChecks(e, runId, primaryApplications(e));
     const leaks = await e.scan();
     if (leaks.length) violations.push(`leaks: ${JSON.stringify(leaks)}`);
     return { requests: e.sim.requestCount(), violations };
@@ -255,7 +250,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
       }
       e.sim.setFaults({ errorRate: {}, rateLimit: 0, latencyMs: 0, jitterMs: 0, dropConnectionOn: [] });
       const runId = (await latestRun(e)) ?? "";
-      const violations = await finalChecks(e, runId, scenario.apps);
+      const violations = await finalChecks(e, runId, primaryApplications(e));
       const leaks = await e.scan();
       figures.leaks += leaks.length;
       if (leaks.length) violations.push(`leaks: ${JSON.stringify(leaks)}`);
@@ -308,7 +303,7 @@ export async function runFileKillPoints(
         continue;
       }
       const runId = (await latestRun(e)) ?? "";
-      violations.push(...(await finalChecks(e, runId, scenario.apps)).map((v) => `${point}: ${v}`));
+      violations.push(...(await finalChecks(e, runId, primaryApplications(e))).map((v) => `${point}: ${v}`));
       const leftovers = (await readdir(e.out)).filter((name) => name.startsWith(".creating-"));
       if (leftovers.length) violations.push(`${point}: leftovers not cleaned up: ${leftovers.join(", ")}`);
       const leaks = await e.scan();

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { readJournal } from "../../../src/engine/journal.js";
 import type { SimApplication, SimState } from "../../../src/simulator/index.js";
+import { carriedConfig, numberAfterRelink } from "../../helpers/carried-over.js";
 import { sinkValues } from "./scan-for-secrets.js";
 
 const APP_KEY_FILE = /^app-(.+)\.key$/;
@@ -17,6 +18,11 @@ function spki(pem: string): string {
 export function appConfig(app: SimApplication): Record<string, unknown> {
   const { id: _id, keys: _keys, ...rest } = app as Record<string, unknown>;
   return rest;
+}
+
+/** What a create carries over: the request-schema fields (a response-only field such as verify.version is not). */
+function transferable(app: SimApplication): Record<string, unknown> {
+  return { owner: app.owner, ...carriedConfig(appConfig(app)) };
 }
 
 /** The secret values of a run's sink by file name. */
@@ -112,7 +118,7 @@ export async function compromiseEndState(
     }
     idMap.set(old.id, replacement.id);
     const same =
-      JSON.stringify(sortKeys(appConfig(replacement))) === JSON.stringify(sortKeys(appConfig(old)));
+      JSON.stringify(sortKeys(transferable(replacement))) === JSON.stringify(sortKeys(transferable(old)));
     if (!same) violations.push(`replacement ${replacement.id} of ${old.name} differs in configuration`);
   }
   const keyFiles = [...sink.keys()].filter((n) => APP_KEY_FILE.test(n));
@@ -138,10 +144,7 @@ export async function compromiseEndState(
     const wanted = before.appId ? (idMap.get(before.appId) ?? before.appId) : undefined;
     if (after.appId !== wanted)
       violations.push(`number ${before.msisdn} points at ${String(after.appId)}, expected ${String(wanted)}`);
-    // Callback values of type `app` name the application and follow it; every other field stays.
-    const expectedAfter = Object.fromEntries(
-      Object.entries(before).map(([k, v]) => [k, before.appId && v === before.appId ? wanted : v]),
-    );
+    const expectedAfter = before.appId ? numberAfterRelink(before, wanted) : before;
     if (JSON.stringify(sortKeys(expectedAfter)) !== JSON.stringify(sortKeys(after)))
       violations.push(`number ${before.msisdn} changed more than its application`);
   }
@@ -190,4 +193,11 @@ export async function reportAgrees(runDir: string, idMap: Map<string, string>): 
   if (reported.size !== idMap.size)
     violations.push(`report maps ${reported.size} applications, the simulator replaced ${idMap.size}`);
   return violations;
+}
+
+/** How many applications the scenario's primary account started with (each must be replaced). */
+export function primaryApplications(e: {
+  sim: { initialState: SimState; primary: { apiKey: string } };
+}): number {
+  return e.sim.initialState.applications.filter((a) => a.owner === e.sim.primary.apiKey).length;
 }

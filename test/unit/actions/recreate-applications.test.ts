@@ -1,5 +1,6 @@
 // applications.recreate against the real simulator through the real SDK gateway: plan → prepare → apply per
 // change in dependency order, then the end state read from the simulator.
+import { carriedConfig } from "../../helpers/carried-over.js";
 import { readFile, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -147,9 +148,7 @@ describe("applications.recreate", () => {
     const oldIds = new Set(before.applications.map((a) => a.id));
     expect(after.applications.some((a) => oldIds.has(a.id))).toBe(false);
     const strip = (apps: ReturnType<typeof appsOf>) =>
-      apps
-        .map(({ name, capabilities, privacy }) => ({ name, capabilities, privacy }))
-        .sort((a, b) => a.name.localeCompare(b.name));
+      apps.map((app) => carriedConfig(app)).sort((a, b) => String(a.name).localeCompare(String(b.name)));
     expect(strip(appsOf(after))).toEqual(strip(appsOf(before)));
 
     // Every number points where it did, by name, and none at a deleted application.
