@@ -38,7 +38,9 @@ describe("secrets at rest", () => {
     const sink = join(runDir, "secrets");
     expect(await mode(sink)).toBe(0o700);
     const files = await readdir(sink);
-    expect(files.filter((f) => f.startsWith("api-secret-") || f.startsWith("app-")).length).toBe(5);
+    expect(files.filter((f) => f.startsWith("api-secret-") || f.startsWith("app-")).length).toBe(
+      1 + primaryApplications(e),
+    );
     for (const f of files) expect([f, await mode(join(sink, f))]).toEqual([f, 0o600]);
     // git sees nothing of the run: the run directory's .gitignore ignores everything in it
     const status = execFileSync("git", ["status", "--porcelain", "--untracked-files=all"], {

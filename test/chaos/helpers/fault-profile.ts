@@ -1,6 +1,7 @@
 // The fault profile (10% 5xx on every route, 429 bursts, 1% dropped connections, latency spikes) on the
 // compromised scenario: `run`, then `run --resume` while a step failed (a create is never retried blindly),
 // until exit 0; then the end state, no duplicated write, no leak. Shared by npm test (one seed) and chaos.
+import { primaryApplications } from "../../e2e/helpers/end-state.js";
 import { finalChecks, prng } from "./chaos.js";
 import { startE2eRun } from "../../e2e/helpers/e2e-run.js";
 import type { CliResult } from "../../e2e/helpers/run-cli.js";
@@ -80,13 +81,14 @@ export async function runFaultProfile(seed: number): Promise<FaultRun> {
     }
     e.sim.setFaults({ errorRate: {}, rateLimit: 0, latencyMs: 0, jitterMs: 0, dropConnectionOn: [] });
     const runId = (await e.runIds()).at(-1) ?? "";
-    violations.push(...(await finalChecks(e, runId, 4)));
+    violations.push(...(await finalChecks(e, runId, primaryApplications(e))));
     // no duplicated write: one successful secret create, one successful create per application
     const ok = log.filter((r) => r.status >= 200 && r.status < 300 && r.method === "POST");
     const secretCreates = ok.filter((r) => /^\/accounts\/[^/]+\/secrets$/.test(r.path)).length;
     if (secretCreates !== 1) violations.push(`${secretCreates} secrets created`);
     const appCreates = ok.filter((r) => r.path === "/v2/applications").length;
-    if (appCreates !== 4) violations.push(`${appCreates} applications created for 4`);
+    const apps = primaryApplications(e);
+    if (appCreates !== apps) violations.push(`${appCreates} applications created for ${apps}`);
     const state = e.sim.dumpState();
     if (new Set(state.applications.map((a) => a.name)).size !== state.applications.length)
       violations.push("duplicate application names");
