@@ -183,6 +183,8 @@ function runMeasured(cmd, args, options) {
 }
 
 async function benchRun(label, concurrency, tmp, rateLimit = RATE_LIMIT) {
+  // A label names files too: "default-100/s" must not make a directory of its "/s".
+  const fileLabel = label.replace(/[^\w.-]+/g, "_");
   const sim = await startSimulator({
     scenario: "large",
     scenarioParams: SCENARIO,
@@ -206,9 +208,9 @@ async function benchRun(label, concurrency, tmp, rateLimit = RATE_LIMIT) {
     });
     const before = sim.dumpState();
     const config = configFor(sim);
-    const configFile = join(tmp, `config-${label}.yaml`);
+    const configFile = join(tmp, `config-${fileLabel}.yaml`);
     await writeFile(configFile, JSON.stringify(config, null, 2));
-    const out = join(tmp, `out-${label}`);
+    const out = join(tmp, `out-${fileLabel}`);
     const minimal = minimalRequests(before, config.compromisedSince);
     const startCount = sim.requestCount();
     const loadBefore = loadavg()[0];
@@ -241,8 +243,8 @@ async function benchRun(label, concurrency, tmp, rateLimit = RATE_LIMIT) {
     );
     const requests = sim.requests().filter((r) => r.seq > startCount);
     if (process.env.BENCH_DUMP) {
-      await writeFile(`${process.env.BENCH_DUMP}-${label}.json`, JSON.stringify(requests));
-      await writeFile(`${process.env.BENCH_DUMP}-${label}.events.jsonl`, result.stdout);
+      await writeFile(`${process.env.BENCH_DUMP}-${fileLabel}.json`, JSON.stringify(requests));
+      await writeFile(`${process.env.BENCH_DUMP}-${fileLabel}.events.jsonl`, result.stdout);
     }
     const made = requests.length;
     const rateLimited = requests.filter((r) => r.status === 429).length;

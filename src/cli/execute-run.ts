@@ -90,6 +90,8 @@ export interface RunRequest {
   resume?: { runId: string; journal: JournalState } | undefined;
   /** Apply exactly this saved plan. */
   savedPlan?: Plan | undefined;
+  /** The saved plan carries this user's seal: its recorded answers may be replayed without asking. */
+  savedPlanTrusted?: boolean | undefined;
   /** What the run command tells the operator to type to resume. */
   resumeCommand?: ((runId: string) => string) | undefined;
   /** Called at the end with the run directory (drill prints its summary). */
@@ -245,7 +247,11 @@ export async function executeRun(request: RunRequest): Promise<number> {
       }
       const saved = request.savedPlan;
       thePlan = await planningInput(() =>
-        saved ? verifySavedPlan(saved, planInput, deps, state) : plan(planInput, deps, state),
+        saved
+          ? verifySavedPlan(saved, planInput, deps, state, {
+              replayAnswers: request.savedPlanTrusted === true,
+            })
+          : plan(planInput, deps, state),
       );
       // Only a run that has a plan gets a directory: a plan-time error (a decision missing from the config)
       // leaves nothing behind. The directory appears with its header and plan durable in its journal.

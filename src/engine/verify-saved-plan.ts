@@ -139,13 +139,15 @@ function asDrift(error: unknown): unknown {
  * Re-plans the saved plan's steps with the same runbook, config and inputs against live state, and returns the
  * plan to apply: the freshly planned changes, provided each matches the saved one with the same id in everything
  * that determines what it does, and neither plan has a change the other lacks. Throws DriftError (exit 4) naming
- * the differences otherwise. Interactive decisions recorded in the saved plan are replayed (see ReplayingPrompter).
+ * the differences otherwise. Interactive decisions recorded in the saved plan are replayed (see ReplayingPrompter)
+ * when `replayAnswers` (the plan carries this user's seal); otherwise they are asked again, or the config decides.
  */
 export async function verifySavedPlan(
   saved: Plan,
   input: PlanInput,
   deps: EngineDeps,
   state: RunState,
+  options: { replayAnswers: boolean } = { replayAnswers: true },
 ): Promise<Plan> {
   const wellFormed = saved.steps.every(
     (step) =>
@@ -168,7 +170,18 @@ export async function verifySavedPlan(
       for (const step of await planSteps(input, { ...deps, prompter: undefined }, state, unattended))
         fresh.set(step.id, step);
     }
-    for (const step of saved.steps) {
+    const interactive = saved.steps.filter((s) => s.decisions !== undefined).map((s) => s.id);
+    if (!options.replayAnswers && interactive.length > 0) {
+      const answered = saved.steps.filter((s) => Array.isArray(s.decisions) && s.decisions.length > 0);
+      if (answered.length > 0) {
+        deps.events.emit({
+          kind: "warning",
+          message: `the plan's recorded answers (steps ${answered.map((s) => s.id).join(", ")}) are not used: the plan does not carry your seal (saved by another user or machine, or edited): ${deps.prompter ? "answer again" : "the config must decide"}`,
+        });
+      }
+      for (const step of await planSteps(input, deps, state, new Set(interactive))) fresh.set(step.id, step);
+    }
+    for (const step of options.replayAnswers ? saved.steps : []) {
       if (step.decisions === undefined) continue;
       const replay = new ReplayingPrompter(step.id, Array.isArray(step.decisions) ? step.decisions : []);
       const [planned] = await planSteps(input, { ...deps, prompter: replay }, state, new Set([step.id]));

@@ -2,6 +2,7 @@
 // not tampering: anyone can recompute it), for this account and the runbook file as it is now; every change must
 // be one the runbook plans against live state now (engine/verify-saved-plan.ts), and is re-checked before it runs.
 import { resolve } from "node:path";
+import { planSealKey, sealedByMe } from "../plan-seal.js";
 import { UsageError, ValidationError } from "../../engine/errors.js";
 import { PLAN_VERSION, type Plan } from "../../engine/plan-types.js";
 import { REDACTED } from "../../io/redact.js";
@@ -21,7 +22,7 @@ import {
   prepareExecution,
 } from "../session.js";
 
-export async function readPlanFile(file: string): Promise<Plan> {
+export async function readPlanFile(file: string): Promise<{ plan: Plan; canonical: string; hmac: unknown }> {
   // A plan of a large account (thousands of numbers and applications) stays far below this.
   const read = await readUserFile(file, 64 * MiB);
   if ("problem" in read)
@@ -46,8 +47,9 @@ export async function readPlanFile(file: string): Promise<Plan> {
       { file, path: "version", message: `not a vonage-ir plan (version ${PLAN_VERSION} expected)` },
     ]);
   }
-  const { sha256: stated, ...plan } = record;
-  if (sha256(canonicalJson(plan)) !== stated) {
+  const { sha256: stated, hmac, ...plan } = record as typeof record & { hmac?: unknown };
+  const canonical = canonicalJson(plan);
+  if (sha256(canonical) !== stated) {
     throw new ValidationError(
       [
         {
@@ -59,7 +61,7 @@ export async function readPlanFile(file: string): Promise<Plan> {
       "make a new plan with `vonage-ir plan --save`",
     );
   }
-  return plan as Plan;
+  return { plan: plan as Plan, canonical, hmac };
 }
 
 export default async function applyCommand(
@@ -70,7 +72,10 @@ export default async function applyCommand(
   if (!planFile || extra.length > 0)
     throw new UsageError("expected exactly one plan file", "usage: vonage-ir apply plan.json");
   const given = await takeCredentials(values, io);
-  const thePlan = await readPlanFile(resolve(io.cwd, planFile));
+  const { plan: thePlan, canonical, hmac } = await readPlanFile(resolve(io.cwd, planFile));
+  // Answers recorded at a prompt are replayed only from a plan this user sealed; from any other (another user's,
+  // one edited and resealed with a sha256 anyone can compute) they are asked again, or the config must decide.
+  const trusted = sealedByMe(await planSealKey(io, false), canonical, hmac);
   const registry = createShippedRegistry();
   const mode = detectMode(values, io, { mutates: true });
   const loaded = await loadRunbookAndConfig(
@@ -92,7 +97,7 @@ export default async function applyCommand(
     );
   }
   // Inputs answered at a prompt when the plan was made are in the plan, not in the config: apply with them.
-  for (const [name, value] of Object.entries(thePlan.inputs)) {
+  for (const [name, value] of trusted ? Object.entries(thePlan.inputs) : []) {
     if (name in loaded.loaded.runbook.inputs && !(name in loaded.config.values) && value !== REDACTED)
       loaded.config.values[name] = value;
   }
@@ -126,5 +131,6 @@ export default async function applyCommand(
     dryRun: false,
     breakLock: Boolean(values["break-lock"]),
     savedPlan: thePlan,
+    savedPlanTrusted: trusted,
   });
 }

@@ -1,6 +1,8 @@
 // `vonage-ir plan <runbook> [--save plan.json]`: reads live state, prints the plan, optionally saves it
-// (versioned, with a sha256 over its content so `apply` can refuse a corrupted file; `apply` re-plans it anyway).
+// (versioned, with a sha256 over its content so `apply` can refuse a corrupted file, and this user's keyed seal so
+// that `apply` replays the answers given here only for a plan this user saved; `apply` re-plans it anyway).
 import { resolve } from "node:path";
+import { planSeal, planSealKey } from "../plan-seal.js";
 import { ExitCode, UsageError, messageOf } from "../../engine/errors.js";
 import { plan, RunState } from "../../engine/engine.js";
 import { readPriorRuns } from "../../engine/read-prior-runs.js";
@@ -77,7 +79,13 @@ export default async function planCommand(
   events.emit({ kind: "plan.ready", steps: summarisePlan(thePlan) });
   const save = values.save as string | undefined;
   if (save) {
-    const file = { ...thePlan, sha256: sha256(canonicalJson(thePlan)) };
+    const canonical = canonicalJson(thePlan);
+    const key = await planSealKey(io, true);
+    const file = {
+      ...thePlan,
+      sha256: sha256(canonical),
+      ...(key ? { hmac: planSeal(key, canonical) } : {}),
+    };
     const path = resolve(io.cwd, save);
     try {
       // A new file of ours renamed into place: an existing file (someone else's, or a symlink) is replaced,
