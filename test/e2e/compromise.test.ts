@@ -242,3 +242,36 @@ describe.concurrent("secrets.revoke: after-confirmation", () => {
     await expectEndState(e, primaryApplications(e));
   });
 });
+
+describe("a number whose SMS webhook is down (Vonage probes moHttpUrl before an update)", () => {
+  it("stops its application's replacement safely: exit 1 naming the number and the URL, the old application kept", async () => {
+    const e = await start({ scenario: "compromised" });
+    await e.sim.setAutoReload(false);
+    // One linked number gets an SMS webhook that does not answer (the simulator treats every host but loopback
+    // as unreachable, without sending anything): Vonage refuses an update that carries it.
+    const state = await e.sim.fetchState();
+    const number = state.numbers.find((n) => n.appId !== undefined);
+    if (!number?.appId) throw new Error("no linked number");
+    const msisdn = number.msisdn;
+    const hook = "https://sms-hooks.example.com/inbound";
+    number.moHttpUrl = hook;
+    const loaded = await fetch(`${e.sim.url}/_sim/state`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${e.sim.adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify(state),
+    });
+    expect(loaded.status).toBe(200);
+
+    const result = await e.run();
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toContain(msisdn);
+    expect(result.stderr).toContain(hook);
+    const after = await e.sim.fetchState();
+    // The application the number belongs to is not deleted, and the number still reaches a live application.
+    expect(after.applications.some((a) => a.id === number.appId)).toBe(true);
+    const liveIds = new Set(after.applications.map((a) => a.id));
+    for (const n of after.numbers) if (n.appId) expect(liveIds.has(n.appId), n.msisdn).toBe(true);
+    expect(after.numbers.find((n) => n.msisdn === msisdn)?.appId).toBe(number.appId);
+    expect(await e.scan()).toEqual([]);
+  });
+});
