@@ -191,6 +191,15 @@ describe("shipped runbooks", () => {
     });
   }
 
+  it("the example config attests nothing and sets no example address: a copy never marks a step done", async () => {
+    const { parse } = await import("yaml");
+    const example = parse(await readFile(join(ROOT, "examples", "compromise.yaml"), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    for (const key of ["attest", "users", "mfa", "ipAllowlist"]) expect(example, key).not.toHaveProperty(key);
+  });
+
   it("the compromise runbook validates by id, with its example config", async () => {
     const example = join(ROOT, "examples", "compromise.yaml");
     const result = await validate("compromise", existsSync(example) ? example : undefined);
