@@ -2,28 +2,20 @@
 // VONAGE_OPENAPI_DIR or ../shared/vonage-openapi/current. Objects are closed: a field the request schema does
 // not have is a problem, which is how Vonage's create validation treats it (400 #payload-validation).
 
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 
 import { Ajv, type ValidateFunction } from "ajv";
 import { parse } from "yaml";
+import { pointer, specDir, specSkipReason } from "../simulator/spec-validator.js";
 
 type Json = Record<string, unknown>;
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-
-/** The folder of the current specs, or undefined when neither VONAGE_OPENAPI_DIR nor ../shared exists. */
-export const currentSpecDir: string | undefined = ((): string | undefined => {
-  const dir =
-    process.env["VONAGE_OPENAPI_DIR"] ?? path.resolve(repoRoot, "..", "shared", "vonage-openapi", "current");
-  return existsSync(dir) ? dir : undefined;
-})();
+/** The folder of the current specs (VONAGE_OPENAPI_DIR or ../shared), or undefined: one rule for every contract test. */
+export const currentSpecDir = specDir;
 
 /** The one line a skipped contract suite shows, naming the variable that would enable it. */
-export const SPEC_SKIP_REASON =
-  "contract tests skipped: set VONAGE_OPENAPI_DIR to the folder of Vonage's current OpenAPI files " +
-  "(default ../shared/vonage-openapi/current, not found)";
+export const SPEC_SKIP_REASON = specSkipReason;
 
 // Said once per test file that imports this, on the console, besides the skipped test named after it.
 if (currentSpecDir === undefined) console.warn(SPEC_SKIP_REASON);
@@ -46,15 +38,6 @@ function load(file: string): Json {
     docs.set(file, doc);
   }
   return doc;
-}
-
-function pointer(doc: Json, ptr: string): unknown {
-  let node: unknown = doc;
-  for (const part of ptr.split("/").filter((p) => p !== "")) {
-    node = (node as Json)[part.replace(/~1/g, "/").replace(/~0/g, "~")];
-    if (node === undefined) throw new Error(`unresolvable pointer ${ptr}`);
-  }
-  return node;
 }
 
 /** Inlines the file's own $refs and closes every object schema that lists its properties. */

@@ -41,7 +41,8 @@ function load(file: string): Json {
   return doc;
 }
 
-function pointer(doc: Json, ptr: string): unknown {
+/** The node at JSON pointer `ptr` (`/components/schemas/x`) of `doc`. */
+export function pointer(doc: Json, ptr: string): unknown {
   let node: unknown = doc;
   for (const part of ptr.split("/").filter((p) => p !== "")) {
     node = (node as Json)[part.replace(/~1/g, "/").replace(/~0/g, "~")];
