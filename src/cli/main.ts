@@ -355,7 +355,8 @@ export const ENV_HELP = `Environment:
   VONAGE_API_KEY, VONAGE_API_SECRET   credentials (or --secret-stdin: the secret on the first line of stdin)
   VONAGE_API_HOST, VONAGE_REST_HOST   API hosts (default https://api.nexmo.com, https://rest.nexmo.com)
   CI                                  set (and not false, 0, no or off): never prompt (like --yes)
-  NO_COLOR                            set: no colours`;
+  NO_COLOR                            set: no colours
+  VONAGE_IR_STATE_DIR                 the account locks and the plan seal key (default ~/.local/state/vonage-ir)`;
 
 function exitCodesHelp(codes: Command["exitCodes"]): string {
   const lines = Object.entries(codes).map(([code, meaning]) => `  ${code.padEnd(4)} ${meaning}`);
