@@ -151,7 +151,11 @@ async function prepare(c: BadCase, dir: string): Promise<Prepared> {
 
 /** The saved plan edited as an attacker with write access to it would, then sealed again (the seal is unkeyed). */
 function resealed(attack: Extract<BadCase["setup"], `resealed-${string}`>): string {
-  const { sha256: _seal, ...plan } = JSON.parse(savedPlan) as Plan & { sha256: string };
+  const {
+    sha256: _seal,
+    hmac: _hmac,
+    ...plan
+  } = JSON.parse(savedPlan) as Plan & { sha256: string; hmac?: string };
   const secrets = plan.steps.find((step) => step.action === "secrets.rotate");
   const apps = plan.steps.find((step) => step.action === "applications.recreate");
   if (attack === "resealed-revoke-first") {

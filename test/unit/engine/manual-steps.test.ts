@@ -395,20 +395,32 @@ describe("required inputs the config does not give", () => {
     expect(again.said.join("\n")).toContain("Open a ticket with the prefix SEC.");
   });
 
-  it("apply uses the answers the plan was made with, and does not need them in the config", async () => {
+  it("apply by the user who saved the plan uses the answers it was made with, without them in the config", async () => {
+    const { dir, runbook, out } = await requiredSetup();
+    const prompter = new ScriptedPrompter([{ match: "ticketPrefix", answer: "SEC" }]);
+    // One user: the same state directory, which holds the key that seals saved plans.
+    const env = { ...offlineEnv, VONAGE_IR_STATE_DIR: join(dir, "state") };
+    const planned = await runMain(["plan", runbook, "--save", "plan.json"], { cwd: dir, env, prompter });
+    expect(planned.code).toBe(0);
+    const applied = await runMain(["apply", "plan.json", "--yes", "--json", "--out", out], { cwd: dir, env });
+    expect(applied.stderr()).not.toContain("required input is not set");
+    expect(applied.code).toBe(3);
+  });
+
+  it("apply of a plan another user saved does not take its typed answers: the config must give them", async () => {
     const { dir, runbook, out } = await requiredSetup();
     const prompter = new ScriptedPrompter([{ match: "ticketPrefix", answer: "SEC" }]);
     const planned = await runMain(["plan", runbook, "--save", "plan.json"], {
       cwd: dir,
-      env: offlineEnv,
+      env: { ...offlineEnv, VONAGE_IR_STATE_DIR: join(dir, "alice") },
       prompter,
     });
     expect(planned.code).toBe(0);
     const applied = await runMain(["apply", "plan.json", "--yes", "--json", "--out", out], {
       cwd: dir,
-      env: offlineEnv,
+      env: { ...offlineEnv, VONAGE_IR_STATE_DIR: join(dir, "mallory") },
     });
-    expect(applied.stderr()).not.toContain("required input is not set");
-    expect(applied.code).toBe(3);
+    expect(applied.stderr()).toContain("ticketPrefix: required input is not set");
+    expect(applied.code).toBe(2);
   });
 });
