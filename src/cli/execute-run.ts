@@ -356,8 +356,11 @@ export async function executeRun(request: RunRequest): Promise<number> {
         : error instanceof DriftError || error instanceof LockError
           ? "refused"
           : "failed";
-    if (error instanceof AbortError && journal)
+    if (error instanceof AbortError && journal) {
       await journal.append({ t: "interrupted", signal: String(io.signal.reason ?? "operator") });
+      // The summary below ends with the exact resume command: one hint on the screen, not a second, vaguer one.
+      throw new AbortError(error.message);
+    }
     throw error;
   } finally {
     let reportPath: string | undefined;

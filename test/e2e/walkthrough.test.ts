@@ -182,6 +182,8 @@ describe("the walkthrough in a terminal", () => {
       expect(colour.test(pty.raw)).toBe(!noColor);
       pty.type(KEY.ctrlC);
       expect(await pty.exited).toBe(130);
+      // Declined before a run existed: nothing to resume, and the tool says so.
+      expect(pty.raw).not.toMatch(/--resume <run-id>/);
     }
   });
 
@@ -246,6 +248,9 @@ describe("the scripted handoff", () => {
     const aborted = await pty.waitFor(/Resume with: vonage-ir run --resume \S+/);
     expect(aborted).toMatch(/aborted \(exit 130\)/);
     expect(await pty.exited).toBe(130);
+    // One resume hint on the screen: the summary's exact command, not a second, vaguer one after the error.
+    expect(pty.raw.match(/resume with:/gi)).toHaveLength(1);
+    expect(pty.raw).not.toContain("<run-id>");
 
     await switchAutoreloadOff(sim);
     const again = new PtySession(resumeArgs, { cwd: dir, env: simEnv(sim) });

@@ -114,7 +114,8 @@ export default async function applyCommand(
     mode,
     loaded,
     credentials,
-    () => "resume with: vonage-ir run --resume <run-id>",
+    // Asked before the run has a journal: nothing was changed, so there is nothing to resume.
+    () => "nothing was changed: run the same command again",
   );
   return executeRun({
     io,

@@ -88,7 +88,11 @@ export default async function run(
     mode,
     loaded,
     credentials,
-    () => `resume with: vonage-ir run --resume ${resumeId ?? "<run-id>"}`,
+    // Asked before a new run has a journal: nothing was changed, so there is nothing to resume yet.
+    () =>
+      resumeId
+        ? `resume with: vonage-ir run --resume ${resumeId}`
+        : "nothing was changed: run the same command again",
   );
   return executeRun({
     io,
