@@ -2,32 +2,18 @@
 // scenario; the end state read from the simulator, every output scanned for secrets.
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   compromiseEndState,
   endStateInvariants,
   primaryApplications,
   reportAgrees,
 } from "./helpers/end-state.js";
-import { startE2eRun, type E2eRun } from "./helpers/e2e-run.js";
+import { e2eRunStarter, type E2eRun } from "./helpers/e2e-run.js";
 import { writeRequests } from "./helpers/e2e-simulator.js";
-import type { SimulatorOptions } from "../../src/simulator/index.js";
-import type { ConfigOverrides } from "./helpers/write-config.js";
 
 // Tests run concurrently (each has its own simulator and directory; the CLI mostly waits on I/O).
-const started: E2eRun[] = [];
-afterAll(async () => {
-  await Promise.all(started.map((e) => e.close()));
-});
-
-async function start(
-  simOptions: Omit<SimulatorOptions, "onRequest" | "port">,
-  config?: ConfigOverrides,
-): Promise<E2eRun> {
-  const e = await startE2eRun(simOptions, config);
-  started.push(e);
-  return e;
-}
+const start = e2eRunStarter();
 
 /** Asserts the compromise end state and the always-true invariants for the workspace's only run. */
 async function expectEndState(e: E2eRun, apps: number): Promise<string> {

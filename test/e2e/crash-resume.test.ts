@@ -1,29 +1,21 @@
 // A crash right after each kind of `intent`: the CLI is SIGKILLed when the simulator receives the request
 // the intent announced (before the simulator processes it, so the request is still applied), then
 // `run --resume` finishes the run: the same end state, no duplicate secret or application.
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   compromiseEndState,
   endStateInvariants,
   primaryApplications,
   reportAgrees,
 } from "./helpers/end-state.js";
-import { startE2eRun, type E2eRun } from "./helpers/e2e-run.js";
+import { e2eRunStarter, type E2eRun } from "./helpers/e2e-run.js";
 import { writeRequests, type RequestInfo } from "./helpers/e2e-simulator.js";
 import type { CliResult } from "./helpers/run-cli.js";
 import { readJournal } from "../../src/engine/journal.js";
 import { join } from "node:path";
 
 // Tests run concurrently (each has its own simulator and directory; the CLI mostly waits on I/O).
-const started: E2eRun[] = [];
-afterAll(async () => {
-  await Promise.all(started.map((e) => e.close()));
-});
-async function start(...args: Parameters<typeof startE2eRun>): Promise<E2eRun> {
-  const e = await startE2eRun(...args);
-  started.push(e);
-  return e;
-}
+const start = e2eRunStarter();
 
 type Trigger = (e: E2eRun) => (count: number, info: RequestInfo) => boolean;
 

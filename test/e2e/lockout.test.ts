@@ -3,11 +3,10 @@
 // the attacker's, and a secret added after the rotation was verified keeps the run from being "done".
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { startE2eRun, type E2eRun } from "./helpers/e2e-run.js";
+import { describe, expect, it } from "vitest";
+import { e2eRunStarter, type E2eRun } from "./helpers/e2e-run.js";
 import { writeRequests } from "./helpers/e2e-simulator.js";
-import { writeConfig, type ConfigOverrides } from "./helpers/write-config.js";
-import type { SimulatorOptions } from "../../src/simulator/index.js";
+import { writeConfig } from "./helpers/write-config.js";
 import {
   ATTACKER_IP,
   OPERATOR_EMAIL,
@@ -15,19 +14,7 @@ import {
   stateWithFreshOperatorSecret,
 } from "../helpers/fresh-operator-secret.js";
 
-const started: E2eRun[] = [];
-afterAll(async () => {
-  await Promise.all(started.map((e) => e.close()));
-});
-
-async function start(
-  simOptions: Omit<SimulatorOptions, "onRequest" | "port">,
-  config?: ConfigOverrides,
-): Promise<E2eRun> {
-  const e = await startE2eRun(simOptions, config);
-  started.push(e);
-  return e;
-}
+const start = e2eRunStarter();
 
 /** A secrets API call as whoever holds `secret` (the attacker in the dashboard, or the operator by hand). */
 async function secretsApi(

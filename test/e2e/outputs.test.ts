@@ -3,18 +3,14 @@
 // application's name reaches no output. (Every e2e scenario runs with DEBUG=* and this hostile data.)
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { startE2eRun, type E2eRun } from "./helpers/e2e-run.js";
+import { describe, expect, it } from "vitest";
+import { e2eRunStarter, type E2eRun } from "./helpers/e2e-run.js";
 import { userinfoPasswords } from "./helpers/scan-for-secrets.js";
 
-const started: E2eRun[] = [];
-afterAll(async () => {
-  await Promise.all(started.map((e) => e.close()));
-});
+const startRun = e2eRunStarter();
 
 async function start(): Promise<E2eRun> {
-  const e = await startE2eRun({ scenario: "compromised" });
-  started.push(e);
+  const e = await startRun({ scenario: "compromised" });
   await e.sim.setAutoReload(false);
   return e;
 }

@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
 import {
   buildScenario,
@@ -15,21 +15,11 @@ import {
   scenarioNames,
   SimStateSchema,
   startSimulator,
-  type RunningSimulator,
-  type SimulatorOptions,
 } from "../../src/simulator/index.js";
 import { admin, raw } from "./raw-request.js";
+import { simulatorStarter } from "./start-simulators.js";
 
-const running: RunningSimulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.close()));
-});
-
-async function start(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const sim = await startSimulator({ scenario: "compromised", ...options });
-  running.push(sim);
-  return sim;
-}
+const start = simulatorStarter({ scenario: "compromised" });
 
 describe("scenarios", () => {
   it("every built-in scenario validates against SimStateSchema", () => {

@@ -2,21 +2,13 @@
 // the proof that an attacker's copy of an old private key is dead once the key is replaced or the app deleted.
 
 import { createSign, generateKeyPairSync, randomUUID } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import { sharedKeyPair, startSimulator, type RunningSimulator } from "../../src/simulator/index.js";
+import { sharedKeyPair, type RunningSimulator } from "../../src/simulator/index.js";
 import { raw } from "./raw-request.js";
+import { simulatorStarter } from "./start-simulators.js";
 
-const running: RunningSimulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.close()));
-});
-
-async function start(): Promise<RunningSimulator> {
-  const sim = await startSimulator({ scenario: "compromised" });
-  running.push(sim);
-  return sim;
-}
+const start = simulatorStarter({ scenario: "compromised" });
 
 function b64(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString("base64url");

@@ -2,24 +2,12 @@
 // create/update bodies validated against the current request schema.
 
 import { generateKeyPairSync } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import { startSimulator, type RunningSimulator } from "../../src/simulator/index.js";
 import { raw } from "./raw-request.js";
+import { simulatorStarter } from "./start-simulators.js";
 
-const running: RunningSimulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.close()));
-});
-
-async function start(): Promise<RunningSimulator> {
-  const sim = await startSimulator({
-    scenario: "compromised",
-    scenarioParams: { now: "2026-01-15T12:00:00Z" },
-  });
-  running.push(sim);
-  return sim;
-}
+const start = simulatorStarter({ scenario: "compromised", scenarioParams: { now: "2026-01-15T12:00:00Z" } });
 
 function newPublicKey(): string {
   return generateKeyPairSync("rsa", {

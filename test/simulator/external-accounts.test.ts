@@ -1,21 +1,16 @@
 // External Accounts API 0.1.6 in the simulator: WhatsApp, Messenger, Viber and RCS accounts, one application
 // each, listed, linked and unlinked as the spec describes; deleting an application leaves them on a dead id.
 
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import { startSimulator, type RunningSimulator } from "../../src/simulator/index.js";
 import { admin, raw } from "./raw-request.js";
+import { simulatorStarter } from "./start-simulators.js";
 
-const running: RunningSimulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.close()));
+const startWith = simulatorStarter({
+  scenario: "compromised",
+  scenarioParams: { now: "2026-01-15T12:00:00Z" },
 });
-
-async function start(scenario = "compromised"): Promise<RunningSimulator> {
-  const sim = await startSimulator({ scenario, scenarioParams: { now: "2026-01-15T12:00:00Z" } });
-  running.push(sim);
-  return sim;
-}
+const start = (scenario = "compromised") => startWith({ scenario });
 
 interface Account {
   provider: string;

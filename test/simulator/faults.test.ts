@@ -1,22 +1,14 @@
 // Fault injection as a client sees it: 429 with rate-limit headers, injected 5xx, dropped connections, latency.
 
 import { Vonage } from "@vonage/server-sdk";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from "../../src/simulator/index.js";
+import type { RunningSimulator } from "../../src/simulator/index.js";
 import { admin, raw } from "./raw-request.js";
 import { sdkFailure } from "./sdk-errors.js";
+import { simulatorStarter } from "./start-simulators.js";
 
-const running: RunningSimulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.close()));
-});
-
-async function start(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const sim = await startSimulator({ scenario: "clean", ...options });
-  running.push(sim);
-  return sim;
-}
+const start = simulatorStarter({ scenario: "clean" });
 
 function client(sim: RunningSimulator): Vonage {
   return new Vonage(sim.primary, { apiHost: sim.url, restHost: sim.url });

@@ -1,21 +1,12 @@
 // Fraud Defender traffic rules: the confirmed create (201 with the rule, kept in state), and the unconfirmed list
 // and removal only behind the fraudRuleManagement option.
 
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from "../../src/simulator/index.js";
 import { admin, raw } from "./raw-request.js";
+import { simulatorStarter } from "./start-simulators.js";
 
-const running: RunningSimulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.close()));
-});
-
-async function start(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const sim = await startSimulator({ scenario: "compromised", ...options });
-  running.push(sim);
-  return sim;
-}
+const start = simulatorStarter({ scenario: "compromised" });
 
 const RULE = { product: "sms", prefix: "882", reason: "incident: premium-rate burst", action: "block" };
 

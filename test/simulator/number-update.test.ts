@@ -3,21 +3,13 @@
 
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from "../../src/simulator/index.js";
+import type { RunningSimulator } from "../../src/simulator/index.js";
 import { raw } from "./raw-request.js";
+import { simulatorStarter } from "./start-simulators.js";
 
-const running: RunningSimulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.close()));
-});
-
-async function start(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const sim = await startSimulator({ scenario: "compromised", ...options });
-  running.push(sim);
-  return sim;
-}
+const start = simulatorStarter({ scenario: "compromised" });
 
 function linked(sim: RunningSimulator) {
   const state = sim.dumpState();

@@ -1,28 +1,15 @@
 // Reports API GET /v2/reports/records: deterministic, lazily computed traffic with normal records before the
 // compromise and premium-rate bursts after it; cursor paging; 403 without the product.
 
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from "../../src/simulator/index.js";
+import type { RunningSimulator } from "../../src/simulator/index.js";
 import { PREMIUM_DESTINATIONS } from "../../src/simulator/traffic-records.js";
 import { admin, raw } from "./raw-request.js";
+import { simulatorStarter } from "./start-simulators.js";
 
 const NOW = "2026-01-15T12:00:00Z";
-const running: RunningSimulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.close()));
-});
-
-async function start(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const sim = await startSimulator({
-    scenario: "compromised",
-    scenarioParams: { now: NOW },
-    rateLimit: 0,
-    ...options,
-  });
-  running.push(sim);
-  return sim;
-}
+const start = simulatorStarter({ scenario: "compromised", scenarioParams: { now: NOW }, rateLimit: 0 });
 
 interface Page {
   records: Record<string, string>[];

@@ -4,27 +4,18 @@ import { Audit } from "@vonage/audit";
 import { Vonage } from "@vonage/server-sdk";
 import { SubAccounts } from "@vonage/subaccounts";
 import { generateKeyPairSync } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from "../../src/simulator/index.js";
+import type { RunningSimulator } from "../../src/simulator/index.js";
 import { raw } from "./raw-request.js";
 import { sdkFailure } from "./sdk-errors.js";
+import { simulatorStarter } from "./start-simulators.js";
 
-const running: RunningSimulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.close()));
+const start = simulatorStarter({
+  scenario: "compromised",
+  rateLimit: 0,
+  scenarioParams: { now: "2026-01-15T12:00:00Z" },
 });
-
-async function start(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const sim = await startSimulator({
-    scenario: "compromised",
-    rateLimit: 0,
-    scenarioParams: { now: "2026-01-15T12:00:00Z" },
-    ...options,
-  });
-  running.push(sim);
-  return sim;
-}
 
 function client(
   sim: RunningSimulator,

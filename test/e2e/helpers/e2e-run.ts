@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll } from "vitest";
 import type { SimState, SimulatorOptions } from "../../../src/simulator/index.js";
 import { buildScenario } from "../../../src/simulator/build-scenario.js";
 import { startE2eSimulator, type E2eSimulator } from "./e2e-simulator.js";
@@ -177,4 +178,17 @@ export async function startE2eRun(
     },
   };
   return e2e;
+}
+
+/** startE2eRun for a test file whose runs are closed once, after all its tests (which may run concurrently). */
+export function e2eRunStarter(): typeof startE2eRun {
+  const started: E2eRun[] = [];
+  afterAll(async () => {
+    await Promise.all(started.map((e) => e.close()));
+  });
+  return async (...args) => {
+    const e = await startE2eRun(...args);
+    started.push(e);
+    return e;
+  };
 }
