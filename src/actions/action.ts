@@ -47,6 +47,12 @@ export interface ChangeDraft {
   manual?: ManualSpec | undefined;
   /** Shown in the plan and the report: things the operator should know (e.g. `http://` webhooks). */
   warnings?: string[] | undefined;
+  /**
+   * Set on a change whose success makes a compromised credential stop working (an old API secret revoked, an
+   * application key replaced, an old application deleted): names that credential, e.g. `application key 3f2a…`.
+   * The report's attacker window ends at the last such change.
+   */
+  killsCredential?: string | undefined;
 }
 
 export interface Change extends ChangeDraft {
