@@ -75,14 +75,12 @@ describe.concurrent("attacker window", () => {
     expect(result.stderr).toMatch(/^Attacker window: old credentials dead after \d+(\.\d+)? s /m);
   });
 
-  it("after a resume: counted from the first attempt's start to a kill of the resumed attempt", async () => {
+  it("after a resume: counted from the first attempt's start to a kill of the resumed attempt, re-planned steps keeping killsCredential", async () => {
     const e = await start({ scenario: "compromised" });
     await e.sim.setAutoReload(false);
+    // Killed at the new secret's creation: the applications step has not started, so the resume re-plans it.
     const first = await e.run([], {
-      kill: {
-        sim: e.sim,
-        when: (_n, r) => r.method === "DELETE" && r.path.startsWith("/v2/applications/"),
-      },
+      kill: { sim: e.sim, when: (_n, r) => r.method === "POST" && /\/secrets$/.test(r.path) },
     });
     expect(first.killed).toBe(true);
     const [runId] = await e.runIds();
@@ -91,6 +89,11 @@ describe.concurrent("attacker window", () => {
     const runDir = e.runDir(runId ?? "");
     const records = await journalOf(runDir);
     const resumedAt = Date.parse(String(records.find((r) => r.t === "resume")?.ts));
+    const replanned = records.find((r) => r.t === "replan" && r.stepId === "applications")?.plan as
+      { changes: PlannedChange[] } | undefined;
+    const deletes = replanned?.changes.filter((c) => c.kind === "delete") ?? [];
+    expect(deletes.length).toBeGreaterThan(0);
+    for (const c of deletes) expect(c.killsCredential).toMatch(/^key of application /);
     const json = JSON.parse(await readFile(join(runDir, "report.json"), "utf8")) as {
       attackerWindow: { from: string; to: string; seconds: number; attempts: number };
     };
