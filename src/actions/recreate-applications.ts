@@ -293,6 +293,8 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
         params: { op: "delete", ...common, newId },
         precondition: { numbersLinkedTo: app.id, expected: 0 },
         dependsOn: [full(`${base}/verify`)],
+        // The old application's key signs JWTs until the application is gone.
+        killsCredential: `key of application ${app.id} "${app.name}"`,
       });
     });
     for (const id of doneCreates.keys()) if (!createIds.includes(id)) createIds.push(id);

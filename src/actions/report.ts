@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import { z } from "zod";
 import type { Action, JsonObject, JsonValue } from "./action.js";
+import { attackerWindow, describeAttackerWindow, type AttackerWindow } from "./attacker-window.js";
 import { readJournal, type JournalState } from "../engine/journal.js";
 import { foreignText } from "../io/foreign-text.js";
 import { redact } from "../io/redact.js";
@@ -30,6 +31,8 @@ export interface Report {
   startedAt: string;
   generatedAt: string;
   status: string;
+  /** From the run's start to the last compromised credential made useless; absent when none was planned. */
+  attackerWindow?: AttackerWindow | undefined;
   timeline: { at: string; what: string }[];
   changes: ReportChange[];
   suspects: JsonValue[];
@@ -149,6 +152,7 @@ export function buildReport(state: JournalState, now: Date = new Date()): Report
     startedAt: state.header.startedAt,
     generatedAt: now.toISOString(),
     status: state.ended?.status ?? (pending.length > 0 ? "in progress" : "done"),
+    attackerWindow: attackerWindow(state),
     timeline,
     changes,
     suspects,
@@ -226,6 +230,7 @@ export function renderMarkdown(report: Report): string {
     `- Account: \`${report.account}\``,
     `- Started: ${report.startedAt}`,
     `- Status: **${report.status}**`,
+    ...(report.attackerWindow ? windowLines(report.attackerWindow) : []),
     `- Generated: ${report.generatedAt}`,
     `- Evidence manifest sha256: ${report.evidenceManifestSha256 ? `\`${report.evidenceManifestSha256}\`` : "(no snapshot taken)"}`,
     "",
@@ -270,6 +275,15 @@ export function renderMarkdown(report: Report): string {
   lines.push("", "## Timeline", "");
   for (const t of report.timeline) lines.push(`- ${t.at} ${t.what}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** The attacker window, with every live credential named when the line cannot name them all. */
+function windowLines(window: AttackerWindow): string[] {
+  const lines = [`- Attacker window: ${describeAttackerWindow(window)}`];
+  if (window.alive.length > 5) {
+    for (const a of window.alive) lines.push(`  - still alive: ${a.credential} (${a.status})`);
+  }
+  return lines;
 }
 
 /** (Re)writes report.md and report.json of a run directory from its journal. */

@@ -317,6 +317,7 @@ async function planAccount(
       },
       precondition: `secret ${secret.id} still exists and ${key} still holds 2 secrets`,
       dependsOn: after.length > 0 ? [...after] : undefined,
+      killsCredential: `API secret ${secret.id} of ${key}`,
     });
   } else if (params.revokeFirst !== undefined && account.secrets.some((s) => s.id === params.revokeFirst)) {
     notes.push(
@@ -402,6 +403,7 @@ async function planAccount(
       },
       precondition: `${key} still holds at least 2 secrets, among them ${old.id} and the new one`,
       dependsOn: [...revokeDeps],
+      killsCredential: `API secret ${old.id} of ${key}`,
     });
   }
 

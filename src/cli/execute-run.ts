@@ -3,6 +3,7 @@
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Attestation, Clock, Registry } from "../actions/action.js";
+import { describeAttackerWindow } from "../actions/attacker-window.js";
 import { writeReport } from "../actions/report.js";
 import {
   AbortError,
@@ -38,6 +39,7 @@ import {
 } from "../engine/run-directory.js";
 import {
   formatStartScreen,
+  type AttackerWindowSummary,
   type EventSink,
   type PlannedStepSummary,
   type RunStatus,
@@ -364,11 +366,23 @@ export async function executeRun(request: RunRequest): Promise<number> {
     throw error;
   } finally {
     let reportPath: string | undefined;
+    let attackerWindow: AttackerWindowSummary | undefined;
     if (journal) {
       await journal.append({ t: "end", status, exitCode }, true).catch(() => undefined);
       await journal.close().catch(() => undefined);
       reportPath = await writeReport(paths.dir)
-        .then((r) => r.markdown)
+        .then((r) => {
+          const window = r.report.attackerWindow;
+          if (window) {
+            attackerWindow = {
+              seconds: window.seconds,
+              last: window.last,
+              alive: window.alive.map((a) => `${a.credential} (${a.status})`),
+              line: describeAttackerWindow(window),
+            };
+          }
+          return r.markdown;
+        })
         .catch((error: unknown) => {
           events.emit({ kind: "warning", message: `could not write the report: ${messageOf(error)}` });
           return undefined;
@@ -383,6 +397,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
         reportPath,
         sinkDir: paths.sink,
         resumeCommand: exitCode === ExitCode.ok ? undefined : resumeCommand,
+        attackerWindow,
       });
     }
     for (const lock of locks.reverse()) await lock.release().catch(() => undefined);

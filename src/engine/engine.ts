@@ -277,6 +277,9 @@ async function planStep(
       action: actionId,
       summary: describeChange(action, draft),
       ...(draft.warnings ? { warnings: draft.warnings.map((w) => foreignText(w, MAX_SUMMARY)) } : {}),
+      ...(draft.killsCredential !== undefined
+        ? { killsCredential: foreignText(draft.killsCredential, MAX_SUMMARY) }
+        : {}),
       dependsOn: draft.dependsOn,
     };
     return redact(change);

@@ -75,8 +75,21 @@ export type Event =
       reportPath?: string | undefined;
       sinkDir?: string | undefined;
       resumeCommand?: string | undefined;
+      /** From the report: how long the old credentials stayed alive in this run, or which still are. */
+      attackerWindow?: AttackerWindowSummary | undefined;
     }
   | { kind: "error"; message: string; hint?: string | undefined; exitCode: number };
+
+export interface AttackerWindowSummary {
+  /** From the run's start (its first attempt) to the last compromised credential made useless. */
+  seconds?: number | undefined;
+  /** The credential killed last. */
+  last?: string | undefined;
+  /** Credentials whose killing change is not done. */
+  alive: string[];
+  /** The report's line. */
+  line: string;
+}
 
 export type EventKind = Event["kind"];
 export type EventInput = Event;
@@ -199,6 +212,7 @@ function formatFinish(e: Extract<Event, { kind: "run.finished" }>): string {
     lines.push("Pending (needs a person):");
     for (const p of e.pending) lines.push(`  ! ${p.stepId}: ${p.summary}`);
   }
+  if (e.attackerWindow) lines.push(`Attacker window: ${e.attackerWindow.line}`);
   if (e.reportPath) lines.push(`Report: ${e.reportPath}`);
   if (e.sinkDir) lines.push(`New secrets and keys (0600, never printed): ${e.sinkDir}`);
   if (e.resumeCommand) lines.push(`Resume with: ${e.resumeCommand}`);

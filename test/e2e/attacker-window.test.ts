@@ -1,0 +1,135 @@
+// The attacker window end to end: the journal marks every change that kills a compromised credential, and the
+// report and the end screen say how long the old credentials lived (or which still do). Speed is the bench's
+// business: these only check that N is a plausible wall-clock figure.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { describe, expect, it } from "vitest";
+import { e2eRunStarter } from "./helpers/e2e-run.js";
+
+const start = e2eRunStarter();
+
+interface PlannedChange {
+  id: string;
+  action: string;
+  kind: string;
+  killsCredential?: string;
+}
+
+async function journalOf(runDir: string): Promise<Record<string, unknown>[]> {
+  const text = await readFile(join(runDir, "journal.jsonl"), "utf8");
+  return text
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+function plannedChanges(records: Record<string, unknown>[]): PlannedChange[] {
+  const plan = records.find((r) => r.t === "plan")?.plan as { steps: { changes: PlannedChange[] }[] };
+  return plan.steps.flatMap((s) => s.changes);
+}
+
+const DEAD =
+  /old credentials dead after (\d+(?:\.\d+)?) s \(from the run's start to the last one killed: ([^)]+)\)/;
+
+describe.concurrent("attacker window", () => {
+  it("a default run journals killsCredential on every revoke and delete, and reports when the last one died", async () => {
+    const e = await start({ scenario: "compromised" });
+    await e.sim.setAutoReload(false);
+    const began = performance.now();
+    const result = await e.run();
+    const tookSeconds = (performance.now() - began) / 1000;
+    expect(result.code, result.stderr).toBe(0);
+    const [runId] = await e.runIds();
+    const runDir = e.runDir(runId ?? "");
+
+    const records = await journalOf(runDir);
+    const changes = plannedChanges(records);
+    const killing = changes.filter((c) => c.killsCredential !== undefined);
+    const revokes = changes.filter((c) => c.action === "secrets.rotate" && c.kind === "delete");
+    const deletes = changes.filter((c) => c.action === "applications.recreate" && c.kind === "delete");
+    expect(revokes.length).toBeGreaterThanOrEqual(2);
+    expect(deletes.length).toBeGreaterThanOrEqual(1);
+    expect(killing.map((c) => c.id).sort()).toEqual([...revokes, ...deletes].map((c) => c.id).sort());
+    for (const c of revokes) expect(c.killsCredential).toMatch(/^API secret \S+ of \S+$/);
+    for (const c of deletes) expect(c.killsCredential).toMatch(/^key of application \S+ /);
+
+    const report = await readFile(join(runDir, "report.md"), "utf8");
+    const match = DEAD.exec(report);
+    expect(match, report.slice(0, 1500)).not.toBeNull();
+    const seconds = Number(match?.[1]);
+    // Plausible: after the run's start, within the time the CLI ran.
+    expect(seconds).toBeGreaterThan(0);
+    expect(seconds).toBeLessThan(tookSeconds);
+    // The last credential named is one a change killed, and it died at that change's done record.
+    const last = killing.find((c) => c.killsCredential === match?.[2]?.trim());
+    expect(last, match?.[2]).toBeDefined();
+    const json = JSON.parse(await readFile(join(runDir, "report.json"), "utf8")) as {
+      attackerWindow: { from: string; to: string; alive: unknown[] };
+    };
+    expect(json.attackerWindow.alive).toEqual([]);
+    const done = records.find((r) => r.t === "done" && r.changeId === last?.id);
+    expect(json.attackerWindow.to).toBe(done?.ts);
+    expect(json.attackerWindow.from).toBe(records[0]?.startedAt);
+    // One line of the end screen.
+    expect(result.stderr).toMatch(/^Attacker window: old credentials dead after \d+(\.\d+)? s /m);
+  });
+
+  it("after a resume: counted from the first attempt's start to a kill of the resumed attempt, re-planned steps keeping killsCredential", async () => {
+    const e = await start({ scenario: "compromised" });
+    await e.sim.setAutoReload(false);
+    // Killed at the new secret's creation: the applications step has not started, so the resume re-plans it.
+    const first = await e.run([], {
+      kill: { sim: e.sim, when: (_n, r) => r.method === "POST" && /\/secrets$/.test(r.path) },
+    });
+    expect(first.killed).toBe(true);
+    const [runId] = await e.runIds();
+    const second = await e.resume(runId ?? "");
+    expect(second.code, second.stderr).toBe(0);
+    const runDir = e.runDir(runId ?? "");
+    const records = await journalOf(runDir);
+    const resumedAt = Date.parse(String(records.find((r) => r.t === "resume")?.ts));
+    const replanned = records.find((r) => r.t === "replan" && r.stepId === "applications")?.plan as
+      { changes: PlannedChange[] } | undefined;
+    const deletes = replanned?.changes.filter((c) => c.kind === "delete") ?? [];
+    expect(deletes.length).toBeGreaterThan(0);
+    for (const c of deletes) expect(c.killsCredential).toMatch(/^key of application /);
+    const json = JSON.parse(await readFile(join(runDir, "report.json"), "utf8")) as {
+      attackerWindow: { from: string; to: string; seconds: number; attempts: number };
+    };
+    expect(json.attackerWindow.from).toBe(records[0]?.startedAt);
+    expect(json.attackerWindow.attempts).toBe(2);
+    expect(Date.parse(json.attackerWindow.to)).toBeGreaterThan(resumedAt);
+    expect(json.attackerWindow.seconds * 1000).toBeGreaterThan(
+      resumedAt - Date.parse(json.attackerWindow.from),
+    );
+    expect(await readFile(join(runDir, "report.md"), "utf8")).toMatch(
+      /dead after [\d.]+ s .*over 2 attempts\)/,
+    );
+  });
+
+  it("an application that cannot be replaced: the report and the end screen say its key is still alive", async () => {
+    const e = await start({ scenario: "compromised" });
+    await e.sim.setAutoReload(false);
+    // A linked number whose SMS webhook does not answer: Vonage refuses to move it, so its application stays.
+    const state = await e.sim.fetchState();
+    const number = state.numbers.find((n) => n.appId !== undefined);
+    if (!number?.appId) throw new Error("no linked number");
+    number.moHttpUrl = "https://sms-hooks.example.com/inbound";
+    const loaded = await fetch(`${e.sim.url}/_sim/state`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${e.sim.adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify(state),
+    });
+    expect(loaded.status).toBe(200);
+    const result = await e.run();
+    expect(result.code).not.toBe(0);
+    const [runId] = await e.runIds();
+    const report = await readFile(join(e.runDir(runId ?? ""), "report.md"), "utf8");
+    const line = report.split("\n").find((l) => l.startsWith("- Attacker window: "));
+    expect(line).toMatch(/old credentials STILL ALIVE: \d+ of \d+: /);
+    expect(line).toContain(`key of application ${number.appId}`);
+    expect(line).not.toMatch(/^- Attacker window: old credentials dead after/);
+    expect(result.stderr).toMatch(/^Attacker window: old credentials STILL ALIVE: /m);
+  });
+});
