@@ -88,6 +88,8 @@ export interface SinkWriter {
   write(name: string, value: string): Promise<{ path: string; fingerprint: string }>;
   read(name: string): Promise<string>;
   exists(name: string): Promise<boolean>;
+  /** Moves a value to a new name, durably and idempotently (see SecretSink.rename). */
+  rename(from: string, to: string): Promise<{ path: string; fingerprint: string }>;
 }
 
 export interface ProgressReporter {
@@ -133,6 +135,8 @@ export interface ActionContext {
   progress: ProgressReporter;
   /** Switch every later API call of this run to another primary secret (after it was proven to work). */
   usePrimarySecret(secret: string): void;
+  /** The command that resumes this run, exactly as the end of the run prints it (for messages that need it). */
+  readonly resumeCommand?: string | undefined;
   /** Registers a value that must never appear in any output (redaction). */
   registerSecret(value: string): void;
 }

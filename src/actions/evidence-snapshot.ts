@@ -97,7 +97,7 @@ export const evidenceSnapshot: Action<z.infer<typeof evidenceSnapshotParams>> = 
     };
   },
   describe: (change) =>
-    `> snapshot secrets metadata, applications, numbers, subaccounts, balance, callbacks and audit events to ${change.target}${change.params.compromisedSince ? ` (suspects: created after ${String(change.params.compromisedSince)})` : ""}`,
+    `> snapshot secrets metadata, applications, numbers, external accounts, subaccounts, balance, callbacks and audit events to ${change.target}${change.params.compromisedSince ? ` (suspects: created after ${String(change.params.compromisedSince)})` : ""}`,
   async apply(ctx, change) {
     const since =
       typeof change.params.compromisedSince === "string" ? change.params.compromisedSince : undefined;
@@ -105,26 +105,40 @@ export const evidenceSnapshot: Action<z.infer<typeof evidenceSnapshotParams>> = 
     // All at once: the gateway's scheduler paces them; one by one, each would wait a full round trip. Each
     // subaccount's secrets are read as soon as the subaccount list is in, not after the slowest other read.
     const subaccountsRead = gateway.listSubaccounts();
-    const [primarySecrets, applications, numbers, subaccounts, balance, settings, audit, subSecrets] =
-      await Promise.all([
-        gateway.listSecrets(gateway.apiKey),
-        gateway.listApplications((done, total) => ctx.progress(done, total, "applications")),
-        gateway.listNumbers({}, (done, total) => ctx.progress(done, total, "numbers")),
-        subaccountsRead,
-        gateway.getBalance(),
-        gateway.getAccountSettings(),
-        gateway.listAuditEvents(since === undefined ? {} : { since }),
-        subaccountsRead.then((found) =>
-          found.available
-            ? Promise.all(
-                found.value.map(async (sub) => ({
-                  apiKey: sub.apiKey,
-                  secrets: await gateway.listSecrets(sub.apiKey).catch((): SecretMeta[] => []),
-                })),
-              )
-            : [],
-        ),
-      ]);
+    const [
+      primarySecrets,
+      applications,
+      numbers,
+      subaccounts,
+      balance,
+      settings,
+      audit,
+      subSecrets,
+      externalAccounts,
+    ] = await Promise.all([
+      gateway.listSecrets(gateway.apiKey),
+      gateway.listApplications((done, total) => ctx.progress(done, total, "applications")),
+      gateway.listNumbers({}, (done, total) => ctx.progress(done, total, "numbers")),
+      subaccountsRead,
+      gateway.getBalance(),
+      gateway.getAccountSettings(),
+      gateway.listAuditEvents(since === undefined ? {} : { since }),
+      subaccountsRead.then((found) =>
+        found.available
+          ? Promise.all(
+              found.value.map(async (sub) => ({
+                apiKey: sub.apiKey,
+                secrets: await gateway.listSecrets(sub.apiKey).catch((): SecretMeta[] => []),
+              })),
+            )
+          : [],
+      ),
+      gateway.listExternalAccounts(),
+    ]);
+    // Messenger's page access token is a credential: never in the evidence, never in any output.
+    if (externalAccounts.available)
+      for (const account of externalAccounts.value)
+        if (account.accessToken !== undefined) ctx.registerSecret(account.accessToken);
     const secrets = [{ apiKey: gateway.apiKey, secrets: primarySecrets }, ...subSecrets];
     // A secret a vonage-ir run created (an earlier run's, awaiting deployment) is never a suspect, nor its creation.
     const ours = ctx.priorRuns.secretsCreated;
@@ -153,6 +167,9 @@ export const evidenceSnapshot: Action<z.infer<typeof evidenceSnapshotParams>> = 
         ...a.config,
       })),
       "numbers.json": numbers.map((n) => n.raw),
+      "external-accounts.json": externalAccounts.available
+        ? externalAccounts.value.map((a) => a.raw)
+        : { unavailable: externalAccounts.reason },
       "subaccounts.json": subaccounts.available
         ? subaccounts.value.map((s) => s.raw)
         : { unavailable: subaccounts.reason },
@@ -198,6 +215,7 @@ export const evidenceSnapshot: Action<z.infer<typeof evidenceSnapshotParams>> = 
       applications: applications.length,
       numbers: numbers.length,
       linkedNumbers: linked,
+      externalAccounts: externalAccounts.available ? externalAccounts.value.length : "unavailable",
       subaccounts: subaccounts.available ? subaccounts.value.length : "unavailable",
       autoReload: balance.autoReload,
       auditEvents: audit.available ? audit.value.length : "unavailable",

@@ -1,14 +1,22 @@
 // applications.recreate: replaces every selected application with a copy carrying a locally generated key
 // pair (the attacker may hold the old private key). Order per application: back up → create (private key in
-// the sink first) → move its numbers → verify none is left → delete the old one; then the old → new id map.
-import { mkdir } from "node:fs/promises";
+// the sink first) → move its numbers and its external accounts → verify nothing is left → delete the old one;
+// then the old → new id map.
+import { constants } from "node:fs";
+import { mkdir, open } from "node:fs/promises";
 import { writePrivateFile } from "../security/private-file.js";
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { confinedPath } from "../engine/confined-path.js";
 import { VonageApiError } from "../engine/errors.js";
 import { KeyPairPool, publicKeyFingerprint, publicKeyOf } from "../security/index.js";
-import type { ApplicationConfig, ApplicationRecord, NumberRecord } from "../vonage/gateway.js";
+import type {
+  ApplicationConfig,
+  ApplicationRecord,
+  Availability,
+  ExternalAccountRecord,
+  NumberRecord,
+} from "../vonage/gateway.js";
 import { unreadableNumberFields } from "../vonage/unreadable-number-fields.js";
 import {
   ref,
@@ -59,7 +67,7 @@ function verifiedIn(ctx: ActionContext): Map<string, number> {
   return map;
 }
 
-type Op = "backup" | "create" | "relink" | "verify" | "delete" | "id-map";
+type Op = "backup" | "create" | "relink" | "channels" | "verify" | "delete" | "id-map";
 
 function short(id: string): string {
   return id.length > 8 ? `${id.slice(0, 8)}…` : id;
@@ -74,8 +82,14 @@ function opOf(change: ChangeDraft): Op | undefined {
   return typeof op === "string" ? (op as Op) : undefined;
 }
 
-export function sinkNameFor(appId: string): string {
-  return `app-${appId}.key`;
+/** The sink file of a replacement's private key: named after the application that uses it. */
+export function sinkNameFor(newAppId: string): string {
+  return `app-${newAppId}.key`;
+}
+
+/** Before the replacement exists (its id is Vonage's to give), its key waits under the id it replaces. */
+export function pendingSinkNameFor(oldAppId: string): string {
+  return `pending-replacement-of-${oldAppId}.key`;
 }
 
 /** Refuses (exit 4) an id that would place the backup outside the run directory (`../..`, `a/b`). */
@@ -131,8 +145,43 @@ async function mapBounded<T, R>(
 }
 
 async function writeJson(path: string, value: unknown): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  // mkdir's mode is ignored for a directory that exists already (evidence/applications/ from an earlier attempt,
+  // or made by hand): set it on the directory itself, never through a symlink.
+  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  try {
+    await handle.chmod(0o700);
+  } finally {
+    await handle.close();
+  }
   await writePrivateFile(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** `rcs example_ltd_agent`: how an external account is named in plans and messages. */
+function accountLabel(account: { provider: string; externalId: string }): string {
+  return `${account.provider} ${account.externalId}`;
+}
+
+function accountSummary(account: ExternalAccountRecord): JsonObject {
+  return { provider: account.provider, externalId: account.externalId, name: account.name };
+}
+
+/** The external accounts linked to `appId`; none when the account cannot read them (the API is not enabled). */
+function accountsLinkedTo(
+  listed: Availability<ExternalAccountRecord[]>,
+  appId: string,
+): ExternalAccountRecord[] {
+  return listed.available ? listed.value.filter((a) => a.applicationIds.includes(appId)) : [];
+}
+
+/** Reads the external accounts; Messenger's access token is a credential, registered so no output shows it. */
+async function readExternalAccounts(ctx: ActionContext): Promise<Availability<ExternalAccountRecord[]>> {
+  const listed = await ctx.gateway.listExternalAccounts();
+  if (listed.available)
+    for (const account of listed.value)
+      if (account.accessToken !== undefined) ctx.registerSecret(account.accessToken);
+  return listed;
 }
 
 function numberSummary(n: NumberRecord): JsonObject {
@@ -175,6 +224,8 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
     const allLinked =
       params.include === undefined ? ctx.gateway.listNumbers({ hasApplication: true }) : undefined;
     allLinked?.catch(() => undefined);
+    const externalRead = readExternalAccounts(ctx);
+    externalRead.catch(() => undefined);
     const listed = await ctx.gateway.listApplications();
     const notes: string[] = [];
     // On a resume, replacements this step already created are listed too: they are not replaced again, and
@@ -209,7 +260,15 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
     }
     // An id from the account becomes a file name when applied: a malformed one fails the plan, not the apply.
     for (const app of selected) backupPathFor(ctx.runDir, app.id);
-    const linked = await linkedNumbers(ctx, selected, apps.length, allLinked);
+    const [linked, external] = await Promise.all([
+      linkedNumbers(ctx, selected, apps.length, allLinked),
+      externalRead,
+    ]);
+    if (!external.available) {
+      notes.push(
+        `external accounts (WhatsApp, Messenger, Viber, RCS) could not be read (${external.reason}): none is moved`,
+      );
+    }
 
     const full = (draftId: string) => `${ctx.step.id}:${draftId}`;
     const changes: ChangeDraft[] = [];
@@ -217,6 +276,7 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
     let flagged = 0;
     selected.forEach((app, index) => {
       const numbers = linked[index] ?? [];
+      const accounts = accountsLinkedTo(external, app.id);
       const config = configOf(app);
       const warnings = webhookWarnings(app.config);
       if (warnings.length > 0) flagged++;
@@ -240,6 +300,7 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
             keys: app.publicKey === undefined ? {} : { public_key: app.publicKey },
           },
           linkedNumbers: numbers.map(numberSummary),
+          linkedExternalAccounts: accounts.map(accountSummary),
         },
       });
       changes.push({
@@ -273,14 +334,32 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
         dependsOn: [createId],
         ...(cleared.warnings.length > 0 ? { warnings: cleared.warnings } : {}),
       });
+      // Listed again when applied (an account linked since must move too); the planned ones are also linked
+      // when found linked to nothing, which is where a resume finds one whose unlink was done but not its link.
+      changes.push({
+        id: `${base}/channels`,
+        kind: "update",
+        target: `external accounts linked to application ${app.id}`,
+        before: { application: app.id, externalAccounts: accounts.map(accountLabel) },
+        after: { application: "(known after apply)" },
+        reversible: true,
+        idempotent: true,
+        params: {
+          op: "channels",
+          ...common,
+          newId,
+          accounts: accounts.map((a) => ({ provider: a.provider, externalId: a.externalId })),
+        },
+        dependsOn: [createId],
+      });
       changes.push({
         id: `${base}/verify`,
         kind: "verify",
-        target: `application ${app.id} has no numbers left and its replacement exists`,
+        target: `application ${app.id} has no numbers nor external accounts left and its replacement exists`,
         reversible: true,
         idempotent: true,
         params: { op: "verify", ...common, newId },
-        dependsOn: [full(`${base}/relink`)],
+        dependsOn: [full(`${base}/relink`), full(`${base}/channels`)],
       });
       changes.push({
         id: `${base}/delete`,
@@ -291,7 +370,7 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
         reversible: false,
         idempotent: false,
         params: { op: "delete", ...common, newId },
-        precondition: { numbersLinkedTo: app.id, expected: 0 },
+        precondition: { numbersLinkedTo: app.id, externalAccountsLinkedTo: app.id, expected: 0 },
         dependsOn: [full(`${base}/verify`)],
         // The old application's key signs JWTs until the application is gone.
         killsCredential: `key of application ${app.id} "${app.name}"`,
@@ -312,8 +391,9 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
       dependsOn: createIds,
     });
     const numberTotal = linked.reduce((sum, list) => sum + list.length, 0);
+    const accountTotal = selected.reduce((sum, app) => sum + accountsLinkedTo(external, app.id).length, 0);
     notes.push(
-      `${selected.length} of ${apps.length} application(s) to replace, ${numberTotal} linked number(s) to move`,
+      `${selected.length} of ${apps.length} application(s) to replace, ${numberTotal} linked number(s) and ${accountTotal} external account(s) to move`,
     );
     if (flagged > 0) {
       notes.push(`${flagged} application(s) have http:// or GET webhooks (flagged, carried over unchanged)`);
@@ -338,8 +418,17 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
         ).map(([field, count]) => `${field} of ${String(count)}`);
         return `~ move ${typeof p.plannedNumbers === "number" ? p.plannedNumbers : "the"} number(s) from ${old} to the replacement${cleared.length > 0 ? ` (may be cleared by Vonage: ${cleared.join(", ")})` : ""}`;
       }
+      case "channels": {
+        const accounts = Array.isArray(p.accounts) ? p.accounts : [];
+        const labels = accounts.map((a) =>
+          typeof a === "object" && a !== null && !Array.isArray(a)
+            ? accountLabel({ provider: str(a.provider), externalId: str(a.externalId) })
+            : "?",
+        );
+        return `~ move ${accounts.length} external account(s)${labels.length > 0 ? ` (${labels.join(", ")})` : ""} from ${old} to the replacement`;
+      }
       case "verify":
-        return `? verify no number points at ${old} and the replacement exists`;
+        return `? verify no number nor external account points at ${old} and the replacement exists`;
       case "delete":
         return `- delete application ${old} "${name}"`;
       case "id-map":
@@ -357,14 +446,8 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
     const verifiedAt = verifiedIn(ctx).get(oldId);
     verifiedIn(ctx).delete(oldId);
     if (verifiedAt !== undefined && performance.now() - verifiedAt < VERIFIED_FRESH_MS) return undefined;
-    const still = await ctx.gateway.listNumbers({ applicationId: oldId });
-    if (still.length > 0) {
-      return `${still.length} number(s) still point at application ${oldId} (${still
-        .slice(0, 5)
-        .map((n) => n.msisdn)
-        .join(", ")}${still.length > 5 ? ", ..." : ""}): it is not deleted`;
-    }
-    return undefined;
+    const left = await stillLinked(ctx, oldId);
+    return left === undefined ? undefined : `${left}: it is not deleted`;
   },
 
   async prepare(ctx, change) {
@@ -375,7 +458,7 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
     }
     if (opOf(change) !== "create") return {};
     const oldId = str(change.params.oldId);
-    const sinkName = sinkNameFor(oldId);
+    const sinkName = pendingSinkNameFor(oldId);
     // A prepare whose intent never reached the journal left its key in the sink: reuse it (nothing was
     // created with it, since apply only runs after the intent), rather than fight the sink's no-overwrite rule.
     let publicKeyPem: string;
@@ -401,6 +484,8 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
         return applyCreate(ctx, change, prepared);
       case "relink":
         return applyRelink(ctx, change);
+      case "channels":
+        return applyChannels(ctx, change);
       case "verify":
         return applyVerify(ctx, change);
       case "delete":
@@ -424,7 +509,7 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
       if (!found) return undefined;
       return {
         status: "done",
-        output: createOutput(change, found.id, prepared),
+        output: await createOutput(ctx, change, found.id, prepared),
         note: `found the replacement created before the interruption: ${found.id}`,
       };
     }
@@ -446,12 +531,20 @@ function safeFingerprint(pem: string): string | undefined {
   }
 }
 
-function createOutput(change: Change, newId: string, prepared: JsonObject): JsonObject {
+/** Once the replacement has an id, its private key takes that id's name in the sink (see sinkNameFor). */
+async function createOutput(
+  ctx: ActionContext,
+  change: Change,
+  newId: string,
+  prepared: JsonObject,
+): Promise<JsonObject> {
+  const pending = str(prepared.sinkName) || pendingSinkNameFor(str(change.params.oldId));
+  const { path } = await ctx.sink.rename(pending, sinkNameFor(newId));
   return {
     newId,
     oldId: str(change.params.oldId),
     name: str(change.params.name),
-    keyPath: str(prepared.keyPath),
+    keyPath: path,
     publicKeyFingerprint: str(prepared.publicKeyFingerprint),
   };
 }
@@ -500,7 +593,8 @@ async function applyBackup(ctx: ActionContext, change: Change): Promise<ApplyOut
     application: change.params.application ?? null,
     linkedNumbers: change.params.linkedNumbers ?? [],
   });
-  return { status: "done", output: { path } };
+  const accounts = accountKeys(change.params.linkedExternalAccounts).map((a) => ({ ...a }));
+  return { status: "done", output: { path, externalAccounts: accounts } };
 }
 
 async function applyCreate(ctx: ActionContext, change: Change, prepared: JsonObject): Promise<ApplyOutcome> {
@@ -518,7 +612,25 @@ async function applyCreate(ctx: ActionContext, change: Change, prepared: JsonObj
   ) {
     throw new Error(`Vonage created application ${created.id} with a public key other than ours`);
   }
-  return { status: "done", output: createOutput(change, created.id, prepared) };
+  return { status: "done", output: await createOutput(ctx, change, created.id, prepared) };
+}
+
+/**
+ * What stops one application's delete (a number whose relink failed, an external account that could not be moved):
+ * the change ends pending, so the verify and delete after it wait while the other applications go on, and the
+ * message says what failed and the two ways on.
+ */
+function stopped(ctx: ActionContext, change: Change, newId: string, problems: string[]): ApplyOutcome {
+  const oldId = str(change.params.oldId);
+  const resume = ctx.resumeCommand ?? `vonage-ir run --resume ${ctx.runId}`;
+  const reason = `application ${oldId} "${str(change.params.name)}" is kept, not deleted: ${problems.join("; ")}. Its replacement ${newId} exists and holds what moved so far. Either fix that (a number's SMS webhook must answer 200 OK to a GET) and resume: ${resume}; or keep this application and replace its key in place instead: in a new run, set applications.strategy: rekey (or leave it out with applications.exclude: ["${oldId}"])`;
+  ctx.emit({ kind: "warning", message: reason });
+  return { status: "pending", reason };
+}
+
+/** A Vonage refusal stops this application only; anything else (a bug, an abort) stops the run as usual. */
+function vonageRefusal(error: unknown): error is VonageApiError {
+  return error instanceof VonageApiError;
 }
 
 async function applyRelink(ctx: ActionContext, change: Change): Promise<ApplyOutcome> {
@@ -528,11 +640,105 @@ async function applyRelink(ctx: ActionContext, change: Change): Promise<ApplyOut
   const numbers = await ctx.gateway.listNumbers({ applicationId: oldId });
   // No progress of its own: relinks of several applications run at once; the engine reports the step's.
   let moved = 0;
+  const problems: string[] = [];
+  // One number refused does not keep the others on the old application: each is tried.
   await mapBounded(numbers, RELINK_CONCURRENCY, async (number) => {
-    await ctx.gateway.linkNumber(number, newId);
-    moved++;
+    try {
+      await ctx.gateway.linkNumber(number, newId);
+      moved++;
+    } catch (error) {
+      if (!vonageRefusal(error)) throw error;
+      const url = typeof number.raw.moHttpUrl === "string" ? number.raw.moHttpUrl : undefined;
+      const named = error.message.includes(number.msisdn) ? "" : `number ${number.msisdn}: `;
+      const webhook = url === undefined || error.message.includes(url) ? "" : ` (SMS webhook ${url})`;
+      problems.push(`${named}${error.message}${webhook}`);
+    }
   });
+  if (problems.length > 0) return stopped(ctx, change, newId, problems);
   return { status: "done", output: { moved, newId } };
+}
+
+function accountKeys(value: JsonValue | undefined): { provider: string; externalId: string }[] {
+  const accounts = Array.isArray(value) ? value : [];
+  return accounts.flatMap((a) =>
+    typeof a === "object" && a !== null && !Array.isArray(a)
+      ? [{ provider: str(a.provider), externalId: str(a.externalId) }]
+      : [],
+  );
+}
+
+/**
+ * Moves every external account linked to the old application (one application per account: unlink, then link),
+ * idempotently: linked to the replacement → nothing to do; to the old one → unlink, link; a planned one linked
+ * to nothing (its unlink done, its link not) → link.
+ */
+async function applyChannels(ctx: ActionContext, change: Change): Promise<ApplyOutcome> {
+  const oldId = str(change.params.oldId);
+  const newId = resolvedNewId(ctx, change);
+  // What this change's plan saw, and what the backup saw before the create: a resume re-plans against live state,
+  // where an account whose unlink was done but not its link is linked to nothing and would be missed.
+  const planned = [
+    ...accountKeys(change.params.accounts),
+    ...accountKeys(ctx.outputs.get(full(change, "backup"))?.externalAccounts),
+  ];
+  const listed = await readExternalAccounts(ctx);
+  if (!listed.available) {
+    if (planned.length === 0) return { status: "done", output: { movedAccounts: 0 } };
+    return stopped(ctx, change, newId, [`the external accounts could not be read: ${listed.reason}`]);
+  }
+  const wasPlanned = (a: ExternalAccountRecord) =>
+    planned.some((p) => p.provider === a.provider && p.externalId === a.externalId);
+  let movedAccounts = 0;
+  const problems: string[] = [];
+  const notes: string[] = [];
+  for (const account of listed.value) {
+    const ids = account.applicationIds;
+    if (ids.includes(newId)) continue;
+    const linkedToOld = ids.includes(oldId);
+    if (!linkedToOld && !(ids.length === 0 && wasPlanned(account))) {
+      if (wasPlanned(account))
+        notes.push(`${accountLabel(account)} is linked to ${ids.join(", ")} now: left alone`);
+      continue;
+    }
+    try {
+      if (linkedToOld) await ctx.gateway.unlinkExternalAccount(account, oldId);
+      await ctx.gateway.linkExternalAccount(account, newId);
+      movedAccounts++;
+    } catch (error) {
+      if (!vonageRefusal(error)) throw error;
+      problems.push(`external account ${accountLabel(account)} ("${account.name}"): ${error.message}`);
+    }
+  }
+  if (problems.length > 0) return stopped(ctx, change, newId, problems);
+  return {
+    status: "done",
+    output: { movedAccounts },
+    ...(notes.length > 0 ? { note: notes.join("; ") } : {}),
+  };
+}
+
+/** What still points at `oldId` (numbers, external accounts), as one line; undefined when nothing does. */
+async function stillLinked(ctx: ActionContext, oldId: string): Promise<string | undefined> {
+  const [numbers, listed] = await Promise.all([
+    ctx.gateway.listNumbers({ applicationId: oldId }),
+    readExternalAccounts(ctx),
+  ]);
+  const accounts = accountsLinkedTo(listed, oldId);
+  const parts: string[] = [];
+  if (numbers.length > 0) {
+    parts.push(
+      `${numbers.length} number(s) still point at application ${oldId} (${numbers
+        .slice(0, 5)
+        .map((n) => n.msisdn)
+        .join(", ")}${numbers.length > 5 ? ", ..." : ""})`,
+    );
+  }
+  if (accounts.length > 0) {
+    parts.push(
+      `${accounts.length} external account(s) are still linked to application ${oldId} (${accounts.map(accountLabel).join(", ")})`,
+    );
+  }
+  return parts.length === 0 ? undefined : parts.join("; ");
 }
 
 async function applyVerify(ctx: ActionContext, change: Change): Promise<ApplyOutcome> {
@@ -542,22 +748,16 @@ async function applyVerify(ctx: ActionContext, change: Change): Promise<ApplyOut
   // number already proved the replacement exists; only an application without numbers needs the read.
   const relink = ctx.outputs.get(full(change, "relink"));
   const provenByLinks = typeof relink?.moved === "number" && relink.moved > 0 && relink.newId === newId;
-  const [still, replacement] = await Promise.all([
-    ctx.gateway.listNumbers({ applicationId: oldId }),
+  const [left, replacement] = await Promise.all([
+    stillLinked(ctx, oldId),
     provenByLinks ? Promise.resolve(true) : ctx.gateway.getApplication(newId),
   ]);
-  if (still.length > 0) {
-    throw new Error(
-      `${still.length} number(s) still point at application ${oldId} (${still
-        .slice(0, 5)
-        .map((n) => n.msisdn)
-        .join(", ")}): linked again after the move? The old application is kept`,
-    );
-  }
+  if (left !== undefined)
+    throw new Error(`${left}: linked again after the move? The old application is kept`);
   if (!replacement) throw new Error(`the replacement application ${newId} does not exist`);
   verifiedIn(ctx).set(oldId, performance.now());
   // Not `oldId`/`newId`: the report reads any output carrying both as an id-map entry.
-  return { status: "done", output: { replacementExists: true, numbersLeft: 0 } };
+  return { status: "done", output: { replacementExists: true, numbersLeft: 0, externalAccountsLeft: 0 } };
 }
 
 async function applyDelete(ctx: ActionContext, change: Change): Promise<ApplyOutcome> {

@@ -141,6 +141,11 @@ export async function executeRun(request: RunRequest): Promise<number> {
   const gateway = request.dryRun ? createDryRunGateway(request.gateway) : request.gateway;
   const outDir = resolve(io.cwd, request.out);
   const paths = runPaths(outDir, runId);
+  const resumeCommand = (
+    request.resumeCommand ??
+    ((id: string) =>
+      `vonage-ir run --resume ${id}${loaded.config.file ? ` --config ${loaded.config.file}` : ""}${request.out !== (loaded.config.out ?? DEFAULT_OUT) ? ` --out ${request.out}` : ""}`)
+  )(runId);
   const deps: EngineDeps = {
     registry,
     gateway,
@@ -156,6 +161,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
     // Before planning: a secret an earlier run created (maybe one it asked the operator to deploy) is never a
     // suspect nor a default to revoke first.
     priorRuns: await readPriorRuns(outDir),
+    resumeCommand,
   };
   const state = new RunState(gateway);
   const planInput = {
@@ -189,11 +195,6 @@ export async function executeRun(request: RunRequest): Promise<number> {
   let pending: { stepId: string; changeId: string; summary: string }[] = [];
   /** The run's header and plan are journaled (or it is a resume): from here on it is resumable. */
   let started = Boolean(request.resume);
-  const resumeCommand = (
-    request.resumeCommand ??
-    ((id: string) =>
-      `vonage-ir run --resume ${id}${loaded.config.file ? ` --config ${loaded.config.file}` : ""}${request.out !== (loaded.config.out ?? DEFAULT_OUT) ? ` --out ${request.out}` : ""}`)
-  )(runId);
   try {
     // Whoever else can write the out directory can move the run directory away (and the new secret with it).
     await mkdir(outDir, { recursive: true, mode: 0o700 });

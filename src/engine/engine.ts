@@ -51,6 +51,8 @@ export interface EngineDeps {
   concurrency: number;
   /** Read from the journals in the out directory by the caller (actions never read journals). */
   priorRuns: PriorRuns;
+  /** The resume command the run prints at its end, for actions whose messages name it. */
+  resumeCommand?: string | undefined;
 }
 
 export interface PlanInput {
@@ -83,6 +85,7 @@ function wrapSink(sink: SinkWriter): SinkWriter {
       return value;
     },
     exists: (name) => sink.exists(name),
+    rename: (from, to) => sink.rename(from, to),
   };
 }
 
@@ -95,6 +98,9 @@ const planningSink: SinkWriter = {
     throw new InternalError("an action tried to read the secret sink while planning");
   },
   exists: async () => false,
+  rename: async () => {
+    throw new InternalError("an action tried to rename in the secret sink while planning");
+  },
 };
 
 function makeContext(
@@ -124,6 +130,7 @@ function makeContext(
     step,
     outputs: state.outputs,
     priorRuns: deps.priorRuns,
+    resumeCommand: deps.resumeCommand,
     emit: (event) => deps.events.emit(event),
     progress: (done, total, label) => {
       const now = deps.clock.now().getTime();

@@ -103,6 +103,31 @@ export class SecretSink {
     return result;
   }
 
+  /**
+   * Gives a stored value a new name (e.g. once the application its key belongs to has an id). A copy under `to`
+   * is durable before `from` goes, so a crash leaves the value under one name or both; renaming again after such
+   * a crash, or after it completed, finishes it.
+   */
+  async rename(from: string, to: string): Promise<{ path: string; fingerprint: string }> {
+    const source = this.#pathOf(from);
+    this.#pathOf(to);
+    if (!(await this.exists(from))) {
+      const moved = await this.read(to);
+      return { path: this.#pathOf(to), fingerprint: fingerprint(moved) };
+    }
+    const handle = await openRegularFile(source);
+    let value: string;
+    try {
+      value = await handle.readFile("utf8");
+    } finally {
+      await handle.close();
+    }
+    const result = await this.write(to, value);
+    await unlink(source);
+    await fsyncDir(this.dir);
+    return result;
+  }
+
   /** A stored value; a missing one (the sink deleted once its values were deployed) says how to go on. */
   async read(name: string): Promise<string> {
     const path = this.#pathOf(name);

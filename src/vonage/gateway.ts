@@ -35,6 +35,21 @@ export interface NumberRecord {
   raw: Record<string, unknown>;
 }
 
+/** An external account (External Accounts API 0.1.6): one application at most may be linked to it. */
+export interface ExternalAccountRecord {
+  /** `whatsapp`, `messenger`, `viber_service_msg` or `rcs` (kept as Vonage sends it: it is part of the URL). */
+  provider: string;
+  /** The channel's own id: the WhatsApp number, the Facebook page id, the Viber service id, the RCS agent id. */
+  externalId: string;
+  name: string;
+  /** The linked application ids as Vonage lists them (at most one; a deleted application's id stays). */
+  applicationIds: string[];
+  /** Messenger's page access token: a credential, kept out of `raw`; undefined for other channels. */
+  accessToken: string | undefined;
+  /** The account as listed, `access_token` removed. */
+  raw: Record<string, unknown>;
+}
+
 export interface SubaccountRecord {
   apiKey: string;
   name: string;
@@ -103,6 +118,8 @@ export interface Gateway {
   listSubaccounts(): Promise<Availability<SubaccountRecord[]>>;
   /** Audit events created at or after `since` (ISO-8601), all pages. */
   listAuditEvents(filter: { since?: string }): Promise<Availability<AuditEvent[]>>;
+  /** Every WhatsApp, Messenger, Viber and RCS account of the account, all pages (External Accounts API). */
+  listExternalAccounts(): Promise<Availability<ExternalAccountRecord[]>>;
 
   // ---- writes
   createSecret(apiKey: string, secret: string): Promise<SecretMeta>;
@@ -121,6 +138,10 @@ export interface Gateway {
    * unreadableNumberFields.
    */
   linkNumber(number: NumberRecord, appId: string): Promise<void>;
+  /** Links an external account to `appId` (it must be linked to no other application: 409 otherwise). */
+  linkExternalAccount(account: ExternalAccountRecord, appId: string): Promise<void>;
+  /** Unlinks `appId` from an external account (409 when it is not the linked application). */
+  unlinkExternalAccount(account: ExternalAccountRecord, appId: string): Promise<void>;
   setSubaccountSuspended(apiKey: string, suspended: boolean): Promise<SubaccountRecord>;
 
   /** A gateway for the same account and hosts, authenticating with another secret of the primary key. */
@@ -140,11 +161,14 @@ export const GATEWAY_METHODS: { readonly [K in GatewayMethod]: "read" | "write" 
   listNumbers: "read",
   listSubaccounts: "read",
   listAuditEvents: "read",
+  listExternalAccounts: "read",
   createSecret: "write",
   revokeSecret: "write",
   createApplication: "write",
   updateApplication: "write",
   deleteApplication: "write",
   linkNumber: "write",
+  linkExternalAccount: "write",
+  unlinkExternalAccount: "write",
   setSubaccountSuspended: "write",
 };

@@ -16,6 +16,7 @@ import {
   type Availability,
   type Balance,
   type Credentials,
+  type ExternalAccountRecord,
   type Gateway,
   type GatewayMethod,
   type ListProgress,
@@ -31,6 +32,7 @@ import { toWireKeys } from "./wire-keys.js";
 export const DEFAULT_API_HOST = "https://api.nexmo.com";
 export const DEFAULT_REST_HOST = "https://rest.nexmo.com";
 export const DEFAULT_TIMEOUT_MS = 15_000;
+const EXTERNAL_ACCOUNTS_PATH = "/beta/chatapp-accounts";
 /** Vonage's maximum page size for applications, numbers and audit events. */
 const PAGE_SIZE = 100;
 
@@ -160,6 +162,19 @@ export function normaliseAuditEvent(value: unknown): AuditEvent {
   };
 }
 
+/** External accounts: `access_token` (Messenger's page token) is a credential and leaves `raw`. */
+export function normaliseExternalAccount(value: unknown): ExternalAccountRecord {
+  const { access_token: token, ...raw } = obj(value);
+  return {
+    provider: String(raw.provider ?? ""),
+    externalId: String(raw.external_id ?? ""),
+    name: String(raw.name ?? ""),
+    applicationIds: list(raw.applications).filter((a): a is string => typeof a === "string" && a !== ""),
+    accessToken: text(token),
+    raw,
+  };
+}
+
 function secretMeta(value: unknown): SecretMeta {
   const s = obj(value);
   return { id: String(s.id ?? ""), createdAt: String(s.created_at ?? s.createdAt ?? "") };
@@ -277,6 +292,10 @@ export function createSdkGateway(options: SdkGatewayOptions): Gateway {
 
   function kindOf(operation: string): "read" | "write" {
     return GATEWAY_METHODS[operation as GatewayMethod] ?? "read";
+  }
+
+  function externalAccountUrl(account: ExternalAccountRecord): string {
+    return `${apiHost}${EXTERNAL_ACCOUNTS_PATH}/${encodeURIComponent(account.provider)}/${encodeURIComponent(account.externalId)}`;
   }
 
   /** One scheduled, error-mapped request. `fn` may run more than once (see RequestScheduler). */
@@ -484,6 +503,31 @@ export function createSdkGateway(options: SdkGatewayOptions): Gateway {
       }
     },
 
+    async listExternalAccounts(): Promise<Availability<ExternalAccountRecord[]>> {
+      // No client in @vonage/server-sdk: the Applications client sends the request (its Basic auth is one the
+      // External Accounts API accepts), through call() like every other one.
+      const { vonage } = await clients();
+      try {
+        const accounts = await allPages(async (page) => {
+          const response = await call("listExternalAccounts", "api", true, () =>
+            vonage.applications.sendGetRequest<unknown>(`${apiHost}${EXTERNAL_ACCOUNTS_PATH}`, {
+              page_number: page,
+              page_size: PAGE_SIZE,
+            }),
+          );
+          const body = obj(response.data);
+          const items = list(body._embedded);
+          return { items, totalPages: undefined, hasNext: Boolean(obj(body._links).next), total: undefined };
+        }, undefined);
+        return { available: true, value: accounts.map(normaliseExternalAccount) };
+      } catch (error) {
+        if (error instanceof VonageApiError && (error.status === 403 || error.status === 404)) {
+          return { available: false, reason: error.message };
+        }
+        throw error;
+      }
+    },
+
     async createSecret(apiKey, secret) {
       const { vonage } = await clients();
       // Never retried blindly: after an unknown outcome the caller lists secrets to reconcile.
@@ -571,6 +615,30 @@ export function createSdkGateway(options: SdkGatewayOptions): Gateway {
           `error-code ${code || "(none)"}: ${label}`,
         );
       }
+    },
+
+    async linkExternalAccount(account, appId) {
+      const { vonage } = await clients();
+      // Linking the application already linked answers 200: safe to retry.
+      await call("linkExternalAccount", "api", true, () =>
+        vonage.applications.sendPostRequest<unknown>(`${externalAccountUrl(account)}/applications`, {
+          application: appId,
+        }),
+      );
+    },
+
+    async unlinkExternalAccount(account, appId) {
+      const { vonage } = await clients();
+      await call("unlinkExternalAccount", "api", true, async (attempt) => {
+        try {
+          await vonage.applications.sendDeleteRequest<unknown>(
+            `${externalAccountUrl(account)}/applications/${encodeURIComponent(appId)}`,
+          );
+        } catch (error) {
+          // A repeat after an unknown outcome finds it unlinked already: Vonage answers 409 for "not linked".
+          if (!(attempt > 1 && obj(obj(error).response).status === 409)) throw error;
+        }
+      });
     },
 
     async setSubaccountSuspended(apiKey, suspended) {

@@ -230,7 +230,7 @@ describe.concurrent("secrets.revoke: after-confirmation", () => {
 });
 
 describe("a number whose SMS webhook is down (Vonage probes moHttpUrl before an update)", () => {
-  it("stops its application's replacement safely: exit 1 naming the number and the URL, the old application kept", async () => {
+  it("stops its application's replacement safely (exit 3: the number, the URL and the choices), the others replaced", async () => {
     const e = await start({ scenario: "compromised" });
     await e.sim.setAutoReload(false);
     // One linked number gets an SMS webhook that does not answer (the simulator treats every host but loopback
@@ -249,10 +249,28 @@ describe("a number whose SMS webhook is down (Vonage probes moHttpUrl before an 
     expect(loaded.status).toBe(200);
 
     const result = await e.run();
-    expect(result.code, result.stderr).toBe(1);
-    expect(result.stderr).toContain(msisdn);
-    expect(result.stderr).toContain(hook);
+    // Pending, not failed: the other applications go on, and this one waits for a person's decision.
+    expect(result.code, result.stderr).toBe(3);
+    const [runId] = await e.runIds();
+    const resume = /Resume with: (.+)/.exec(result.stderr)?.[1] ?? "";
+    expect(resume).toContain(`--resume ${runId ?? ""}`);
+    const message = result.stderr
+      .split("\n")
+      .find((line) => line.includes(`application ${number.appId}`) && line.includes("is kept, not deleted"));
+    expect(message, result.stderr).toBeDefined();
+    expect(message).toContain(msisdn);
+    expect(message).toContain(hook);
+    expect(message).toContain(`resume: ${resume}`);
+    expect(message).toContain("applications.strategy: rekey");
+    expect(message).toContain(`applications.exclude: ["${number.appId}"]`);
     const after = await e.sim.fetchState();
+    for (const other of state.applications.filter(
+      (a) => a.owner === state.primary.apiKey && a.id !== number.appId,
+    ))
+      expect(
+        after.applications.some((a) => a.id === other.id),
+        other.name,
+      ).toBe(false);
     // The application the number belongs to is not deleted, and the number still reaches a live application.
     expect(after.applications.some((a) => a.id === number.appId)).toBe(true);
     const liveIds = new Set(after.applications.map((a) => a.id));

@@ -38,7 +38,9 @@ describe("paging", () => {
 
     const result = await e.run([], { timeoutMs: 110_000 });
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toContain("105 of 105 application(s) to replace, 210 linked number(s) to move");
+    expect(result.stderr).toContain(
+      "105 of 105 application(s) to replace, 210 linked number(s) and 4 external account(s) to move",
+    );
 
     const [runId] = await e.runIds();
     const runDir = e.runDir(runId ?? "");

@@ -15,6 +15,7 @@ import { startE2eRun, type E2eRun } from "./helpers/e2e-run.js";
 
 const APP = "vonage-application-v2-openapi.yml";
 const NUMBERS = "vonage-numbers-openapi.yml";
+const EXTERNAL = "vonage-external-accounts-openapi.yml";
 const FORM = "application/x-www-form-urlencoded";
 
 interface Recorded {
@@ -121,6 +122,9 @@ describe.runIf(currentSpecDir !== undefined)("the CLI's requests against Vonage'
         "POST /number/update",
         "PATCH /{api_key}/subaccounts/{subaccount_key}",
         "POST /account/settings",
+        "GET /",
+        "DELETE /{provider}/{external_id}/applications/{application_id}",
+        "POST /{provider}/{external_id}/applications",
       ]),
     );
     // A relink never sends the deprecated voiceCallbackType=app.
@@ -151,6 +155,15 @@ describe.runIf(currentSpecDir !== undefined)("the CLI's requests against Vonage'
     expect(list && queryProblems(list, new URLSearchParams("size=100&index=2"))).toEqual([]);
     expect(list && queryProblems(list, new URLSearchParams("page_size=100"))).not.toEqual([]);
     expect(findOperation("POST", "/v2/applications/x/keys")).toBeUndefined();
+    const accounts = findOperation("GET", "/beta/chatapp-accounts");
+    expect(accounts?.pathKey).toBe("/");
+    expect(accounts && queryProblems(accounts, new URLSearchParams("page_number=2&page_size=100"))).toEqual(
+      [],
+    );
+    expect(accounts && queryProblems(accounts, new URLSearchParams("page=2"))).not.toEqual([]);
+    const link = "/{provider}/{external_id}/applications";
+    expect(bodyProblems(EXTERNAL, link, "post", "application/json", '{"application":"a"}')).toEqual([]);
+    expect(bodyProblems(EXTERNAL, link, "post", "application/json", '{"app_id":"a"}')).not.toEqual([]);
   });
 });
 

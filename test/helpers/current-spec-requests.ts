@@ -27,6 +27,7 @@ export const REQUEST_SPECS = [
   { file: "vonage-numbers-openapi.yml", prefix: "" },
   { file: "vonage-subaccounts-openapi.yml", prefix: "/accounts" },
   { file: "vonage-audit-openapi.yml", prefix: "/beta/audit" },
+  { file: "vonage-external-accounts-openapi.yml", prefix: "/beta/chatapp-accounts" },
 ] as const;
 
 const docs = new Map<string, Json>();
@@ -82,7 +83,8 @@ export function findOperation(method: string, urlPath: string): RequestOperation
   const m = method.toLowerCase();
   for (const { file, prefix } of REQUEST_SPECS) {
     if (!urlPath.startsWith(prefix)) continue;
-    const rest = urlPath.slice(prefix.length);
+    // The server URL itself is the spec's path "/" (the External Accounts listing).
+    const rest = urlPath.slice(prefix.length) || "/";
     const paths = load(file)["paths"] as Json;
     // Literal paths first, so /v2/applications/{id} never hides a literal sibling.
     const keys = Object.keys(paths).sort((x, y) => x.split("{").length - y.split("{").length);

@@ -127,7 +127,7 @@ export async function finalChecks(e: E2eRun, runId: string, apps: number): Promi
   }
   // every replacement's private key matches its public key
   for (const [oldId, newId] of idMap) {
-    const pem = sink.get(`app-${oldId}.key`);
+    const pem = sink.get(`app-${newId}.key`);
     const app = state.applications.find((a) => a.id === newId);
     if (!pem || !app || !keyPairMatches(pem, app.keys.public_key))
       violations.push(`replacement ${newId} of ${oldId}: private key in the sink does not match`);

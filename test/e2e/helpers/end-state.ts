@@ -106,9 +106,11 @@ export async function compromiseEndState(
   for (const old of oldApps) {
     if (liveApps.some((a) => a.id === old.id))
       violations.push(`old application ${old.id} (${old.name}) still exists`);
-    const pem = sink.get(`app-${old.id}.key`);
+    // The sink names each key after the application that uses it: the replacement, found by name.
+    const named = liveApps.find((a) => a.name === old.name && a.id !== old.id);
+    const pem = named === undefined ? undefined : sink.get(`app-${named.id}.key`);
     if (!pem) {
-      violations.push(`no private key in the sink for application ${old.id} (${old.name})`);
+      violations.push(`no private key in the sink for the replacement of ${old.id} (${old.name})`);
       continue;
     }
     const replacement = byKey.get(spki(pem));

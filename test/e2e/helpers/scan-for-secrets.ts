@@ -17,6 +17,8 @@ export function stateSecrets(state: SimState): string[] {
   return [
     ...state.primary.secrets.map((s) => s.value),
     ...state.subaccounts.flatMap((sub) => sub.secrets.map((s) => s.value)),
+    // Messenger's page access token: a credential of the account's Facebook page.
+    ...state.externalAccounts.flatMap((a) => (a.accessToken === undefined ? [] : [a.accessToken])),
   ];
 }
 

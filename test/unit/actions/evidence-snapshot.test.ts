@@ -1,9 +1,10 @@
 // evidence.snapshot's suspects: a secret a vonage-ir run created (and its creation event) is never one of them.
-import { readFile } from "node:fs/promises";
+import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Change, PriorRuns } from "../../../src/actions/action.js";
 import { evidenceSnapshot, type Suspect } from "../../../src/actions/evidence-snapshot.js";
+import { redact } from "../../../src/io/redact.js";
 import { changeOf, createHarness, type Harness } from "../../helpers/action-harness.js";
 
 let harness: Harness | undefined;
@@ -41,5 +42,33 @@ describe("evidence.snapshot suspects", () => {
     expect(
       suspects.some((s) => s.kind === "audit-event" && s.detail.startsWith("ACCOUNT_SECRET_CREATE")),
     ).toBe(true);
+  });
+
+  it("records every external account and its linked application, never Messenger's access token", async () => {
+    harness = await createHarness({ scenario: "compromised" });
+    const h = harness;
+    const state = h.sim.dumpState();
+    const token = state.externalAccounts.find((a) => a.provider === "messenger")?.accessToken ?? "";
+    expect(token.length).toBeGreaterThan(10);
+    const params = evidenceSnapshot.params.parse({});
+    const [draft] = (await evidenceSnapshot.plan(h.context({ planning: true }), params)).changes;
+    if (!draft) throw new Error("no snapshot change");
+    const outcome = await evidenceSnapshot.apply(
+      h.context(),
+      changeOf(evidenceSnapshot, "evidence", draft),
+      {},
+    );
+    const recorded = JSON.parse(
+      await readFile(join(h.dir, "evidence", "external-accounts.json"), "utf8"),
+    ) as Record<string, unknown>[];
+    expect(recorded.map((a) => [a.provider, a.external_id, a.applications]).sort()).toEqual(
+      state.externalAccounts.map((a) => [a.provider, a.externalId, a.applications]).sort(),
+    );
+    expect(outcome).toMatchObject({ status: "done", output: { externalAccounts: 4 } });
+    for (const file of await readdir(join(h.dir, "evidence")))
+      expect(await readFile(join(h.dir, "evidence", file), "utf8"), file).not.toContain(token);
+    expect(JSON.stringify(recorded)).not.toContain("access_token");
+    // Registered as a secret: any output that would show it shows it redacted.
+    expect(redact(`token ${token}`)).not.toContain(token);
   });
 });

@@ -130,7 +130,7 @@ async function assertNoPrivateKeyLeaks(f: Fixture, run: Run) {
   });
   expect(everything).not.toMatch(/PRIVATE KEY/);
   for (const change of run.changes.filter((c) => c.kind === "create")) {
-    const pem = await f.h.sink.read(sinkNameFor(String(change.params.oldId)));
+    const pem = await f.h.sink.read(sinkNameFor(String(run.outputs.get(change.id)?.newId)));
     const body = pem.split("\n")[1] ?? "";
     expect(body.length).toBeGreaterThan(20);
     expect(everything).not.toContain(body);
@@ -160,10 +160,11 @@ describe("applications.recreate", () => {
       const out = run.outputs.get(change.id);
       const replacement = after.applications.find((a) => a.id === out?.newId);
       expect(replacement, change.id).toBeDefined();
-      const pem = await f.h.sink.read(sinkNameFor(String(change.params.oldId)));
+      // The key file is named after the application that uses it: the replacement.
+      const pem = await f.h.sink.read(sinkNameFor(String(out?.newId)));
       expect(keyPairMatches(pem, replacement?.keys.public_key ?? "")).toBe(true);
       expect(out).toMatchObject({ oldId: change.params.oldId, name: replacement?.name });
-      expect(String(out?.keyPath)).toBe(join(f.h.sink.dir, sinkNameFor(String(change.params.oldId))));
+      expect(String(out?.keyPath)).toBe(join(f.h.sink.dir, `app-${String(out?.newId)}.key`));
     }
 
     const backup = JSON.parse(await readFile(backupPathFor(f.h.dir, before.applications[0]!.id), "utf8"));
@@ -179,6 +180,7 @@ describe("applications.recreate", () => {
     for (const entry of idMap) {
       expect(oldIds.has(String(entry.oldId))).toBe(true);
       expect(liveIds.has(String(entry.newId))).toBe(true);
+      expect(entry.keyPath).toBe(join(f.h.sink.dir, `app-${String(entry.newId)}.key`));
       expect(entry.publicKeyFingerprint).toMatch(/^sha256:/);
     }
     await assertNoPrivateKeyLeaks(f, run);
@@ -190,7 +192,16 @@ describe("applications.recreate", () => {
     const { changes } = await planChanges(f, { include: ["shop-voice"] });
     const ids = changes.map((c) => c.id);
     const p = (s: string) => `${STEP}:${shop.id}/${s}`;
-    expect(ids).toEqual([p("backup"), p("create"), p("relink"), p("verify"), p("delete"), `${STEP}:id-map`]);
+    expect(ids).toEqual([
+      p("backup"),
+      p("create"),
+      p("relink"),
+      p("channels"),
+      p("verify"),
+      p("delete"),
+      `${STEP}:id-map`,
+    ]);
+    expect(changes.find((c) => c.id === p("verify"))?.dependsOn).toEqual([p("relink"), p("channels")]);
     expect(changes.find((c) => c.id === p("create"))?.dependsOn).toEqual([p("backup")]);
     expect(changes.find((c) => c.id === p("delete"))?.dependsOn).toEqual([p("verify")]);
     expect(changes.find((c) => c.id === p("delete"))?.reversible).toBe(false);
@@ -334,6 +345,9 @@ describe("applications.recreate", () => {
     if (b.status === "done") outputs.set(backup.id, b.output ?? {});
     const prepared = await recreateApplications.prepare!(ctx, create);
     expect(JSON.stringify(prepared)).not.toMatch(/PRIVATE KEY/);
+    // Preparing again (an intent that never reached the journal) reuses the key already in the sink.
+    const again = await recreateApplications.prepare!(ctx, create);
+    expect(again.publicKeyFingerprint).toBe(prepared.publicKeyFingerprint);
     const lost = await recreateApplications.apply(ctx, create, prepared); // the crash: its done is never recorded
     expect(lost.status).toBe("done");
 
@@ -343,9 +357,8 @@ describe("applications.recreate", () => {
     expect(newId).toBe(lost.status === "done" ? lost.output?.newId : "x");
     if (outcome?.status === "done") outputs.set(create.id, outcome.output ?? {});
 
-    // Preparing again (an intent that never reached the journal) reuses the key already in the sink.
-    const again = await recreateApplications.prepare!(ctx, create);
-    expect(again.publicKeyFingerprint).toBe(prepared.publicKeyFingerprint);
+    // The key took the replacement's name once; reconciling renamed nothing twice.
+    expect(await f.h.sink.list()).toEqual([`app-${String(newId)}.key`]);
 
     await applyAll(f, changes, outputs);
     const after = f.h.sim.dumpState();
@@ -421,16 +434,18 @@ describe("applications.recreate", () => {
 
     const all = await planChanges(f);
     expect(all.changes.filter((c) => c.kind === "create")).toHaveLength(105);
-    expect(all.changes).toHaveLength(105 * 5 + 1);
+    expect(all.changes).toHaveLength(105 * 6 + 1);
     const planned = all.changes
-      .filter((c) => c.kind === "update")
+      .filter((c) => c.params.op === "relink")
       .reduce((sum, c) => sum + Number(c.params.plannedNumbers), 0);
     expect(planned).toBe(250);
 
     // Key generation is the slow part (RSA 2048): apply only two of them, one with 150+ numbers.
     const before = f.h.sim.dumpState();
     const run = await runAll(f, { include: ["app-105", "app-1"] });
-    const moved = run.changes.filter((c) => c.kind === "update").map((c) => run.outputs.get(c.id)?.moved);
+    const moved = run.changes
+      .filter((c) => c.params.op === "relink")
+      .map((c) => run.outputs.get(c.id)?.moved);
     expect(moved.reduce((a, b) => Number(a) + Number(b), 0)).toBe(
       before.numbers.filter((n) => n.appId === target.id || n.appId === before.applications[0]!.id).length,
     );

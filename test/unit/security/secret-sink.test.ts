@@ -147,4 +147,35 @@ describe("SecretSink", () => {
     await writeFile(path, "x");
     await expect(new SecretSink(path).write("a", "1")).rejects.toThrow();
   });
+
+  describe("rename", () => {
+    it("moves a value to its new name (0600), the old name gone, the same fingerprint", async () => {
+      const sink = new SecretSink(join(root, "secrets"));
+      const written = await sink.write("pending-replacement-of-a.key", "PEM-value-1");
+      const moved = await sink.rename("pending-replacement-of-a.key", "app-b.key");
+      expect(moved).toEqual({ path: join(sink.dir, "app-b.key"), fingerprint: written.fingerprint });
+      expect(await sink.list()).toEqual(["app-b.key"]);
+      expect(await modeOf(moved.path)).toBe(0o600);
+    });
+
+    it("finishes after a crash left both names, and is a no-op once done", async () => {
+      const sink = new SecretSink(join(root, "secrets"));
+      await sink.write("pending-replacement-of-a.key", "PEM-value-1");
+      await sink.write("app-b.key", "PEM-value-1");
+      await sink.rename("pending-replacement-of-a.key", "app-b.key");
+      expect(await sink.list()).toEqual(["app-b.key"]);
+      const again = await sink.rename("pending-replacement-of-a.key", "app-b.key");
+      expect(again.path).toBe(join(sink.dir, "app-b.key"));
+      expect(await sink.read("app-b.key")).toBe("PEM-value-1");
+    });
+
+    it("never overwrites a different value under the new name, and keeps the old one", async () => {
+      const sink = new SecretSink(join(root, "secrets"));
+      await sink.write("pending-replacement-of-a.key", "PEM-value-1");
+      await sink.write("app-b.key", "PEM-value-2");
+      await expect(sink.rename("pending-replacement-of-a.key", "app-b.key")).rejects.toThrow(SecretSinkError);
+      expect(await sink.read("pending-replacement-of-a.key")).toBe("PEM-value-1");
+      expect(await sink.read("app-b.key")).toBe("PEM-value-2");
+    });
+  });
 });

@@ -119,6 +119,33 @@ describe("gateway against the simulator (compromised)", () => {
     expect(sim.dumpState().applications.some((a) => a.id === oldId)).toBe(false);
   });
 
+  it("lists external accounts without Messenger's token in raw, links and unlinks one (409 when linked elsewhere)", async () => {
+    const state = sim.dumpState();
+    const listed = await gw.listExternalAccounts();
+    if (!listed.available) throw new Error(listed.reason);
+    expect(listed.value.map((a) => `${a.provider} ${a.externalId}`).sort()).toEqual(
+      state.externalAccounts.map((a) => `${a.provider} ${a.externalId}`).sort(),
+    );
+    const messenger = listed.value.find((a) => a.provider === "messenger")!;
+    expect(messenger.accessToken).toBe(
+      state.externalAccounts.find((a) => a.provider === "messenger")?.accessToken,
+    );
+    expect(messenger.raw).not.toHaveProperty("access_token");
+    const rcs = listed.value.find((a) => a.provider === "rcs")!;
+    const [owner] = rcs.applicationIds;
+    const other = state.applications.find((a) => a.id !== owner)!;
+    const conflict = await failure(gw.linkExternalAccount(rcs, other.id));
+    expect(conflict.status).toBe(409);
+    await gw.unlinkExternalAccount(rcs, owner!);
+    await gw.linkExternalAccount(rcs, other.id);
+    await gw.linkExternalAccount(rcs, other.id); // linking the linked application again is a no-op
+    expect(sim.dumpState().externalAccounts.find((a) => a.provider === "rcs")?.applications).toEqual([
+      other.id,
+    ]);
+    await gw.unlinkExternalAccount(rcs, other.id);
+    await gw.linkExternalAccount(rcs, owner!);
+  });
+
   it("lists subaccounts and suspends one", async () => {
     const subs = await gw.listSubaccounts();
     expect(subs.available).toBe(true);
@@ -211,6 +238,32 @@ describe("gateway against the simulator (large): paging", () => {
     const log = sim.requests();
     expect(log.filter((r) => r.path === "/v2/applications")).toHaveLength(2);
     expect(log.filter((r) => r.path === "/account/numbers")).toHaveLength(4);
+  });
+
+  it("lists more than 100 external accounts, each exactly once", async () => {
+    const state = sim.dumpState();
+    const base = state.externalAccounts[0]!;
+    const extra = Array.from({ length: 230 }, (_, i) => ({
+      ...base,
+      provider: "whatsapp" as const,
+      externalId: `4477009${String(i).padStart(5, "0")}`,
+      applications: [],
+    }));
+    const other = await startSimulator({
+      port: 0,
+      state: { ...state, externalAccounts: [...state.externalAccounts, ...extra] },
+    });
+    try {
+      const listed = await gatewayFor(other).listExternalAccounts();
+      if (!listed.available) throw new Error(listed.reason);
+      const ids = listed.value.map((a) => `${a.provider} ${a.externalId}`);
+      expect(new Set(ids).size).toBe(state.externalAccounts.length + 230);
+      expect(ids).toHaveLength(state.externalAccounts.length + 230);
+      const pages = other.requests().filter((r) => r.path === "/beta/chatapp-accounts");
+      expect(pages.map((r) => new URLSearchParams(r.query).get("page_number"))).toEqual(["1", "2", "3"]);
+    } finally {
+      await other.close();
+    }
   });
 
   it("filters numbers by application across pages", async () => {
