@@ -29,6 +29,7 @@ async function interactivePlan() {
     compromisedSince: "2000-01-01T00:00:00Z",
     subaccounts: { allow: sim.meta.legitimateSubaccountKeys },
     autoreload: { waitSeconds: 1 },
+    webhooks: { decisions: sim.meta.attackerWebhookHosts.map((host) => `${host} keep`) },
   });
   const attacker = sim.meta.attackerSecretIds[0] ?? "";
   const prompter = new ScriptedPrompter([{ match: /revoke/i, answer: attacker }]);
