@@ -145,6 +145,11 @@ export interface PlanResult {
   changes: ChangeDraft[];
   /** Facts found while planning, shown in the plan (e.g. "2 suspects: ..."). */
   notes?: string[] | undefined;
+  /**
+   * What the operator must see before anything else (e.g. a webhook pointing at a host they did not allow): shown
+   * above every step of the plan and in the report, never folded into a count.
+   */
+  attention?: string[] | undefined;
 }
 
 export interface Action<P = unknown> {

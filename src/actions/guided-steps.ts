@@ -144,6 +144,14 @@ export async function supportTicketDraft(ctx: ActionContext): Promise<string> {
         })
       : ["  - nothing flagged automatically"]),
     "",
+    ...(report.attention.length > 0
+      ? [
+          "Webhooks pointing at hosts we did not allow (the attacker may receive our traffic there):",
+          ...report.attention.map((line) => `  - ${line}`),
+          ...report.webhookDecisions.map((line) => `  - ${line}`),
+          "",
+        ]
+      : []),
     "What we did:",
     ...(done.length > 0 ? done.map((c) => `  - ${c.summary}`) : ["  - (no automated change yet)"]),
     ...manual.map((c) => `  - ${c.summary}: ${c.status}`),

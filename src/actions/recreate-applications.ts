@@ -30,12 +30,29 @@ import {
   type JsonValue,
 } from "./action.js";
 import { withWebhookCredentials } from "./with-webhook-credentials.js";
+import { findSuspectWebhooks, suspectLine, type SuspectWebhook } from "./find-suspect-webhooks.js";
+import {
+  DECISIONS_KEY,
+  decisionLine,
+  resolveWebhookDecisions,
+  webhookDecisionsParam,
+  type RecordedWebhookDecision,
+} from "./resolve-webhook-decisions.js";
+import { UsageError } from "../engine/errors.js";
+import { foreignText } from "../io/foreign-text.js";
+import { redactText } from "../io/redact.js";
 
 export const recreateApplicationsParams = z.strictObject({
   /** Application ids or names to replace (default: all). */
   include: z.array(z.string().min(1)).optional(),
   /** Application ids or names to leave alone. */
   exclude: z.array(z.string().min(1)).optional(),
+  /** The operator's own webhook hosts (exact, or `*.example.com`): any other host is a suspect. */
+  allowedHosts: z.array(z.string().min(1)).optional(),
+  /** What to do with a suspect webhook: `<url or host> keep | clear | replace <https url>`. */
+  webhookDecisions: webhookDecisionsParam.optional(),
+  /** Without allowedHosts: hosts only in applications created or changed after it are the suspects. */
+  compromisedSince: z.string().optional(),
 });
 export type RecreateApplicationsParams = z.infer<typeof recreateApplicationsParams>;
 
@@ -269,6 +286,8 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
         `external accounts (WhatsApp, Messenger, Viber, RCS) could not be read (${external.reason}): none is moved`,
       );
     }
+    const webhooks = await decideWebhooks(ctx, params, listed, selected);
+    notes.push(...webhooks.notes);
 
     const full = (draftId: string) => `${ctx.step.id}:${draftId}`;
     const changes: ChangeDraft[] = [];
@@ -277,9 +296,11 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
     selected.forEach((app, index) => {
       const numbers = linked[index] ?? [];
       const accounts = accountsLinkedTo(external, app.id);
-      const config = configOf(app);
-      const warnings = webhookWarnings(app.config);
-      if (warnings.length > 0) flagged++;
+      const decided = webhooks.byApp.get(app.id);
+      const config = decided?.config ?? configOf(app);
+      const insecure = webhookWarnings(config);
+      if (insecure.length > 0) flagged++;
+      const warnings = [...(decided?.decisions.map(decisionLine) ?? []), ...insecure];
       const base = `${app.id}`;
       const createId = full(`${base}/create`);
       createIds.push(createId);
@@ -311,7 +332,12 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
         after: { ...config, id: "(known after apply)", keys: "(new key pair, generated locally)" },
         reversible: true,
         idempotent: false,
-        params: { op: "create", ...common, config },
+        params: {
+          op: "create",
+          ...common,
+          config,
+          ...(decided && decided.decisions.length > 0 ? { webhookDecisions: decided.decisions } : {}),
+        },
         dependsOn: [full(`${base}/backup`)],
         ...(warnings.length > 0 ? { warnings } : {}),
       });
@@ -398,7 +424,7 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
     if (flagged > 0) {
       notes.push(`${flagged} application(s) have http:// or GET webhooks (flagged, carried over unchanged)`);
     }
-    return { changes, notes };
+    return { changes, notes, attention: webhooks.attention };
   },
 
   describe(change) {
@@ -523,6 +549,56 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
   },
 };
 
+/**
+ * The suspect webhooks of the applications to replace and what their replacements get instead: decided by
+ * `webhooks.decisions`, else asked (interactive). An unattended run with an undecided suspect stops here, before any
+ * change, naming the application, the URL and the config key.
+ */
+async function decideWebhooks(
+  ctx: ActionContext,
+  params: RecreateApplicationsParams,
+  listed: readonly ApplicationRecord[],
+  selected: readonly ApplicationRecord[],
+): Promise<{
+  byApp: Map<string, { config: JsonObject; decisions: RecordedWebhookDecision[] }>;
+  attention: string[];
+  notes: string[];
+}> {
+  const scan = await findSuspectWebhooks(ctx, {
+    allowedHosts: params.allowedHosts,
+    compromisedSince: params.compromisedSince,
+    applications: listed,
+    applicationsOnly: true,
+  });
+  const ids = new Set(selected.map((app) => app.id));
+  const suspects = scan.suspects.filter((s) => s.owner === "application" && ids.has(s.ownerId));
+  const byApp = new Map<string, { config: JsonObject; decisions: RecordedWebhookDecision[] }>();
+  const undecided: SuspectWebhook[] = [];
+  for (const app of selected) {
+    if (!suspects.some((s) => s.ownerId === app.id)) continue;
+    const resolved = await resolveWebhookDecisions(ctx, app, {
+      suspects,
+      decisions: params.webhookDecisions ?? [],
+      ask: true,
+    });
+    byApp.set(app.id, { config: resolved.config, decisions: resolved.decisions });
+    undecided.push(...resolved.undecided);
+  }
+  if (undecided.length > 0) {
+    const listed = undecided
+      .map(
+        (s) =>
+          `  - application "${foreignText(s.ownerName)}" (${s.ownerId}): ${foreignText(redactText(s.url))} (${s.path})`,
+      )
+      .join("\n");
+    throw new UsageError(
+      `${undecided.length} suspect webhook(s) would be copied into replacement applications, and an unattended run does not decide for you:\n${listed}\nSet ${DECISIONS_KEY} in the config, one entry per URL or host: "<url or host> keep", "<url or host> clear" or "<url or host> replace <https url>".`,
+      `nothing was changed; or run in a terminal to be asked, or set webhooks.allowedHosts if these hosts are yours`,
+    );
+  }
+  return { byApp, attention: suspects.map(suspectLine), notes: scan.notes };
+}
+
 function safeFingerprint(pem: string): string | undefined {
   try {
     return publicKeyFingerprint(pem);
@@ -546,6 +622,10 @@ async function createOutput(
     name: str(change.params.name),
     keyPath: path,
     publicKeyFingerprint: str(prepared.publicKeyFingerprint),
+    // webhooks.review reads an operator's "keep" from here (it cannot read this step's plan).
+    ...(Array.isArray(change.params.webhookDecisions)
+      ? { webhookDecisions: change.params.webhookDecisions }
+      : {}),
   };
 }
 

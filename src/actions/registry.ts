@@ -9,6 +9,7 @@ import { contactSupport, requestIpAllowlist, rotateSignatureSecret } from "./gui
 import { preflight } from "./preflight.js";
 import { recreateApplications } from "./recreate-applications.js";
 import { writeReportAction } from "./report.js";
+import { reviewWebhooks } from "./review-webhooks.js";
 import { secretsRotate } from "./secrets-rotate.js";
 import { suspendSubaccounts } from "./suspend-subaccounts.js";
 
@@ -28,6 +29,7 @@ export function createRegistry(extra: { actions?: Action<never>[]; verifiers?: V
     evidenceSnapshot,
     secretsRotate,
     recreateApplications,
+    reviewWebhooks,
     suspendSubaccounts,
     disableAutoreload,
     rotateSignatureSecret,

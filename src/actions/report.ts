@@ -9,6 +9,7 @@ import { readJournal, type JournalState } from "../engine/journal.js";
 import { foreignText } from "../io/foreign-text.js";
 import { redact } from "../io/redact.js";
 import { writePrivateFile } from "../security/private-file.js";
+import { decisionLine, type RecordedWebhookDecision } from "./resolve-webhook-decisions.js";
 
 export interface ReportChange {
   id: string;
@@ -33,6 +34,10 @@ export interface Report {
   status: string;
   /** From the run's start to the last compromised credential made useless; absent when none was planned. */
   attackerWindow?: AttackerWindow | undefined;
+  /** What the plan put above its steps (suspect webhooks): the first thing the report shows too. */
+  attention: string[];
+  /** Each suspect webhook's decision (keep / clear / replace), as planned, and who made it. */
+  webhookDecisions: string[];
   timeline: { at: string; what: string }[];
   changes: ReportChange[];
   suspects: JsonValue[];
@@ -139,6 +144,16 @@ export function buildReport(state: JournalState, now: Date = new Date()): Report
           : undefined;
     if (path && fp) credentials.push({ what: changeId, path, fingerprint: fp });
   }
+  const attention = [
+    ...new Set(state.plan.steps.flatMap((step) => (step.skipped ? [] : (step.attention ?? [])))),
+  ];
+  const webhookDecisions = state.plan.steps
+    .flatMap((step) => step.changes)
+    .flatMap((change) =>
+      Array.isArray(change.params.webhookDecisions) ? change.params.webhookDecisions : [],
+    )
+    .filter((d): d is RecordedWebhookDecision => typeof d === "object" && d !== null && !Array.isArray(d))
+    .map(decisionLine);
   const reverse = changes
     .filter((c) => c.status === "done" && c.kind === "suspend")
     .map(
@@ -153,6 +168,8 @@ export function buildReport(state: JournalState, now: Date = new Date()): Report
     generatedAt: now.toISOString(),
     status: state.ended?.status ?? (pending.length > 0 ? "in progress" : "done"),
     attackerWindow: attackerWindow(state),
+    attention,
+    webhookDecisions,
     timeline,
     changes,
     suspects,
@@ -236,9 +253,18 @@ export function renderMarkdown(report: Report): string {
     "",
     "This report holds no secret values: only fingerprints and the paths of the 0600 files that hold them.",
     "",
-    "## Pending",
-    "",
   ];
+  if (report.attention.length > 0) {
+    lines.push("## Read this first", "");
+    for (const a of report.attention) lines.push(`- ⚠ ${a}`);
+    lines.push("");
+  }
+  if (report.webhookDecisions.length > 0) {
+    lines.push("## Suspect webhook decisions", "");
+    for (const d of report.webhookDecisions) lines.push(`- ${d}`);
+    lines.push("");
+  }
+  lines.push("## Pending", "");
   if (report.pending.length === 0) lines.push("Nothing is pending.");
   for (const p of report.pending) lines.push(`- **${p.step}**: ${p.summary} (${p.reason})`);
   lines.push("", "## New credentials", "");

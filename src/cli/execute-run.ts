@@ -118,6 +118,7 @@ export function summarisePlan(
     why: step.why,
     skipped: step.skipped,
     notes: step.notes,
+    attention: step.attention,
     changes: step.changes
       .filter((c) => !hide || (!hide.done.has(c.id) && !hide.skipped.has(c.id)))
       .map((c) => ({ id: c.id, kind: c.kind, summary: c.summary, warnings: c.warnings })),

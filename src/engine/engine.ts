@@ -275,6 +275,9 @@ async function planStep(
   );
   const result = await (action as Action).plan(ctx, parsed.data);
   base.notes = (result.notes ?? []).map((note) => foreignText(note, MAX_SUMMARY));
+  if (result.attention && result.attention.length > 0) {
+    base.attention = redact(result.attention.map((line) => foreignText(line, MAX_SUMMARY)));
+  }
   if (recorder) base.decisions = redact(recorder.decisions);
   base.changes = result.changes.map((draft) => {
     const change: Change = {

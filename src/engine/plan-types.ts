@@ -16,6 +16,8 @@ export interface PlanStep {
   skipped?: string | undefined;
   changes: Change[];
   notes: string[];
+  /** PlanResult.attention of the step: shown at the top of the plan, before the steps. */
+  attention?: string[] | undefined;
   /**
    * Set when the step was planned with a prompter: the operator's answers, in the order asked. `apply` replays them
    * when it re-plans the step against live state, and honours each only if it is among the choices offered now.

@@ -23,6 +23,7 @@ export interface PlannedStepSummary {
   skipped?: string | undefined;
   changes: PlannedChangeSummary[];
   notes?: string[] | undefined;
+  attention?: string[] | undefined;
 }
 
 export type Event =
@@ -154,8 +155,14 @@ export const KIND_MARK: Record<string, string> = {
   "write-file": ">",
 };
 
+/** Every step's attention lines, once each, under a heading: printed before the plan's steps. */
+export function formatAttention(steps: readonly PlannedStepSummary[]): string[] {
+  const seen = [...new Set(steps.flatMap((step) => (step.skipped ? [] : (step.attention ?? []))))];
+  return seen.length === 0 ? [] : ["Read this first:", ...seen.map((line) => `  !! ${line}`), ""];
+}
+
 export function formatPlan(steps: PlannedStepSummary[]): string {
-  const lines: string[] = ["Plan:"];
+  const lines: string[] = [...formatAttention(steps), "Plan:"];
   for (const step of steps) {
     if (step.skipped) {
       lines.push(`  ${step.id}: skipped (${step.skipped})`);
@@ -175,7 +182,7 @@ export function formatPlan(steps: PlannedStepSummary[]): string {
 
 /** The start screen of an interactive run: what will change, counted per step (the full diff is --dry-run). */
 export function formatStartScreen(steps: PlannedStepSummary[]): string {
-  const lines: string[] = ["What will change:"];
+  const lines: string[] = [...formatAttention(steps), "What will change:"];
   const width = Math.max(...steps.map((s) => s.id.length));
   for (const step of steps) {
     if (step.skipped) {

@@ -274,6 +274,7 @@ function meta(seed: number, scenario: string, description: string): ScenarioMeta
     legitimateSubaccountKeys: [],
     attackerSubaccountKeys: [],
     insecureApplicationIds: [],
+    attackerWebhookHosts: [],
   };
 }
 
@@ -393,6 +394,7 @@ function buildCompromised(b: Builder, seed: number): SimState {
       legitimateSubaccountKeys: legitSubs.map((s) => s.apiKey),
       attackerSubaccountKeys: [rogue.apiKey],
       insecureApplicationIds: [ivr.id],
+      attackerWebhookHosts: [new URL(collector).hostname],
     },
     primary: {
       apiKey: b.primaryKey,

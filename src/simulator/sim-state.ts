@@ -152,6 +152,8 @@ export const ScenarioMetaSchema = z.object({
   attackerSubaccountKeys: z.array(z.string()),
   /** Applications with a plain-http webhook. */
   insecureApplicationIds: z.array(z.string()),
+  /** Webhook hosts the attacker put on applications; absent in older state files. */
+  attackerWebhookHosts: z.array(z.string()).default([]),
 });
 
 export const SimStateSchema = z.object({

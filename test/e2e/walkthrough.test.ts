@@ -64,12 +64,29 @@ describe("the walkthrough in a terminal", () => {
     // the attacker's secret (created after compromisedSince) is the first choice, under the cursor
     await pty.waitFor(/❯ [0-9a-f-]{36} {2}created \S+ {2}\(suspect\)/);
     pty.type(KEY.enter);
+    // The attacker's collector on ivr-legacy: asked about per URL before anything is copied.
+    await pty.waitFor(
+      /Suspect webhook: http:\/\/collector\.example\.net\/ivr\/answer on application "ivr-legacy"/,
+    );
+    pty.type(KEY.enter); // clear (the first choice)
+    await pty.waitFor(
+      /Suspect webhook: http:\/\/collector\.example\.net\/ivr\/event on application "ivr-legacy"/,
+    );
+    pty.type(`${KEY.down}${KEY.enter}`); // replace
+    await pty.waitFor("Replacement for");
+    pty.line("http://hooks.example.com/ivr/event");
+    await pty.waitFor("the replacement must be an https:// URL");
+    pty.type("\u0015"); // Ctrl-U: clear the line
+    pty.line("https://hooks.example.com/ivr/event");
     await pty.waitFor("Which subaccounts should be suspended?");
     const checkbox = await pty.waitFor(/svc-backup[^\n]*/);
     expect(checkbox).toMatch(/◯ eu-sales/);
     pty.type(KEY.enter); // keep the preselected suspect
     const start = await pty.waitFor("Proceed?");
     expect(start).toMatch(/What will change:/);
+    expect(start).toMatch(
+      /Read this first:\s+!! suspect webhook http:\/\/collector\.example\.net[\s\S]*What will change:/,
+    );
     expect(start).toMatch(/secrets\s+2 delete, 1 create, 2 verify/);
     expect(start).toMatch(/run directory/);
     pty.type(KEY.enter);
@@ -120,7 +137,7 @@ describe("the walkthrough in a terminal", () => {
       ["Support ticket number", "CS-1002"],
     ]);
     const end = await pty.waitFor("What a real run would have done:");
-    expect(end).toMatch(/13 done · 1 skipped · 0 pending · 0 failed/);
+    expect(end).toMatch(/14 done · 1 skipped · 0 pending · 0 failed/);
     expect(end).toMatch(/Report: .*report\.md/);
     expect(await pty.exited).toBe(0);
     const runs = await readdir(join(dir, "drills"));
@@ -137,6 +154,12 @@ describe("the walkthrough in a terminal", () => {
       /skipped: manual: Enable Fraud Defender protections \(our tier has no Fraud Defender/,
     );
     expect(report).toMatch(/"by":"Alice Oncall"/);
+    expect(report).toMatch(
+      /ivr\/answer of application "ivr-legacy" .*answer_url: cleared \(decided by the operator\)/,
+    );
+    expect(report).toMatch(
+      /ivr\/event of application "ivr-legacy" .*event_url: replaced by https:\/\/hooks\.example\.com\/ivr\/event \(decided by the operator\)/,
+    );
   });
 
   it("asks the planning questions one at a time, in the runbook's order (two secrets, then the subaccounts)", async () => {
@@ -176,6 +199,10 @@ describe("the walkthrough in a terminal", () => {
       });
       await pty.waitFor("Which one should be revoked first?");
       pty.type(KEY.enter);
+      for (const hook of ["answer", "event"]) {
+        await pty.waitFor(`Suspect webhook: http://collector.example.net/ivr/${hook}`);
+        pty.type(KEY.enter);
+      }
       await pty.waitFor("Which subaccounts should be suspended?");
       pty.type(KEY.enter);
       await pty.waitFor("Proceed?");
@@ -194,7 +221,14 @@ describe("the walkthrough in a terminal", () => {
     });
     expect(stdout).toBe("");
     expect(stderr).toMatch(/No terminal: the scenario's drill config answers for you/);
-    expect(stderr).toMatch(/14 done · 0 skipped · 0 pending · 0 failed/);
+    expect(stderr).toMatch(/15 done · 0 skipped · 0 pending · 0 failed/);
+    // The drill config clears the attacker's collector; the summary names it and the decision.
+    expect(stderr).toMatch(
+      /found suspect webhook http:\/\/collector\.example\.net\/ivr\/answer on application "ivr-legacy"/,
+    );
+    expect(stderr).toMatch(
+      /ivr\/event of application "ivr-legacy" .*: cleared \(decided by webhooks\.decisions\)/,
+    );
     expect(stderr).toMatch(/replaced 5 application\(s\) with new keys and moved 8 linked number\(s\)/);
   });
 });
@@ -211,6 +245,8 @@ describe("the scripted handoff", () => {
         `  revokeFirst: ${sim.meta.attackerSecretIds[0]}`,
         `subaccounts:`,
         `  allow: [${sim.meta.legitimateSubaccountKeys.join(", ")}]`,
+        `webhooks:`,
+        `  decisions: ["collector.example.net keep"]`,
         `users:`,
         `  expected: [oncall@example.com]`,
         `attest:`,

@@ -144,5 +144,7 @@ export function compromiseConfig(sim: RunningSimulator): Record<string, unknown>
     compromisedSince: sim.meta.compromisedSince,
     secrets: { revokeFirst: sim.meta.attackerSecretIds[0] },
     subaccounts: { allow: sim.meta.legitimateSubaccountKeys },
+    // The attacker's collector carried over, as before webhook decisions existed.
+    webhooks: { decisions: sim.meta.attackerWebhookHosts.map((host) => `${host} keep`) },
   };
 }

@@ -31,6 +31,9 @@ export function drillConfig(sim: RunningSimulator, interactive: boolean, now: st
   if (!interactive) {
     values["subaccounts.allow"] = meta.legitimateSubaccountKeys;
     if (meta.attackerSecretIds[0]) values["secrets.revokeFirst"] = meta.attackerSecretIds[0];
+    // What an operator who recognised the attacker's collector would write: the copy drops it.
+    if (meta.attackerWebhookHosts.length > 0)
+      values["webhooks.decisions"] = meta.attackerWebhookHosts.map((host) => `${host} clear`);
     const by = "drill (scripted)";
     attest["autoreload"] = { by, at: now, note: "the drill switched it off in the simulated dashboard" };
     attest["users.review"] = { by, at: now, evidence: { removed: "intruder@example.net" } };
@@ -152,6 +155,8 @@ async function drillSummary(runDir: string, sim: RunningSimulator): Promise<stri
     `  - revoked ${count(/^secrets:.*\/(revoke-first|revoke)\//)} API secret(s) and left exactly ${state.primary.secrets.length} working one (in the sink)`,
     `  - replaced ${report.applicationIdMap.length} application(s) with new keys and moved ${state.numbers.filter((n) => n.appId).length} linked number(s)`,
     `  - suspended ${count(/^subaccounts:suspend\//)} unknown subaccount(s)`,
+    ...report.attention.map((line) => `  - found ${line}`),
+    ...report.webhookDecisions.map((line) => `  - ${line}`),
     `  - guided ${report.changes.filter((c) => c.kind === "manual").length} dashboard-only step(s); ${report.pending.length} pending`,
     `The report explains each change: ${markdown}`,
     "",

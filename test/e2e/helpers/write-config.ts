@@ -39,6 +39,9 @@ export function defaultConfigValues(sim: E2eSimulator): Record<string, unknown> 
     "autoreload.waitSeconds": 1,
   };
   if (meta.attackerSecretIds[0]) values["secrets.revokeFirst"] = meta.attackerSecretIds[0];
+  // Carried over as before webhook decisions existed, so tests of other steps see the same copies.
+  if (meta.attackerWebhookHosts.length > 0)
+    values["webhooks.decisions"] = meta.attackerWebhookHosts.map((host) => `${host} keep`);
   return values;
 }
 

@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 /** A plan made at a terminal, where the operator chose the attacker's secret to revoke first. */
-async function interactivePlan() {
+async function interactivePlan(options: { webhooksAtPrompt?: boolean } = {}) {
   const sim = await startSimulator({ scenario: "compromised", port: 0 });
   sims.push(sim);
   const dir = await tempDir();
@@ -29,9 +29,21 @@ async function interactivePlan() {
     compromisedSince: "2000-01-01T00:00:00Z",
     subaccounts: { allow: sim.meta.legitimateSubaccountKeys },
     autoreload: { waitSeconds: 1 },
+    ...(options.webhooksAtPrompt
+      ? {}
+      : { webhooks: { decisions: sim.meta.attackerWebhookHosts.map((host) => `${host} keep`) } }),
   });
   const attacker = sim.meta.attackerSecretIds[0] ?? "";
-  const prompter = new ScriptedPrompter([{ match: /revoke/i, answer: attacker }]);
+  const prompter = new ScriptedPrompter([
+    { match: /revoke/i, answer: attacker },
+    ...(options.webhooksAtPrompt
+      ? [
+          { match: /Suspect webhook: .*ivr\/answer/, answer: "replace" },
+          { match: /Replacement for .*ivr\/answer/, answer: "https://hooks.example.com/ivr/answer" },
+          { match: /Suspect webhook: .*ivr\/event/, answer: "clear" },
+        ]
+      : []),
+  ]);
   // The operator's per-user state directory, which holds the key that seals saved plans.
   const stateDir = join(dir, "state");
   const planned = await runMain(["plan", "compromise", "--config", config, "--save", "plan.json"], {
@@ -85,6 +97,23 @@ describe("decisions recorded in a saved plan", () => {
     );
     expect(applied.code, applied.stderr()).toBe(3);
     expect(sim.dumpState().primary.secrets.map((s) => s.id)).not.toContain(attacker);
+  });
+
+  it("replay the webhook decisions typed at the prompt: the replacement gets the typed URL and loses the cleared one", async () => {
+    const { sim, saved, apply } = await interactivePlan({ webhooksAtPrompt: true });
+    const applications = saved.steps.find((step) => step.action === "applications.recreate");
+    expect(applications?.decisions?.map((d) => d.answer)).toEqual([
+      "replace",
+      "https://hooks.example.com/ivr/answer",
+      "clear",
+    ]);
+    const applied = await apply();
+    expect(applied.code, applied.stderr()).toBe(3);
+    const ivr = sim.dumpState().applications.filter((a) => a.name === "ivr-legacy");
+    expect(ivr).toHaveLength(1);
+    const hooks = (ivr[0]?.capabilities.voice as { webhooks: Record<string, { address?: string }> }).webhooks;
+    expect(hooks.answer_url?.address).toBe("https://hooks.example.com/ivr/answer");
+    expect(hooks.event_url).toBeUndefined();
   });
 
   it("are refused (exit 4, nothing written) when a plan sealed with the user's key answers outside those choices", async () => {
