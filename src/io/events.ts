@@ -234,16 +234,17 @@ export function formatAttestHowTo(
     "attest:",
   ];
   for (const step of steps) {
+    // `by` is left empty: a snippet pasted unedited attests nothing (the config refuses an empty `by`).
     lines.push(
       `  ${step.stepId}:`,
-      `    by: oncall@example.com        # who did it`,
+      `    by: ""                        # who did it (name or email)`,
       `    at: "${at}"    # when it was done (ISO-8601 with a zone; after the run started)`,
     );
     if (step.evidence.length > 0) lines.push("    evidence:");
     for (const field of step.evidence)
       lines.push(`      ${field.id}: ""    # ${field.label}${field.required ? " (required)" : ""}`);
   }
-  lines.push("then resume (or resume in a terminal to be asked instead of attesting):");
+  lines.push("then resume with the command below (a resume in a terminal asks instead):");
   return lines;
 }
 

@@ -57,7 +57,7 @@ const instantSchema = z.string({ error: INSTANT_HINT }).transform((text, ctx) =>
 });
 
 const attestationSchema = z.strictObject({
-  by: z.string().min(1),
+  by: z.string().trim().min(1, "who did the step: a name or email"),
   at: instantSchema,
   note: z.string().optional(),
   evidence: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).optional(),

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createRegistry } from "../../../src/actions/registry.js";
+import { parseAuditArgs } from "../../../src/cli/commands/audit.js";
 import { ValidationError } from "../../../src/engine/errors.js";
 import { validateConfig, type ConfigTime } from "../../../src/runbook/config.js";
 import { parseRunbook } from "../../../src/runbook/load-runbook.js";
@@ -93,6 +94,16 @@ describe("date-time inputs and the bare-date rule", () => {
     const c = config("by: a@example.com\nat: 2026-12-01\nnote: n", { now: NOW }, "2026-11-30");
     expect(c.values.compromisedSince).toBe("2026-11-30T00:00:00Z");
     expect(c.attest["users.review"]?.at).toBe("2026-12-01T00:00:00Z");
+  });
+
+  it("audit --since follows the same rule as the config: a bare date is 00:00 UTC, a date-time needs a zone", () => {
+    const sinceOf = (since: string) => parseAuditArgs({ since }, []).since;
+    expect(sinceOf("2026-11-30")).toBe("2026-11-30T00:00:00Z");
+    expect(sinceOf("2026-11-30")).toBe(
+      config("by: a\nat: 2026-12-01\nnote: n", { now: NOW }, "2026-11-30").values.compromisedSince,
+    );
+    // Without a zone it would be the local time of whichever machine runs it.
+    expect(() => sinceOf("2026-11-30T08:00:00")).toThrow(/with a zone or a bare date \(00:00 UTC\)/);
   });
 
   it("parseInstant: a zone is required on a date-time, a bare date is midnight UTC, impossible days are refused", () => {
