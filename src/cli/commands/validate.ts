@@ -6,6 +6,7 @@ import type { Values } from "../command.js";
 import { completeInputs, loadRunbookAndConfig, takeCredentials } from "../session.js";
 import { createShippedRegistry } from "../shipped-registry.js";
 import { UsageError } from "../../engine/errors.js";
+import { checkStepParams } from "../../engine/engine.js";
 
 export default async function validate(
   { values, positionals }: { values: Values; positionals: string[] },
@@ -25,7 +26,10 @@ export default async function validate(
   );
   // An unattended run refuses a config without every required input: so does validate (a run in a terminal
   // would ask, but "ok" must mean the config runs as it is).
-  if (config.file) await completeInputs(loaded.runbook, config, undefined, config.file);
+  if (config.file) {
+    const registry = createShippedRegistry();
+    checkStepParams(loaded, registry, await completeInputs(loaded.runbook, config, undefined, config.file));
+  }
   const file = relative(io.cwd, loaded.source.file) || loaded.source.file;
   io.stdout.write(
     `ok: ${file}: runbook ${loaded.runbook.id} v${loaded.runbook.version}, ${loaded.runbook.steps.length} steps\n`,
