@@ -75,6 +75,8 @@ export interface Attestation {
   at: string;
   note?: string | undefined;
   evidence?: Record<string, string> | undefined;
+  /** Set when it is dated before the run (or the compromise) and accepted for its note: shown in the report. */
+  beforeRun?: string | undefined;
 }
 
 export interface Clock {

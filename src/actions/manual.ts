@@ -51,10 +51,13 @@ export async function runManualChange(
   if (attestation && missing.length === 0) {
     const verdict = verifier ? await verifier.verify(ctx) : undefined;
     if (!verdict || verdict.ok) {
-      prompter?.say(`  ✔ ${change.target}: attested in the config by ${attestation.by} at ${attestation.at}`);
+      const early = attestation.beforeRun ? `, ${attestation.beforeRun}: ${attestation.note ?? ""}` : "";
+      prompter?.say(
+        `  ✔ ${change.target}: attested in the config by ${attestation.by} at ${attestation.at}${early}`,
+      );
       return {
         status: "done",
-        note: `attested by ${attestation.by}`,
+        note: `attested by ${attestation.by}${early}`,
         output: attestationOutput(attestation, "config"),
       };
     }
@@ -178,6 +181,7 @@ function attestationOutput(a: Attestation, source: "operator" | "config"): JsonO
       by: a.by,
       at: a.at,
       ...(a.note === undefined ? {} : { note: a.note }),
+      ...(a.beforeRun === undefined ? {} : { beforeRun: a.beforeRun }),
       evidence: a.evidence ?? {},
       source,
     },

@@ -1,7 +1,7 @@
 // One run of a runbook, shared by `run`, `apply` and `drill`: mode, reporters, lock, run directory, journal,
 // plan (or the saved plan, or the journaled plan on resume), apply, report, exit code.
 import { mkdir } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import type { Attestation, Clock, Registry } from "../actions/action.js";
 import { describeAttackerWindow } from "../actions/attacker-window.js";
 import { writeReport } from "../actions/report.js";
@@ -40,6 +40,7 @@ import {
 import {
   formatStartScreen,
   type AttackerWindowSummary,
+  type AttestableStep,
   type EventSink,
   type PlannedStepSummary,
   type RunStatus,
@@ -194,6 +195,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
   let exitCode: number = ExitCode.stepFailed;
   let status: RunStatus = "failed";
   let pending: { stepId: string; changeId: string; summary: string }[] = [];
+  let appliedPlan: Plan | undefined;
   /** The run's header and plan are journaled (or it is a resume): from here on it is resumable. */
   let started = Boolean(request.resume);
   try {
@@ -279,6 +281,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
                 hash: planned.runbook.hash,
               },
               configHash: planned.configHash,
+              inputDigests: loaded.config.inputDigests,
               account: gateway.apiKey,
               startedAt: new Date().toISOString(),
             });
@@ -332,6 +335,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
           `start it later with: ${resumeCommand}`,
         );
     }
+    appliedPlan = thePlan;
     const result = await apply(
       thePlan,
       deps,
@@ -400,11 +404,42 @@ export async function executeRun(request: RunRequest): Promise<number> {
         sinkDir: paths.sink,
         resumeCommand: exitCode === ExitCode.ok ? undefined : resumeCommand,
         attackerWindow,
+        ...(exitCode === ExitCode.manualPending
+          ? {
+              attestable: attestableSteps(appliedPlan, pending),
+              configFile: loaded.config.file && shownPath(io.cwd, loaded.config.file),
+              finishedAt: `${new Date().toISOString().slice(0, 19)}Z`,
+            }
+          : {}),
       });
     }
     for (const lock of locks.reverse()) await lock.release().catch(() => undefined);
     await request.onFinished?.({ runDir: paths.dir, exitCode, reportPath });
   }
+}
+
+/** A path as the operator would type it from here: relative below the working directory, else absolute. */
+function shownPath(cwd: string, path: string): string {
+  const rel = relative(cwd, path);
+  return rel && !rel.startsWith("..") ? rel : path;
+}
+
+/** The pending changes a config's `attest:` can settle: manual ones, once per step, with their evidence fields. */
+function attestableSteps(
+  thePlan: Plan | undefined,
+  pending: { stepId: string; changeId: string }[],
+): AttestableStep[] {
+  const changes = new Map((thePlan?.steps ?? []).flatMap((s) => s.changes.map((c) => [c.id, c] as const)));
+  const steps = new Map<string, AttestableStep>();
+  for (const p of pending) {
+    const manual = changes.get(p.changeId)?.manual;
+    if (!manual || steps.has(p.stepId)) continue;
+    steps.set(p.stepId, {
+      stepId: p.stepId,
+      evidence: manual.evidence.map((f) => ({ id: f.id, label: f.label, required: f.required })),
+    });
+  }
+  return [...steps.values()];
 }
 
 /** A full (or failing) disk says so and what to do next, instead of reading as a bug or a failed step. */

@@ -15,8 +15,10 @@ import {
   readConfigSource,
   resolveInputs,
   validateConfig,
+  type ConfigTime,
   type RunConfig,
 } from "../runbook/config.js";
+import { parseInstant } from "../runbook/parse-instant.js";
 import { loadRunbookFile, type LoadedRunbook } from "../runbook/load-runbook.js";
 import type { Runbook } from "../runbook/schema.js";
 import type { Credentials, Gateway } from "../vonage/gateway.js";
@@ -66,6 +68,8 @@ export async function loadRunbookAndConfig(
   configFile: string | undefined,
   io: CliIo,
   registry: Registry,
+  /** For a resume, when the run first started: attestations dated after it need no note. */
+  time: ConfigTime = { now: new Date() },
 ): Promise<Loaded> {
   const configSource = configFile ? await readConfigSource(resolve(io.cwd, configFile)) : undefined;
   const arg = runbookArg ?? (configSource ? configRunbook(configSource) : undefined);
@@ -75,7 +79,7 @@ export async function loadRunbookAndConfig(
       "e.g. vonage-ir run compromise --config vonage-ir.yaml",
     );
   const loaded = await loadRunbookFile(resolveRunbookPath(arg, io.cwd), registry);
-  const config = configSource ? validateConfig(configSource, loaded.runbook) : emptyConfig();
+  const config = configSource ? validateConfig(configSource, loaded.runbook, time) : emptyConfig();
   return { loaded, config, runbookHash: sha256(loaded.text), configHash: sha256(config.canonical) };
 }
 
@@ -271,7 +275,9 @@ export async function completeInputs(
           ? Number(answer)
           : spec.type === "boolean"
             ? answer === "true"
-            : answer.trim();
+            : spec.type === "datetime"
+              ? (parseInstant(answer) ?? answer.trim())
+              : answer.trim();
   }
   return values;
 }

@@ -185,6 +185,8 @@ export async function planSteps(
   only?: ReadonlySet<string>,
 ): Promise<PlanStep[]> {
   const { runbook } = input.loaded;
+  // A param the config gives that an action refuses is known before any request: report it first, as validate does.
+  checkStepParams(input.loaded, deps.registry, input.inputs, only);
   const steps: PlanStep[] = [];
   let batch: Promise<PlanStep>[] = [];
   const settle = async () => {
@@ -222,6 +224,50 @@ function planningAborted(): AbortError {
   );
 }
 
+/**
+ * A step's params from the inputs, parsed by its action: a value the config (or an input default) gives that the
+ * action refuses is a positioned error. `validate` calls this too, so it refuses what planning would.
+ */
+export function stepParams(
+  loaded: LoadedRunbook,
+  index: number,
+  action: Action,
+  inputs: Readonly<Record<string, unknown>>,
+): unknown {
+  const step = loaded.runbook.steps[index]!;
+  const rawParams = step.manual
+    ? {
+        title: step.title,
+        instructions: interpolate(step.manual.instructions, inputs),
+        evidence: step.manual.evidence,
+        verify: step.manual.verify,
+      }
+    : resolveWith(step.with ?? {}, inputs);
+  const parsed = action.params.safeParse(rawParams);
+  if (!parsed.success) {
+    throw new ValidationError(
+      zodIssues(loaded.source, parsed.error.issues, ["steps", index, step.manual ? "manual" : "with"]),
+      "a value comes from the config file or an input default: fix it there",
+    );
+  }
+  return parsed.data;
+}
+
+/** What can be checked of a plan without an account: every step's params, as planning parses them. */
+export function checkStepParams(
+  loaded: LoadedRunbook,
+  registry: Registry,
+  inputs: Readonly<Record<string, unknown>>,
+  only?: ReadonlySet<string>,
+): void {
+  for (const [index, step] of loaded.runbook.steps.entries()) {
+    if (only && !only.has(step.id)) continue;
+    if (step.when && !evaluateWhen(step.when, inputs)) continue;
+    const action = registry.actions.get(step.action ?? "manual");
+    if (action) stepParams(loaded, index, action, inputs);
+  }
+}
+
 async function planStep(
   input: PlanInput,
   deps: EngineDeps,
@@ -230,7 +276,7 @@ async function planStep(
   actionId: string,
   action: Action,
 ): Promise<PlanStep> {
-  const { runbook, source } = input.loaded;
+  const { runbook } = input.loaded;
   const step = runbook.steps[index]!;
   const base: PlanStep = {
     id: step.id,
@@ -245,24 +291,7 @@ async function planStep(
   if (step.when && !evaluateWhen(step.when, input.inputs)) {
     return { ...base, skipped: `when ${describeWhen(step.when)} is false` };
   }
-  let rawParams: unknown;
-  if (step.manual) {
-    rawParams = {
-      title: step.title,
-      instructions: interpolate(step.manual.instructions, input.inputs),
-      evidence: step.manual.evidence,
-      verify: step.manual.verify,
-    };
-  } else {
-    rawParams = resolveWith(step.with ?? {}, input.inputs);
-  }
-  const parsed = action.params.safeParse(rawParams);
-  if (!parsed.success) {
-    throw new ValidationError(
-      zodIssues(source, parsed.error.issues, ["steps", index, step.manual ? "manual" : "with"]),
-      "a value comes from the config file or an input default: fix it there",
-    );
-  }
+  const params = stepParams(input.loaded, index, action, input.inputs);
   // The answers are saved with the plan: `apply` replays them when it checks the plan against live state.
   const recorder = deps.prompter ? new RecordingPrompter(deps.prompter) : undefined;
   const ctx = makeContext(
@@ -273,7 +302,7 @@ async function planStep(
     input.attestations,
     true,
   );
-  const result = await (action as Action).plan(ctx, parsed.data);
+  const result = await (action as Action).plan(ctx, params);
   base.notes = (result.notes ?? []).map((note) => foreignText(note, MAX_SUMMARY));
   if (result.attention && result.attention.length > 0) {
     base.attention = redact(result.attention.map((line) => foreignText(line, MAX_SUMMARY)));

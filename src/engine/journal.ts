@@ -18,6 +18,8 @@ export type JournalRecord =
       runId: string;
       runbook: { id: string; version: string | number; file: string; hash: string };
       configHash: string;
+      /** A digest per input the config gave (absent in journals of older versions). */
+      inputDigests?: Record<string, string> | undefined;
       account: string;
       startedAt: string;
     }
@@ -223,6 +225,7 @@ const recordSchema = z
         hash: z.string(),
       }),
       configHash: z.string(),
+      inputDigests: z.record(z.string(), z.string()).optional(),
       account: z.string(),
     }),
     z.looseObject({ t: z.literal("plan"), plan: planShape }),

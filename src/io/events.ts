@@ -5,6 +5,11 @@ import { redact } from "./redact.js";
 
 export const EVENT_SCHEMA_VERSION = 1;
 
+export interface AttestableStep {
+  stepId: string;
+  evidence: { id: string; label: string; required: boolean }[];
+}
+
 export type StepStatus = "done" | "skipped" | "pending" | "failed";
 export type ChangeStatus = "done" | "pending" | "skipped" | "failed" | "reconciled" | "already-done";
 export type RunStatus = "done" | "pending" | "failed" | "aborted" | "refused" | "planned";
@@ -78,6 +83,12 @@ export type Event =
       resumeCommand?: string | undefined;
       /** From the report: how long the old credentials stayed alive in this run, or which still are. */
       attackerWindow?: AttackerWindowSummary | undefined;
+      /** Pending manual steps a config can attest (exit 3), with the evidence each needs. */
+      attestable?: AttestableStep[] | undefined;
+      /** The config file to add the attestations to (none: the run had no --config). */
+      configFile?: string | undefined;
+      /** When the run finished: the example attestation's `at`. */
+      finishedAt?: string | undefined;
     }
   | { kind: "error"; message: string; hint?: string | undefined; exitCode: number };
 
@@ -222,8 +233,40 @@ function formatFinish(e: Extract<Event, { kind: "run.finished" }>): string {
   if (e.attackerWindow) lines.push(`Attacker window: ${e.attackerWindow.line}`);
   if (e.reportPath) lines.push(`Report: ${e.reportPath}`);
   if (e.sinkDir) lines.push(`New secrets and keys (0600, never printed): ${e.sinkDir}`);
+  if (e.attestable && e.attestable.length > 0 && e.resumeCommand) {
+    lines.push(...formatAttestHowTo(e.attestable, e.configFile, e.finishedAt));
+  }
   if (e.resumeCommand) lines.push(`Resume with: ${e.resumeCommand}`);
   return lines.join("\n");
+}
+
+/**
+ * Exit 3's "how to close the manual steps": once a person has done each step, the `attest:` entries to add to
+ * the config (every key the step needs), then the resume command printed below it. A run in a terminal asks.
+ */
+export function formatAttestHowTo(
+  steps: AttestableStep[],
+  configFile: string | undefined,
+  finishedAt: string | undefined,
+): string[] {
+  const at = finishedAt ?? "2026-01-01T00:00:00Z";
+  const lines = [
+    `To close the manual steps unattended: once a person has done each one, add to ${configFile ?? "the config file (then pass it with --config)"}:`,
+    "attest:",
+  ];
+  for (const step of steps) {
+    // `by` is left empty: a snippet pasted unedited attests nothing (the config refuses an empty `by`).
+    lines.push(
+      `  ${step.stepId}:`,
+      `    by: ""                        # who did it (name or email)`,
+      `    at: "${at}"    # when it was done (ISO-8601 with a zone; after the run started)`,
+    );
+    if (step.evidence.length > 0) lines.push("    evidence:");
+    for (const field of step.evidence)
+      lines.push(`      ${field.id}: ""    # ${field.label}${field.required ? " (required)" : ""}`);
+  }
+  lines.push("then resume with the command below (a resume in a terminal asks instead):");
+  return lines;
 }
 
 export function formatDuration(ms: number): string {

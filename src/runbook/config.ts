@@ -1,6 +1,7 @@
 // The config file (`--config vonage-ir.yaml`): values for a runbook's inputs (nested maps or dotted keys,
 // e.g. `secrets: { revokeFirst: ... }` = `secrets.revokeFirst`), attestations of manual steps, and a few
 // run settings. Validated against the runbook's declared inputs with file:line:path errors.
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { UsageError, ValidationError, type ValidationIssue } from "../engine/errors.js";
 import type { Attestation } from "../actions/action.js";
@@ -14,6 +15,7 @@ import {
   type YamlSource,
 } from "./yaml-source.js";
 import { MiB, readUserFile } from "../io/read-user-file.js";
+import { INSTANT_HINT, parseInstant } from "./parse-instant.js";
 
 export const RESERVED_CONFIG_KEYS = ["runbook", "out", "concurrency", "attest"] as const;
 
@@ -25,15 +27,38 @@ export interface RunConfig {
   /** Input values given by the config, keyed by input name. */
   values: Record<string, unknown>;
   attest: Record<string, Attestation>;
-  /** Canonical text of what was given, hashed into the journal. */
+  /**
+   * Canonical text of the inputs the config gives, hashed into the journal and a saved plan. Attestations are
+   * not in it: adding `attest:` entries after an exit 3 and resuming is how an unattended run closes manual steps.
+   */
   canonical: string;
+  /** A digest per input the config gives, journaled so a resume names the input that changed. */
+  inputDigests: Record<string, string>;
 }
 
-const ISO_DATETIME_HINT = "expected an ISO-8601 date-time with a zone, e.g. 2026-11-20T08:00:00Z";
+/** How far ahead of this machine's clock a date may be (another machine's clock, a typed minute). */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+
+/** The input whose value is when the incident began: attestations dated before it need a note. */
+export const COMPROMISED_SINCE = "compromisedSince";
+
+/** When a config is checked: now, and for a resume when the run first started. */
+export interface ConfigTime {
+  now: Date;
+  runStartedAt?: string | undefined;
+}
+
+/** A point in time as a person types it (see parse-instant.ts), resolved to the instant the tool uses. */
+const instantSchema = z.string({ error: INSTANT_HINT }).transform((text, ctx) => {
+  const instant = parseInstant(text);
+  if (instant !== undefined) return instant;
+  ctx.addIssue({ code: "custom", message: INSTANT_HINT });
+  return z.NEVER;
+});
 
 const attestationSchema = z.strictObject({
-  by: z.string().min(1),
-  at: z.iso.datetime({ offset: true, error: ISO_DATETIME_HINT }),
+  by: z.string().trim().min(1, "who did the step: a name or email"),
+  at: instantSchema,
   note: z.string().optional(),
   evidence: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).optional(),
 });
@@ -54,7 +79,7 @@ export function inputValueSchema(spec: InputSpec): z.ZodType {
     case "boolean":
       return z.boolean();
     case "datetime":
-      return z.iso.datetime({ offset: true, error: ISO_DATETIME_HINT });
+      return instantSchema;
     case "enum":
       return z.enum(spec.values as [string, ...string[]]);
     case "list":
@@ -95,11 +120,16 @@ export function emptyConfig(): RunConfig {
     concurrency: undefined,
     values: {},
     attest: {},
-    canonical: "{}",
+    canonical: canonicalJson({ values: {} }),
+    inputDigests: {},
   };
 }
 
-export function validateConfig(source: YamlSource, runbook: Runbook): RunConfig {
+export function validateConfig(
+  source: YamlSource,
+  runbook: Runbook,
+  time: ConfigTime = { now: new Date() },
+): RunConfig {
   const data = source.data ?? {};
   if (typeof data !== "object" || Array.isArray(data)) {
     throw new ValidationError([source.issue([], "a config file must be a map of keys to values")]);
@@ -181,12 +211,27 @@ export function validateConfig(source: YamlSource, runbook: Runbook): RunConfig 
       }
     }
   }
-  if (issues.length > 0) throw new ValidationError(issues);
-
+  const future = futureInputIssues(source, runbook, values, time.now);
+  issues.push(...future);
+  // A compromisedSince refused as in the future is one error, not one more per attestation.
+  const since = future.some((i) => i.path === COMPROMISED_SINCE) ? undefined : values[COMPROMISED_SINCE];
   const attest: Record<string, Attestation> = {};
   for (const [stepId, a] of Object.entries(settings.data?.attest ?? {})) {
-    attest[stepId] = { by: a.by, at: a.at, note: a.note, evidence: a.evidence };
+    if (!steps.has(stepId)) continue;
+    const dated = attestationDateRule(a, since, time);
+    if (dated && (dated.always || a.note === undefined || a.note.trim() === "")) {
+      issues.push(source.issue(["attest", stepId, "at"], dated.message));
+      continue;
+    }
+    attest[stepId] = {
+      by: a.by,
+      at: a.at,
+      note: a.note,
+      evidence: a.evidence,
+      ...(dated ? { beforeRun: dated.label } : {}),
+    };
   }
+  if (issues.length > 0) throw new ValidationError(issues);
   return {
     file: source.file,
     runbook: settings.data?.runbook,
@@ -194,8 +239,86 @@ export function validateConfig(source: YamlSource, runbook: Runbook): RunConfig 
     concurrency: settings.data?.concurrency,
     values,
     attest,
-    canonical: canonicalJson({ values, attest }),
+    canonical: canonicalJson({ values }),
+    inputDigests: digestInputs(values),
   };
+}
+
+/** One digest per input value, so a resume can say which input changed without journaling the values. */
+export function digestInputs(values: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(values).map(([name, value]) => [
+      name,
+      createHash("sha256").update(canonicalJson(value)).digest("hex").slice(0, 16),
+    ]),
+  );
+}
+
+/** A date-time input is when something happened (the compromise began): one in the future is a typo. */
+function futureInputIssues(
+  source: YamlSource,
+  runbook: Runbook,
+  values: Record<string, unknown>,
+  now: Date,
+): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const [name, spec] of Object.entries(runbook.inputs)) {
+    const value = values[name];
+    if (spec.type !== "datetime" || typeof value !== "string") continue;
+    if (Date.parse(value) > now.getTime() + CLOCK_SKEW_MS) {
+      issues.push(
+        source.issue(
+          name.split(".") as PathSegment[],
+          `${value} is in the future (now is ${isoSeconds(now)}): it says when something happened; check the date and its zone`,
+        ),
+      );
+    }
+  }
+  return issues;
+}
+
+/**
+ * Why an attestation's date is suspect, if it is: in the future (never accepted: nobody can have done it yet),
+ * before the compromise began or before the run first started (accepted only with a `note` saying why).
+ */
+function attestationDateRule(
+  attestation: { at: string },
+  compromisedSince: unknown,
+  time: ConfigTime,
+): { message: string; label: string; always: boolean } | undefined {
+  const at = Date.parse(attestation.at);
+  if (at > time.now.getTime() + CLOCK_SKEW_MS) {
+    return {
+      always: true,
+      label: "",
+      message: `${attestation.at} is in the future (now is ${isoSeconds(time.now)}, 5 minutes of clock skew allowed): attest a step once it is done, with the time it was done`,
+    };
+  }
+  const noteHint =
+    "add `note:` saying why it still counts (the report then shows it as attested before the run), or attest it with the time it was done during the run";
+  if (typeof compromisedSince === "string" && at < Date.parse(compromisedSince)) {
+    return {
+      always: false,
+      label: `attested before the run (dated before compromisedSince ${compromisedSince})`,
+      message: `${attestation.at} is before compromisedSince (${compromisedSince}): what was done before the compromise began does not contain it; ${noteHint}`,
+    };
+  }
+  const started = time.runStartedAt ?? isoSeconds(time.now);
+  if (at < Date.parse(started) - CLOCK_SKEW_MS) {
+    const which = time.runStartedAt
+      ? `before the run started (${started})`
+      : `before this run (now is ${started})`;
+    return {
+      always: false,
+      label: "attested before the run",
+      message: `${attestation.at} is ${which}: a step attested before the run may be stale or copied from an example; ${noteHint}`,
+    };
+  }
+  return undefined;
+}
+
+function isoSeconds(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}Z`;
 }
 
 /** Evidence is text as written: a phone ending "0123" must not become the number 123. */

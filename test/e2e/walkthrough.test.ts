@@ -1,13 +1,14 @@
 // The interactive walkthrough in a real pseudo-terminal, typed as a person would, and the scripted handoff:
 // an unattended run stops at the manual steps (exit 3), a person resumes it in a terminal and finishes it.
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startSimulator, type RunningSimulator } from "../../src/simulator/index.js";
-import { CLI, KEY, PtySession } from "./helpers/pty-session.js";
+import { CLI, KEY, PtySession, REPO_ROOT } from "./helpers/pty-session.js";
+import { MANUAL_STEP_IDS } from "./helpers/write-config.js";
 
 const run = promisify(execFile);
 
@@ -233,6 +234,54 @@ describe("the walkthrough in a terminal", () => {
   });
 });
 
+describe("the example config, copied as the README says", () => {
+  it("attests nothing: the walkthrough stops at the first manual step and asks, none is done without an answer", async () => {
+    sim = await startSimulator({ scenario: "compromised" });
+    const readme = await readFile(join(REPO_ROOT, "README.md"), "utf8");
+    const copy = /^cp (examples\/\S+\.yaml) (\S+\.yaml)/m.exec(readme);
+    expect(copy).not.toBeNull();
+    const config = join(dir, copy![2]!);
+    await copyFile(join(REPO_ROOT, copy![1]!), config);
+    // No attestation and no `attest:` key: every line of the format is commented out.
+    expect(await readFile(config, "utf8")).not.toMatch(/^attest:/m);
+    const checked = await run("node", [CLI, "validate", "--config", config], { cwd: dir });
+    expect(checked.stdout).toMatch(/: \d+ input\(s\), 0 attestation\(s\)/);
+
+    const pty = new PtySession(["run", "compromise", "--config", config], { cwd: dir, env: simEnv(sim) });
+    await pty.waitFor("Which one should be revoked first?");
+    pty.type(KEY.enter);
+    await pty.waitFor("Which subaccounts should be suspended?");
+    pty.type(KEY.enter);
+    await pty.waitFor("Proceed?");
+    pty.line("y");
+    await pty.waitFor(/Apply \d+ change\(s\) of "Rotate the API secret\(s\)"\?/);
+    pty.line("y");
+    await pty.waitFor(/Apply \d+ change\(s\) of "Replace every application/);
+    pty.line("y");
+    await pty.waitFor(/Apply \d+ change\(s\) of "Suspend unknown subaccounts"\?/);
+    pty.line("y");
+    const asking = await pty.waitFor("Switch auto-reload off in the dashboard: is it done?", 60_000);
+    expect(asking).not.toMatch(/attested in the config/);
+
+    // The run stops there, asking: its journal records no manual step as done.
+    const out = join(dir, "vonage-ir-runs");
+    const [runId] = (await readdir(out)).filter((r) => /^\d/.test(r));
+    const journal = await readFile(join(out, runId!, "journal.jsonl"), "utf8");
+    const done = journal
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { t: string; changeId?: string })
+      .filter((r) => r.t === "done")
+      .map((r) => r.changeId?.split(":")[0]);
+    expect(done.length).toBeGreaterThan(0);
+    expect(
+      done.filter((step) => (MANUAL_STEP_IDS as readonly (string | undefined)[]).includes(step)),
+    ).toEqual([]);
+    pty.type(KEY.ctrlC);
+    expect(await pty.exited).toBe(130);
+  });
+});
+
 describe("the scripted handoff", () => {
   it("an unattended run stops at the manual steps (exit 3); a person resumes it in a terminal, Ctrl-C included, and finishes", async () => {
     sim = await startSimulator({ scenario: "compromised" });
@@ -250,7 +299,7 @@ describe("the scripted handoff", () => {
         `users:`,
         `  expected: [oncall@example.com]`,
         `attest:`,
-        `  password.rotate: { by: bob@example.com, at: "2026-11-20T10:00:00Z", evidence: { users: all } }`,
+        `  password.rotate: { by: bob@example.com, at: "2026-11-20T10:00:00Z", note: changed before the run, evidence: { users: all } }`,
         "",
       ].join("\n"),
     );

@@ -4,6 +4,7 @@ import type { Finding, Severity } from "../../actions/posture-audit.js";
 import { ExitCode, UsageError } from "../../engine/errors.js";
 import { terminalText } from "../../io/foreign-text.js";
 import { redactText } from "../../io/redact.js";
+import { parseInstant } from "../../runbook/parse-instant.js";
 import { createDryRunGateway } from "../../vonage/dry-run-gateway.js";
 import type { CliIo } from "../io.js";
 import type { Values } from "../command.js";
@@ -11,8 +12,6 @@ import { buildGateway, hostsFromEnv, planningInput, readCredentials } from "../s
 
 const THRESHOLDS = ["high", "medium", "low"] as const;
 type Threshold = (typeof THRESHOLDS)[number];
-
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 export interface AuditArgs {
   since: string | undefined;
@@ -28,11 +27,13 @@ export function parseAuditArgs(values: Values, positionals: string[]): AuditArgs
       `unexpected argument "${positionals[0] ?? ""}"`,
       "vonage-ir audit takes options only",
     );
-  const since = typeof values.since === "string" ? values.since.trim() : undefined;
-  if (since !== undefined && (!ISO_DATE_TIME.test(since) || Number.isNaN(Date.parse(since)))) {
+  const sinceText = typeof values.since === "string" ? values.since.trim() : undefined;
+  // The config's rule: a date-time needs a zone, a bare date is 00:00 UTC that day.
+  const since = sinceText === undefined ? undefined : parseInstant(sinceText);
+  if (sinceText !== undefined && since === undefined) {
     throw new UsageError(
-      `--since must be an ISO-8601 date or date-time, not "${since}"`,
-      "e.g. --since 2026-01-14T08:00:00Z",
+      `--since must be an ISO-8601 date-time with a zone or a bare date (00:00 UTC), not "${sinceText}"`,
+      "e.g. --since 2026-01-14T08:00:00Z or --since 2026-01-14",
     );
   }
   const allow =
@@ -57,11 +58,8 @@ export function parseAuditArgs(values: Values, positionals: string[]): AuditArgs
     if (maxAge.trim() === "" || !Number.isInteger(secretMaxAgeDays) || secretMaxAgeDays < 1)
       throw new UsageError(`--secret-max-age-days must be a whole number of days >= 1, not "${maxAge}"`);
   }
-  // A bare date means midnight UTC, not local midnight.
-  const normalisedSince =
-    since === undefined ? undefined : /^\d{4}-\d{2}-\d{2}$/.test(since) ? `${since}T00:00:00Z` : since;
   return {
-    since: normalisedSince,
+    since,
     allowSubaccounts: allow,
     failOn,
     secretMaxAgeDays,

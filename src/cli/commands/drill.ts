@@ -4,7 +4,7 @@
 import type { Action, Attestation } from "../../actions/action.js";
 import { writeReport } from "../../actions/report.js";
 import { UsageError } from "../../engine/errors.js";
-import { canonicalJson, type RunConfig } from "../../runbook/config.js";
+import { canonicalJson, digestInputs, type RunConfig } from "../../runbook/config.js";
 import { executeRun } from "../execute-run.js";
 import type { CliIo } from "../io.js";
 import type { Values } from "../command.js";
@@ -59,7 +59,8 @@ export function drillConfig(sim: RunningSimulator, interactive: boolean, now: st
     concurrency: undefined,
     values,
     attest,
-    canonical: canonicalJson({ values, attest }),
+    canonical: canonicalJson({ values }),
+    inputDigests: digestInputs(values),
   };
 }
 

@@ -15,6 +15,7 @@ import {
 } from "../session.js";
 import { configOut, readConfigSource } from "../../runbook/config.js";
 import { REDACTED } from "../../io/redact.js";
+import { checkResumeMatches } from "../check-resume-matches.js";
 
 export default async function run(
   { values, positionals }: { values: Values; positionals: string[] },
@@ -52,22 +53,10 @@ export default async function run(
     values.config as string | undefined,
     io,
     registry,
+    { now: new Date(), runStartedAt: resume?.journal.header.startedAt },
   );
   if (!values.out && loaded.config.out) out = loaded.config.out;
-  if (resume) {
-    if (resume.journal.header.runbook.hash !== loaded.runbookHash) {
-      throw new UsageError(
-        `the runbook ${resume.journal.header.runbook.file} changed since run ${resumeId} started`,
-        "a resume must apply the runbook it planned: restore it, or start a new run",
-      );
-    }
-    if (resume.journal.header.configHash !== loaded.configHash) {
-      throw new UsageError(
-        `the config differs from the one run ${resumeId} started with`,
-        "pass the same --config file, unchanged (or start a new run)",
-      );
-    }
-  }
+  if (resume) checkResumeMatches(resume.runId, resume.journal, loaded);
   if (resume) {
     // Inputs answered at a prompt when the run started are in its journaled plan, not in the config: reuse
     // them, so a resume neither asks again (and re-plans with another answer) nor fails when scripted.

@@ -45,21 +45,27 @@ export function defaultConfigValues(sim: E2eSimulator): Record<string, unknown> 
   return values;
 }
 
+/**
+ * Written before the run starts, so each carries the `note` an attestation dated before the run needs (the
+ * config refuses one without it).
+ */
 export function defaultAttestations(at = "2026-11-22T10:00:00Z"): Record<string, unknown> {
   const by = "e2e@example.com";
+  const note = "done before the run (e2e config)";
   return {
     autoreload: { by, at, note: "switched off in the dashboard" },
-    "users.review": { by, at, evidence: { removed: "intruder@example.net" } },
+    "users.review": { by, at, note, evidence: { removed: "intruder@example.net" } },
     "mfa.verify-contacts": {
       by,
       at,
+      note,
       evidence: { phone: "0123", email: "oncall@example.com", matches: "yes" },
     },
     "signature-secret.rotate": { by, at, note: "rotated in the dashboard" },
-    "password.rotate": { by, at, evidence: { users: "all" } },
-    "ip-allowlist.request": { by, at, evidence: { ticket: "E2E-1" } },
-    "fraud-defender.enable": { by, at, evidence: { enabled: "alerts, traffic rules, AIT, burst" } },
-    "support.contact": { by, at, evidence: { ticket: "E2E-2" } },
+    "password.rotate": { by, at, note, evidence: { users: "all" } },
+    "ip-allowlist.request": { by, at, note, evidence: { ticket: "E2E-1" } },
+    "fraud-defender.enable": { by, at, note, evidence: { enabled: "alerts, traffic rules, AIT, burst" } },
+    "support.contact": { by, at, note, evidence: { ticket: "E2E-2" } },
   };
 }
 

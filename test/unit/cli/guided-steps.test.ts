@@ -116,7 +116,12 @@ describe("guided steps through the scripted prompter", () => {
     const config = await writeConfig(dir, {
       ...compromiseConfig(sim),
       attest: {
-        "users.review": { by: "erin@example.com", at: "2026-11-20T09:30:00Z", evidence: { removed: "none" } },
+        "users.review": {
+          by: "erin@example.com",
+          at: "2026-11-20T09:30:00Z",
+          note: "reviewed before the run",
+          evidence: { removed: "none" },
+        },
       },
     });
     const later = Array.from({ length: 7 }, () => ({ match: "is it done?", answer: "later" }));

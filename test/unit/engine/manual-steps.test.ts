@@ -37,6 +37,18 @@ const attestUsers = {
 };
 
 describe("a non-interactive run with manual steps", () => {
+  it("shows an attestation dated before the run, accepted for its note, as attested before the run", async () => {
+    const { dir, runbook, out } = await setup();
+    const config = await writeConfig(dir, attestUsers);
+    const result = await runMain(["run", runbook, "--yes", "--config", config, "--out", out], {
+      cwd: dir,
+      env: offlineEnv,
+    });
+    expect(result.code).toBe(3);
+    const report = await readFile(join(out, await onlyRun(out), "report.md"), "utf8");
+    expect(report).toContain("attested by alice@example.com, attested before the run: checked with the team");
+  });
+
   it("exits 3 and lists the unattested manual steps on stderr", async () => {
     const { dir, runbook, out } = await setup();
     const result = await runMain(["run", runbook, "--yes", "--out", out], { cwd: dir, env: offlineEnv });
@@ -139,7 +151,7 @@ describe("run --resume", () => {
     expect(result.stderr()).toContain(`the runbook ${runbook} changed since run ${runId} started`);
   });
 
-  it("refuses when the config changed since the run started (exit 2)", async () => {
+  it("refuses a resume whose config changed an input since the run started, naming it (exit 2)", async () => {
     const { dir, runbook, out } = await setup();
     const config = await writeConfig(dir, attestUsers);
     const argv = ["--yes", "--config", config, "--out", out];
@@ -148,7 +160,33 @@ describe("run --resume", () => {
     await writeConfig(dir, { ...attestUsers, ticketPrefix: "SEC" });
     const result = await runMain(["run", "--resume", runId, ...argv], { cwd: dir, env: offlineEnv });
     expect(result.code).toBe(2);
-    expect(result.stderr()).toContain(`the config differs from the one run ${runId} started with`);
+    expect(result.stderr()).toContain(`input ticketPrefix (added) in ${config} differ`);
+    expect(result.stderr()).toContain(`run ${runId} was planned with`);
+  });
+
+  it("an unattended resume closes a pending manual step attested in the config after exit 3", async () => {
+    const { dir, runbook, out } = await setup();
+    const config = await writeConfig(dir, attestUsers);
+    const argv = ["--yes", "--config", config, "--out", out];
+    const first = await runMain(["run", runbook, ...argv], { cwd: dir, env: offlineEnv });
+    expect(first.code).toBe(3);
+    expect(first.stderr()).toMatch(
+      /attest:\n {2}support\.ticket:\n {4}by: .*\n {4}at: .*\n {4}evidence:\n {6}ticket: ""/,
+    );
+    const runId = await onlyRun(out);
+    // Done by a person after the run stopped: dated after its start, so no note is needed.
+    await writeConfig(dir, {
+      attest: {
+        ...attestUsers.attest,
+        "support.ticket": {
+          by: "bob@example.com",
+          at: new Date().toISOString(),
+          evidence: { ticket: "INC-7" },
+        },
+      },
+    });
+    const result = await runMain(["run", "--resume", runId, ...argv], { cwd: dir, env: offlineEnv });
+    expect(result.code, result.stderr()).toBe(0);
   });
 
   it("an interactive resume finishes the pending manual steps without asking for the done ones", async () => {

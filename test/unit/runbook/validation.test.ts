@@ -267,7 +267,7 @@ describe("vonage-ir validate compromise --config <malformed config>", () => {
       "subaccounts:",
       "  allow: [15749124, 0a1b2c3d, 00012345]",
       "attest:",
-      '  mfa.verify-contacts: { by: me, at: "2026-11-20T09:00:00Z", evidence: { phone: 0123, email: a@b.c, matches: yes } }',
+      '  mfa.verify-contacts: { by: me, at: "2026-11-20T09:00:00Z", note: checked before the run, evidence: { phone: 0123, email: a@b.c, matches: yes } }',
       "",
     ].join("\n");
     const config = validateConfig(parseYamlSource("cfg.yaml", text), runbook);
