@@ -51,7 +51,8 @@ import { SecretSink } from "../security/secret-sink.js";
 import { createDryRunGateway } from "../vonage/dry-run-gateway.js";
 import type { Gateway } from "../vonage/gateway.js";
 import type { CliIo } from "./io.js";
-import { DEFAULT_OUT, planningInput, type Loaded, type Mode, type RateLimitWaits } from "./session.js";
+import { printedResume } from "./printed-command.js";
+import { planningInput, type Loaded, type Mode, type RateLimitWaits } from "./session.js";
 import { stateDirectory } from "./state-directory.js";
 
 export const systemClock: Clock = {
@@ -90,6 +91,8 @@ export interface RunRequest {
   resume?: { runId: string; journal: JournalState } | undefined;
   /** Apply exactly this saved plan. */
   savedPlan?: Plan | undefined;
+  /** The sha256 of the saved plan file: journaled, so applying the same plan again finds this run. */
+  savedPlanSha256?: string | undefined;
   /** The saved plan carries this user's seal: its recorded answers may be replayed without asking. */
   savedPlanTrusted?: boolean | undefined;
   /** What the run command tells the operator to type to resume. */
@@ -189,8 +192,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
   let started = Boolean(request.resume);
   const resumeCommand = (
     request.resumeCommand ??
-    ((id: string) =>
-      `vonage-ir run --resume ${id}${loaded.config.file ? ` --config ${loaded.config.file}` : ""}${request.out !== (loaded.config.out ?? DEFAULT_OUT) ? ` --out ${request.out}` : ""}`)
+    ((id: string) => printedResume(io, id, { configFile: loaded.config.file, out: outDir }))
   )(runId);
   try {
     // Whoever else can write the out directory can move the run directory away (and the new secret with it).
@@ -275,6 +277,8 @@ export async function executeRun(request: RunRequest): Promise<number> {
                 hash: planned.runbook.hash,
               },
               configHash: planned.configHash,
+              ...(loaded.config.file ? { config: { file: loaded.config.file } } : {}),
+              ...(request.savedPlanSha256 ? { savedPlan: { sha256: request.savedPlanSha256 } } : {}),
               account: gateway.apiKey,
               startedAt: new Date().toISOString(),
             });
@@ -367,12 +371,11 @@ export async function executeRun(request: RunRequest): Promise<number> {
     if (journal) {
       await journal.append({ t: "end", status, exitCode }, true).catch(() => undefined);
       await journal.close().catch(() => undefined);
-      reportPath = await writeReport(paths.dir)
-        .then((r) => r.markdown)
-        .catch((error: unknown) => {
-          events.emit({ kind: "warning", message: `could not write the report: ${messageOf(error)}` });
-          return undefined;
-        });
+      const written = await writeReport(paths.dir).catch((error: unknown) => {
+        events.emit({ kind: "warning", message: `could not write the report: ${messageOf(error)}` });
+        return undefined;
+      });
+      reportPath = written?.markdown;
       events.emit({
         kind: "run.finished",
         runId,

@@ -18,6 +18,10 @@ export type JournalRecord =
       runId: string;
       runbook: { id: string; version: string | number; file: string; hash: string };
       configHash: string;
+      /** The config file it started with: a resume without --config names it. */
+      config?: { file: string } | undefined;
+      /** The saved plan an `apply` run applies: applying it again finds this run. */
+      savedPlan?: { sha256: string } | undefined;
       account: string;
       startedAt: string;
     }
