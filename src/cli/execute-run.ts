@@ -3,7 +3,7 @@
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Attestation, Clock, Registry } from "../actions/action.js";
-import { writeReport } from "../actions/report.js";
+import { afterRotationLines, writeReport } from "../actions/report.js";
 import {
   AbortError,
   DriftError,
@@ -51,7 +51,7 @@ import { SecretSink } from "../security/secret-sink.js";
 import { createDryRunGateway } from "../vonage/dry-run-gateway.js";
 import type { Gateway } from "../vonage/gateway.js";
 import type { CliIo } from "./io.js";
-import { printedResume } from "./printed-command.js";
+import { printedCommand, printedResume } from "./printed-command.js";
 import { planningInput, type Loaded, type Mode, type RateLimitWaits } from "./session.js";
 import { stateDirectory } from "./state-directory.js";
 
@@ -376,6 +376,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
         return undefined;
       });
       reportPath = written?.markdown;
+      const after = written?.report.afterRotation;
       events.emit({
         kind: "run.finished",
         runId,
@@ -385,6 +386,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
         steps,
         reportPath,
         sinkDir: paths.sink,
+        nextSteps: after && afterRotationLines(after, printedCommand(io, [])),
         resumeCommand: exitCode === ExitCode.ok ? undefined : resumeCommand,
       });
     }

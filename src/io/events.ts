@@ -74,6 +74,8 @@ export type Event =
       steps?: { stepId: string; status: StepStatus; durationMs: number }[] | undefined;
       reportPath?: string | undefined;
       sinkDir?: string | undefined;
+      /** After a rotation: the new secret's file, how to load it, the id map, what is failing now. */
+      nextSteps?: string[] | undefined;
       resumeCommand?: string | undefined;
     }
   | { kind: "error"; message: string; hint?: string | undefined; exitCode: number };
@@ -201,6 +203,7 @@ function formatFinish(e: Extract<Event, { kind: "run.finished" }>): string {
   }
   if (e.reportPath) lines.push(`Report: ${e.reportPath}`);
   if (e.sinkDir) lines.push(`New secrets and keys (0600, never printed): ${e.sinkDir}`);
+  if (e.nextSteps && e.nextSteps.length > 0) lines.push("Now:", ...e.nextSteps.map((line) => `  ${line}`));
   if (e.resumeCommand) lines.push(`Resume with: ${e.resumeCommand}`);
   return lines.join("\n");
 }

@@ -1,7 +1,7 @@
 // Every command the CLI prints for the operator to paste is run here exactly as printed (helpers/run-printed.ts):
 // resume after Ctrl-C, after a failure and after exit 3; apply after plan; report; loading the new secret.
 // The config and out directory sit in a directory with a space, so an unquoted or incomplete hint fails.
-import { copyFile, mkdir } from "node:fs/promises";
+import { copyFile, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { e2eRunStarter, type E2eRun } from "./helpers/e2e-run.js";
@@ -106,5 +106,75 @@ describe("resume and apply find what the run used", () => {
     });
     expect(resumed.code, resumed.stderr).toBe(3);
     expect(resumed.stderr).toContain("Resuming manual-only");
+  });
+});
+
+describe("after the rotation", () => {
+  it("apply after plan, applied again (exit 0, already applied), the report and the new secret's load commands all work as printed", async () => {
+    const e = await spacedRun();
+    const planned = await e.cli([
+      "plan",
+      "compromise",
+      "--config",
+      e.rel.config,
+      "--save",
+      "ops files/plan.json",
+    ]);
+    expect(planned.code, planned.stderr).toBe(0);
+    const apply = printedLine(planned.stderr, "apply exactly this plan with:");
+    expect(apply).toContain("apply 'ops files/plan.json' --config 'ops files/incident.yaml'");
+    const applied = await runPrinted(`${apply} --yes`, { cwd: e.dir, env: e.sim.env() });
+    expect(applied.code, applied.stderr).toBe(0);
+
+    // The end screen: the new secret's file, how to load it, the id map, and what is failing now.
+    const out = join(e.dir, "vonage-ir-runs");
+    const runId = await onlyRunId(out);
+    const secretFile = join(out, runId, "secrets", `api-secret-${e.sim.primary.apiKey}`);
+    expect(printedLine(applied.stderr, "New API secret of")).toContain(secretFile);
+    expect(printedLine(applied.stderr, "Application id map")).toContain(
+      join(out, runId, "application-id-map.json"),
+    );
+    expect(applied.stderr).toContain(
+      "Services still using the old secret or the old application keys are failing now",
+    );
+    const report = await readFile(join(out, runId, "report.md"), "utf8");
+    expect(report).toContain("## After the rotation: what to do now");
+    expect(report).toContain(`export VONAGE_API_SECRET="$(cat ${secretFile})"`);
+
+    // The old secret no longer authenticates; the printed load commands give the next command the new one.
+    const oldSecret = { ...e.sim.env() };
+    const noSecret = { ...e.sim.env(), VONAGE_API_SECRET: undefined };
+    const audit = (env: Record<string, string | undefined>, line = "") =>
+      runPrinted(
+        `${line}${printedLine(applied.stderr, "or for one command:").replace(/ audit .*/, " audit")}`,
+        {
+          cwd: e.dir,
+          env,
+        },
+      );
+    const rejected = await audit(oldSecret);
+    expect(rejected.code, rejected.stderr).toBe(2);
+    expect(rejected.stderr).toMatch(/rejected|401|credentials/i);
+    const exported = await audit(
+      noSecret,
+      `${printedLine(applied.stderr, "load it without printing it:")}; `,
+    );
+    expect(exported.code, exported.stderr).toBe(0);
+    const piped = await runPrinted(printedLine(applied.stderr, "or for one command:"), {
+      cwd: e.dir,
+      env: noSecret,
+    });
+    expect(piped.code, piped.stderr).toBe(0);
+
+    // The same plan again: already applied, nothing done, and the printed report command prints the report.
+    const again = await runPrinted(`${apply} --yes`, { cwd: e.dir, env: noSecret });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`already applied: run ${runId}, report ${join(out, runId, "report.md")}`);
+    const printed = await runPrinted(printedLine(again.stderr, "print the report:"), {
+      cwd: e.dir,
+      env: noSecret,
+    });
+    expect(printed.code, printed.stderr).toBe(0);
+    expect(printed.stdout).toContain(`- Run: \`${runId}\``);
   });
 });
