@@ -95,6 +95,8 @@ export interface RunRequest {
   savedPlanSha256?: string | undefined;
   /** The saved plan carries this user's seal: its recorded answers may be replayed without asking. */
   savedPlanTrusted?: boolean | undefined;
+  /** A drill: its simulator is gone when it ends, so no command that would use its credentials is printed. */
+  rehearsal?: boolean | undefined;
   /** What the run command tells the operator to type to resume. */
   resumeCommand?: ((runId: string) => string) | undefined;
   /** Called at the end with the run directory (drill prints its summary). */
@@ -376,7 +378,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
         return undefined;
       });
       reportPath = written?.markdown;
-      const after = written?.report.afterRotation;
+      const after = request.rehearsal ? undefined : written?.report.afterRotation;
       events.emit({
         kind: "run.finished",
         runId,

@@ -129,6 +129,7 @@ export default async function drill(
       concurrency: 8,
       dryRun: false,
       breakLock: false,
+      rehearsal: true,
       // Pasted, the line runs a new drill: the words after `#` are a shell comment.
       resumeCommand: () =>
         `${printedCommand(io, ["drill", ...(values.out === undefined ? [] : ["--out", printedPath(out, io)])])}   # a drill is not resumable (its simulator lived in that process): this starts a new one`,
