@@ -1,13 +1,15 @@
 // The incident report, built from the run's journal alone (so `vonage-ir report <run-id>` can rebuild it):
 // timeline, every change with before/after (redacted), suspects, the application id map, where the new
 // secrets and keys are (paths and fingerprints only), what is pending, and the evidence manifest hash.
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { z } from "zod";
 import type { Action, JsonObject, JsonValue } from "./action.js";
 import { attackerWindow, describeAttackerWindow, type AttackerWindow } from "./attacker-window.js";
 import { readJournal, type JournalState } from "../engine/journal.js";
 import { foreignText } from "../io/foreign-text.js";
 import { redact } from "../io/redact.js";
+import { shellQuote } from "../io/shell-quote.js";
+import { ID_MAP_FILE } from "./recreate-applications.js";
 import { writePrivateFile } from "../security/private-file.js";
 import { decisionLine, type RecordedWebhookDecision } from "./resolve-webhook-decisions.js";
 
@@ -46,6 +48,17 @@ export interface Report {
   pending: { step: string; summary: string; reason: string }[];
   evidenceManifestSha256: string | undefined;
   reverse: string[];
+  /** What the operator must do now that credentials were replaced (absent when none was). */
+  afterRotation?: AfterRotation | undefined;
+}
+
+export interface AfterRotation {
+  /** The sink file of each new API secret. */
+  secretFiles: { apiKey: string; path: string }[];
+  idMapPath: string | undefined;
+  /** Old secrets revoked and old applications deleted so far: whatever still uses them fails now. */
+  revokedSecrets: number;
+  deletedApplications: number;
 }
 
 function obj(value: JsonValue | undefined): JsonObject {
@@ -154,6 +167,7 @@ export function buildReport(state: JournalState, now: Date = new Date()): Report
     )
     .filter((d): d is RecordedWebhookDecision => typeof d === "object" && d !== null && !Array.isArray(d))
     .map(decisionLine);
+  const afterRotation = afterRotationOf(state);
   const reverse = changes
     .filter((c) => c.status === "done" && c.kind === "suspend")
     .map(
@@ -178,7 +192,68 @@ export function buildReport(state: JournalState, now: Date = new Date()): Report
     pending,
     evidenceManifestSha256: manifest,
     reverse,
+    ...(afterRotation ? { afterRotation } : {}),
   });
+}
+
+/** From the plan's actions and kinds (not output shapes): the new secrets' files, the id map, what was revoked. */
+function afterRotationOf(state: JournalState): AfterRotation | undefined {
+  const after: AfterRotation = {
+    secretFiles: [],
+    idMapPath: undefined,
+    revokedSecrets: 0,
+    deletedApplications: 0,
+  };
+  for (const change of state.plan.steps.flatMap((step) => step.changes)) {
+    const output = state.done.get(change.id);
+    if (!output) continue;
+    if (change.action === "secrets.rotate" && change.kind === "create") {
+      if (typeof output.apiKey === "string" && typeof output.path === "string")
+        after.secretFiles.push({ apiKey: output.apiKey, path: output.path });
+    } else if (change.action === "secrets.rotate" && change.kind === "delete") after.revokedSecrets++;
+    else if (change.action === "applications.recreate" && change.kind === "delete")
+      after.deletedApplications++;
+    else if (
+      change.action === "applications.recreate" &&
+      change.kind === "write-file" &&
+      typeof output.path === "string" &&
+      basename(output.path) === ID_MAP_FILE
+    )
+      after.idMapPath = output.path;
+  }
+  return after.secretFiles.length > 0 || after.idMapPath !== undefined ? after : undefined;
+}
+
+/**
+ * The "what now" lines after a rotation, for the end screen and the report. `program` is how the operator's shell
+ * runs vonage-ir; `code` wraps a command (backticks in Markdown).
+ */
+export function afterRotationLines(
+  after: AfterRotation,
+  program = "vonage-ir",
+  code: (text: string) => string = (text) => text,
+): string[] {
+  const lines: string[] = [];
+  for (const { apiKey, path } of after.secretFiles) {
+    lines.push(
+      `New API secret of ${apiKey}: ${code(path)} (0600, never printed)`,
+      `  load it without printing it: ${code(`export VONAGE_API_SECRET="$(cat ${shellQuote(path)})"`)}`,
+      "    (the value is read from the file, so it never reaches the screen or your shell history; never paste the value itself into a command)",
+      `  or for one command: ${code(`${program} audit --secret-stdin < ${shellQuote(path)}`)}`,
+    );
+  }
+  if (after.idMapPath)
+    lines.push(`Application id map (old → new id, new key file): ${code(after.idMapPath)}`);
+  if (after.revokedSecrets > 0 || after.deletedApplications > 0) {
+    const gone = [
+      after.revokedSecrets > 0 ? `${after.revokedSecrets} old API secret(s) revoked` : "",
+      after.deletedApplications > 0 ? `${after.deletedApplications} old application(s) deleted` : "",
+    ].filter(Boolean);
+    lines.push(
+      `! Services still using the old secret or the old application keys are failing now (${gone.join(", ")}): deploy the new secret and keys to them.`,
+    );
+  }
+  return lines;
 }
 
 /** Bound of one value in the report: any real name, URL, note or error fits; a megabyte error detail does not. */
@@ -270,6 +345,11 @@ export function renderMarkdown(report: Report): string {
   lines.push("", "## New credentials", "");
   if (report.credentials.length === 0) lines.push("No new credentials were created.");
   for (const c of report.credentials) lines.push(`- ${c.what}: \`${c.path}\` (${c.fingerprint})`);
+  if (report.afterRotation) {
+    lines.push("", "## After the rotation: what to do now", "");
+    for (const line of afterRotationLines(report.afterRotation, "vonage-ir", (text) => `\`${text}\``))
+      lines.push(line.startsWith(" ") ? `  - ${line.trim()}` : `- ${line}`);
+  }
   lines.push("", "## Application id map (update every consumer of the old ids)", "");
   if (report.applicationIdMap.length === 0) lines.push("No application was replaced.");
   else {

@@ -404,6 +404,15 @@ async function planAccount(
       precondition: `${key} still holds at least 2 secrets, among them ${old.id} and the new one`,
       dependsOn: [...revokeDeps],
       killsCredential: `API secret ${old.id} of ${key}`,
+      // Said where the revoke is shown (plan, dry run, the step's confirm), before it happens: the decision is
+      // the config's, and this names the key that changes it.
+      ...(params.revoke === "immediately"
+        ? {
+            warnings: [
+              `revoked as soon as the new secret works: production still using this secret fails until it has the new one (from the sink); to deploy it first, set \`secrets.revoke: after-confirmation\` in the config`,
+            ],
+          }
+        : {}),
     });
   }
 

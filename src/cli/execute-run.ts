@@ -4,7 +4,7 @@ import { mkdir } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import type { Attestation, Clock, Registry } from "../actions/action.js";
 import { describeAttackerWindow } from "../actions/attacker-window.js";
-import { writeReport } from "../actions/report.js";
+import { afterRotationLines, writeReport } from "../actions/report.js";
 import {
   AbortError,
   DriftError,
@@ -54,7 +54,8 @@ import { SecretSink } from "../security/secret-sink.js";
 import { createDryRunGateway } from "../vonage/dry-run-gateway.js";
 import type { Gateway } from "../vonage/gateway.js";
 import type { CliIo } from "./io.js";
-import { DEFAULT_OUT, planningInput, type Loaded, type Mode, type RateLimitWaits } from "./session.js";
+import { printedCommand, printedResume } from "./printed-command.js";
+import { planningInput, type Loaded, type Mode, type RateLimitWaits } from "./session.js";
 import { stateDirectory } from "./state-directory.js";
 
 export const systemClock: Clock = {
@@ -93,8 +94,12 @@ export interface RunRequest {
   resume?: { runId: string; journal: JournalState } | undefined;
   /** Apply exactly this saved plan. */
   savedPlan?: Plan | undefined;
+  /** The sha256 of the saved plan file: journaled, so applying the same plan again finds this run. */
+  savedPlanSha256?: string | undefined;
   /** The saved plan carries this user's seal: its recorded answers may be replayed without asking. */
   savedPlanTrusted?: boolean | undefined;
+  /** A drill: its simulator is gone when it ends, so no command that would use its credentials is printed. */
+  rehearsal?: boolean | undefined;
   /** What the run command tells the operator to type to resume. */
   resumeCommand?: ((runId: string) => string) | undefined;
   /** Called at the end with the run directory (drill prints its summary). */
@@ -145,8 +150,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
   const paths = runPaths(outDir, runId);
   const resumeCommand = (
     request.resumeCommand ??
-    ((id: string) =>
-      `vonage-ir run --resume ${id}${loaded.config.file ? ` --config ${loaded.config.file}` : ""}${request.out !== (loaded.config.out ?? DEFAULT_OUT) ? ` --out ${request.out}` : ""}`)
+    ((id: string) => printedResume(io, id, { configFile: loaded.config.file, out: outDir }))
   )(runId);
   const deps: EngineDeps = {
     registry,
@@ -282,6 +286,8 @@ export async function executeRun(request: RunRequest): Promise<number> {
               },
               configHash: planned.configHash,
               inputDigests: loaded.config.inputDigests,
+              ...(loaded.config.file ? { config: { file: loaded.config.file } } : {}),
+              ...(request.savedPlanSha256 ? { savedPlan: { sha256: request.savedPlanSha256 } } : {}),
               account: gateway.apiKey,
               startedAt: new Date().toISOString(),
             });
@@ -376,23 +382,21 @@ export async function executeRun(request: RunRequest): Promise<number> {
     if (journal) {
       await journal.append({ t: "end", status, exitCode }, true).catch(() => undefined);
       await journal.close().catch(() => undefined);
-      reportPath = await writeReport(paths.dir)
-        .then((r) => {
-          const window = r.report.attackerWindow;
-          if (window) {
-            attackerWindow = {
-              seconds: window.seconds,
-              last: window.last,
-              alive: window.alive.map((a) => `${a.credential} (${a.status})`),
-              line: describeAttackerWindow(window),
-            };
-          }
-          return r.markdown;
-        })
-        .catch((error: unknown) => {
-          events.emit({ kind: "warning", message: `could not write the report: ${messageOf(error)}` });
-          return undefined;
-        });
+      const written = await writeReport(paths.dir).catch((error: unknown) => {
+        events.emit({ kind: "warning", message: `could not write the report: ${messageOf(error)}` });
+        return undefined;
+      });
+      reportPath = written?.markdown;
+      const after = request.rehearsal ? undefined : written?.report.afterRotation;
+      const window = written?.report.attackerWindow;
+      if (window) {
+        attackerWindow = {
+          seconds: window.seconds,
+          last: window.last,
+          alive: window.alive.map((a) => `${a.credential} (${a.status})`),
+          line: describeAttackerWindow(window),
+        };
+      }
       events.emit({
         kind: "run.finished",
         runId,
@@ -402,6 +406,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
         steps,
         reportPath,
         sinkDir: paths.sink,
+        nextSteps: after && afterRotationLines(after, printedCommand(io, [])),
         resumeCommand: exitCode === ExitCode.ok ? undefined : resumeCommand,
         attackerWindow,
         ...(exitCode === ExitCode.manualPending

@@ -88,7 +88,7 @@ export const commands: Command[] = [
     name: "run",
     summary: "run a runbook (interactive on a terminal; scripted with --yes, in CI or with --json)",
     usage:
-      "vonage-ir run <runbook id or file> [--config FILE] [--dry-run] [--yes] [--json] [--out DIR]\n       vonage-ir run --resume <run-id> [--config FILE] [--out DIR]",
+      "vonage-ir run <runbook id or file> [--config FILE] [--dry-run] [--yes] [--json] [--out DIR]\n       vonage-ir run --resume <run-id>|latest [--config FILE] [--out DIR]",
     options: {
       ...runOptions,
       "dry-run": {
@@ -98,7 +98,8 @@ export const commands: Command[] = [
       resume: {
         type: "string",
         value: "RUN-ID",
-        description: "continue an interrupted or pending run; completed changes are never repeated",
+        description:
+          "continue an interrupted or pending run (`latest`: this account's newest); completed changes are never repeated",
         complete: "run-id",
       },
     },

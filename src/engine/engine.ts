@@ -473,7 +473,16 @@ export async function apply(
     const ctx = makeContext(deps, state, step, inputs, attestations, false);
 
     if (step.confirm && deps.prompter && remaining.some((c) => c.kind !== "manual")) {
-      deps.prompter.say(remaining.map((c) => `    ${KIND_MARK[c.kind] ?? "·"} ${c.summary}`).join("\n"));
+      // Each change's warnings under it: what the operator must know before saying yes (e.g. a revoke that
+      // breaks production still using the old secret).
+      deps.prompter.say(
+        remaining
+          .flatMap((c) => [
+            `    ${KIND_MARK[c.kind] ?? "·"} ${c.summary}`,
+            ...(c.warnings ?? []).map((w) => `        ! ${w}`),
+          ])
+          .join("\n"),
+      );
       const go = await deps.prompter.confirm({
         message: `Apply ${remaining.length} change(s) of "${step.title}"?`,
         default: true,

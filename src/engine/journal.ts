@@ -20,6 +20,10 @@ export type JournalRecord =
       configHash: string;
       /** A digest per input the config gave (absent in journals of older versions). */
       inputDigests?: Record<string, string> | undefined;
+      /** The config file it started with: a resume without --config names it. */
+      config?: { file: string } | undefined;
+      /** The saved plan an `apply` run applies: applying it again finds this run. */
+      savedPlan?: { sha256: string } | undefined;
       account: string;
       startedAt: string;
     }

@@ -80,6 +80,8 @@ export type Event =
       steps?: { stepId: string; status: StepStatus; durationMs: number }[] | undefined;
       reportPath?: string | undefined;
       sinkDir?: string | undefined;
+      /** After a rotation: the new secret's file, how to load it, the id map, what is failing now. */
+      nextSteps?: string[] | undefined;
       resumeCommand?: string | undefined;
       /** From the report: how long the old credentials stayed alive in this run, or which still are. */
       attackerWindow?: AttackerWindowSummary | undefined;
@@ -236,6 +238,7 @@ function formatFinish(e: Extract<Event, { kind: "run.finished" }>): string {
   if (e.attestable && e.attestable.length > 0 && e.resumeCommand) {
     lines.push(...formatAttestHowTo(e.attestable, e.configFile, e.finishedAt));
   }
+  if (e.nextSteps && e.nextSteps.length > 0) lines.push("Now:", ...e.nextSteps.map((line) => `  ${line}`));
   if (e.resumeCommand) lines.push(`Resume with: ${e.resumeCommand}`);
   return lines.join("\n");
 }

@@ -52,7 +52,7 @@ describe("a signal mid-run leaves a resumable run", () => {
       expect([...journal.openIntents.keys()]).toEqual([]);
       expect(journal.ended?.status).toBe("aborted");
       expect(journal.ended?.exitCode).toBe(130);
-      expect(stopped.stderr).toContain(`vonage-ir run --resume ${runId ?? ""}`);
+      expect(stopped.stderr).toContain(`/bin/vonage-ir.js run --resume ${runId ?? ""} --config`);
       expect(await endStateInvariants(e.sim.dumpState(), e.sim.primary, e.runDir(runId ?? ""))).toEqual([]);
       await resumeToDone(e, runId ?? "");
     },

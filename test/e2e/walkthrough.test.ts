@@ -315,7 +315,7 @@ describe("the scripted handoff", () => {
     expect(first.stderr).toMatch(/Pending \(needs a person\):/);
     expect(first.stderr).toMatch(/! users\.review: manual: Remove unknown dashboard users/);
     expect(first.stderr).not.toMatch(/! password\.rotate/); // attested in the config
-    const runId = /Resume with: vonage-ir run --resume (\S+)/.exec(first.stderr)?.[1];
+    const runId = /Resume with: \S+ \S+ run --resume (\S+)/.exec(first.stderr)?.[1];
     expect(runId).toMatch(/^\d{8}-\d{6}-[0-9a-f]{6}$/);
     const journal = await readFile(join(out, runId!, "journal.jsonl"), "utf8");
     expect(journal).toMatch(/"t":"done","changeId":"password.rotate:manual".*"by":"bob@example.com"/);
@@ -330,7 +330,7 @@ describe("the scripted handoff", () => {
     pty.type(KEY.enter);
     await pty.waitFor("Switch auto-reload off in the dashboard: is it done?");
     pty.type(KEY.ctrlC);
-    const aborted = await pty.waitFor(/Resume with: vonage-ir run --resume \S+/);
+    const aborted = await pty.waitFor(/Resume with: \S+ \S+ run --resume \S+/);
     expect(aborted).toMatch(/aborted \(exit 130\)/);
     expect(await pty.exited).toBe(130);
     // One resume hint on the screen: the summary's exact command, not a second, vaguer one after the error.

@@ -1,14 +1,17 @@
 // `vonage-ir apply plan.json`: applies exactly a saved plan. The file must be intact (its sha256 catches corruption,
 // not tampering: anyone can recompute it), for this account and the runbook file as it is now; every change must
 // be one the runbook plans against live state now (engine/verify-saved-plan.ts), and is re-checked before it runs.
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { planSealKey, sealedByMe } from "../plan-seal.js";
-import { UsageError, ValidationError } from "../../engine/errors.js";
+import { DriftError, ExitCode, UsageError, ValidationError } from "../../engine/errors.js";
+import { readJournal } from "../../engine/journal.js";
+import { readRunHeaders } from "../../engine/read-run-headers.js";
 import { PLAN_VERSION, type Plan } from "../../engine/plan-types.js";
 import { REDACTED } from "../../io/redact.js";
 import { MiB, readUserFile } from "../../io/read-user-file.js";
 import { canonicalJson } from "../../runbook/config.js";
-import { executeRun } from "../execute-run.js";
+import { executeRun, reportersFor } from "../execute-run.js";
+import { printedReport, printedResume } from "../printed-command.js";
 import type { CliIo } from "../io.js";
 import type { Values } from "../command.js";
 import { createShippedRegistry } from "../shipped-registry.js";
@@ -96,6 +99,24 @@ export default async function applyCommand(
       "pass the same --config, or make a new plan",
     );
   }
+  const out = (values.out as string | undefined) ?? loaded.config.out ?? DEFAULT_OUT;
+  const planSha256 = sha256(canonical);
+  const earlier = await earlierApplication(resolve(io.cwd, out), planSha256, thePlan.account);
+  if (earlier) {
+    const location = { configFile: loaded.config.file, out };
+    if (earlier.ended?.exitCode === ExitCode.ok) {
+      const report = join(resolve(io.cwd, out), earlier.runId, "report.md");
+      reportersFor(mode, io).events.emit({
+        kind: "info",
+        message: `already applied: run ${earlier.runId}, report ${report} (a plan is applied once; nothing was changed now)\nprint the report: ${printedReport(io, earlier.runId, out)}`,
+      });
+      return ExitCode.ok;
+    }
+    throw new DriftError(
+      `this plan was already applied by run ${earlier.runId}, which ${earlier.ended ? `ended ${earlier.ended.status} (exit ${earlier.ended.exitCode})` : "did not finish"}: a plan is applied once (nothing was changed now)`,
+      `continue that run: ${printedResume(io, earlier.runId, location)}`,
+    );
+  }
   // Inputs answered at a prompt when the plan was made are in the plan, not in the config: apply with them.
   for (const [name, value] of trusted ? Object.entries(thePlan.inputs) : []) {
     if (name in loaded.loaded.runbook.inputs && !(name in loaded.config.values) && value !== REDACTED)
@@ -127,11 +148,27 @@ export default async function applyCommand(
     gateway,
     rateLimitWaits: waits,
     prompter,
-    out: (values.out as string | undefined) ?? loaded.config.out ?? DEFAULT_OUT,
+    out,
     concurrency,
     dryRun: false,
     breakLock: Boolean(values["break-lock"]),
     savedPlan: thePlan,
+    savedPlanSha256: planSha256,
     savedPlanTrusted: trusted,
   });
+}
+
+/** The run that already applied this very plan (same sha256, same account) in the out directory, if any. */
+async function earlierApplication(
+  outDir: string,
+  planSha256: string,
+  account: string,
+): Promise<{ runId: string; ended: { status: string; exitCode: number } | undefined } | undefined> {
+  const header = (await readRunHeaders(outDir)).find(
+    (h) => h.savedPlanSha256 === planSha256 && h.account === account,
+  );
+  if (!header) return undefined;
+  const state = await readJournal(join(outDir, header.runId, "journal.jsonl"));
+  // The last end record: a resumed run ends once per attempt.
+  return { runId: header.runId, ended: state.ended };
 }

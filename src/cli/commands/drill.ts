@@ -8,6 +8,7 @@ import { canonicalJson, digestInputs, type RunConfig } from "../../runbook/confi
 import { executeRun } from "../execute-run.js";
 import type { CliIo } from "../io.js";
 import type { Values } from "../command.js";
+import { printedCommand, printedPath } from "../printed-command.js";
 import { createPrompter } from "../prompter-factory.js";
 import { createShippedRegistry } from "../shipped-registry.js";
 import { buildGateway, completeInputs, detectMode, loadRunbookAndConfig, sha256 } from "../session.js";
@@ -107,7 +108,8 @@ export default async function drill(
     const prompter = await createPrompter(
       mode,
       io,
-      () => "a drill cannot be resumed (its simulator lived in that process): run `vonage-ir drill` again",
+      () =>
+        `a drill cannot be resumed (its simulator lived in that process): start a new one with ${printedCommand(io, ["drill"])}`,
     );
     const inputs = await completeInputs(loaded.loaded.runbook, config, prompter, undefined);
     const { gateway } = await buildGateway(sim.primary, { apiHost: sim.url, restHost: sim.url }, 8);
@@ -131,8 +133,10 @@ export default async function drill(
       concurrency: 8,
       dryRun: false,
       breakLock: false,
+      rehearsal: true,
+      // Pasted, the line runs a new drill: the words after `#` are a shell comment.
       resumeCommand: () =>
-        "vonage-ir drill   (drills are not resumable: the simulator lived in that process)",
+        `${printedCommand(io, ["drill", ...(values.out === undefined ? [] : ["--out", printedPath(out, io)])])}   # a drill is not resumable (its simulator lived in that process): this starts a new one`,
       onFinished: async (info) => {
         runDir = info.runDir;
       },

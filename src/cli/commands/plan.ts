@@ -11,6 +11,7 @@ import { createDryRunGateway } from "../../vonage/dry-run-gateway.js";
 import { reportersFor, summarisePlan, systemClock } from "../execute-run.js";
 import type { CliIo } from "../io.js";
 import type { Values } from "../command.js";
+import { printedApply } from "../printed-command.js";
 import { createPrompter } from "../prompter-factory.js";
 import { createShippedRegistry } from "../shipped-registry.js";
 import {
@@ -99,7 +100,10 @@ export default async function planCommand(
     }
     events.emit({
       kind: "info",
-      message: `Plan saved to ${save}: apply exactly this plan with \`vonage-ir apply ${save}\``,
+      message: `Plan saved to ${save}: apply exactly this plan with: ${printedApply(io, path, {
+        configFile: loaded.config.file,
+        out: resolve(io.cwd, loaded.config.out ?? DEFAULT_OUT),
+      })}`,
     });
   }
   return ExitCode.ok;

@@ -16,6 +16,8 @@ import {
 import { configOut, readConfigSource } from "../../runbook/config.js";
 import { REDACTED } from "../../io/redact.js";
 import { checkResumeMatches } from "../check-resume-matches.js";
+import { printedResume } from "../printed-command.js";
+import { readRunHeaders } from "../../engine/read-run-headers.js";
 
 export default async function run(
   { values, positionals }: { values: Values; positionals: string[] },
@@ -45,9 +47,15 @@ export default async function run(
     const source = await readConfigSource(resolve(io.cwd, values.config as string));
     out = configOut(source) ?? out;
   }
-  const resume = resumeId
-    ? { runId: resumeId, journal: await loadResume(resolve(io.cwd, out), resumeId) }
-    : undefined;
+  const runId = resumeId === "latest" ? await latestRunOf(given.apiKey, out, io) : resumeId;
+  const resume = runId ? { runId, journal: await loadResume(resolve(io.cwd, out), runId) } : undefined;
+  const startedWith = resume?.journal.header.config?.file;
+  if (resume && startedWith && !values.config) {
+    throw new UsageError(
+      `run ${resume.runId} was started with the config ${startedWith}: a resume needs it again (unchanged)`,
+      `resume with: ${printedResume(io, resume.runId, { configFile: startedWith, out })}`,
+    );
+  }
   const loaded = await loadRunbookAndConfig(
     resume ? resume.journal.header.runbook.file : positionals[0],
     values.config as string | undefined,
@@ -68,7 +76,7 @@ export default async function run(
   const credentials = requireCredentials(given);
   if (resume && resume.journal.header.account !== credentials.apiKey) {
     throw new UsageError(
-      `run ${resumeId} is for account ${resume.journal.header.account}, but VONAGE_API_KEY is ${credentials.apiKey}`,
+      `run ${resume.runId} is for account ${resume.journal.header.account}, but VONAGE_API_KEY is ${credentials.apiKey}`,
     );
   }
   const { prompter, inputs, concurrency, gateway, waits } = await prepareExecution(
@@ -79,8 +87,8 @@ export default async function run(
     credentials,
     // Asked before a new run has a journal: nothing was changed, so there is nothing to resume yet.
     () =>
-      resumeId
-        ? `resume with: vonage-ir run --resume ${resumeId}`
+      resume
+        ? `resume with: ${printedResume(io, resume.runId, { configFile: loaded.config.file, out })}`
         : "nothing was changed: run the same command again",
   );
   return executeRun({
@@ -99,4 +107,20 @@ export default async function run(
     breakLock: Boolean(values["break-lock"]),
     resume,
   });
+}
+
+/** `--resume latest`: the newest run of this account (API key) in the out directory, said aloud. */
+async function latestRunOf(apiKey: string | undefined, out: string, io: CliIo): Promise<string> {
+  if (!apiKey)
+    throw new UsageError("--resume latest picks the newest run of VONAGE_API_KEY, which is not set");
+  const outDir = resolve(io.cwd, out);
+  const latest = (await readRunHeaders(outDir)).find((header) => header.account === apiKey);
+  if (!latest) {
+    throw new UsageError(
+      `no run of account ${apiKey} in ${outDir}`,
+      "pass the --out (or the --config with `out:`) the run used, or its run id",
+    );
+  }
+  io.stderr.write(`--resume latest: run ${latest.runId}, the newest of account ${apiKey} in ${outDir}\n`);
+  return latest.runId;
 }

@@ -54,8 +54,8 @@ export interface CliResult {
   killedAt?: { count: number; info: RequestInfo } | undefined;
 }
 
-export function runCli(args: string[], options: RunCliOptions): Promise<CliResult> {
-  assertBuilt();
+/** The env a CLI run gets: the minimal one of RunCliOptions.env with the test's additions and removals. */
+export function cliEnv(options: Pick<RunCliOptions, "cwd" | "env">): Record<string, string> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: process.env.HOME ?? options.cwd,
@@ -67,8 +67,24 @@ export function runCli(args: string[], options: RunCliOptions): Promise<CliResul
     if (value === undefined) delete env[key];
     else env[key] = value;
   }
+  return env;
+}
+
+export function runCli(args: string[], options: RunCliOptions): Promise<CliResult> {
+  assertBuilt();
+  return spawnCli(process.execPath, [BIN, ...args], options, `vonage-ir ${args.join(" ")}`);
+}
+
+/** Runs `file args` as runCli runs the CLI (env, stdin, kill trigger, timeout); `what` names it in errors. */
+export function spawnCli(
+  file: string,
+  args: string[],
+  options: RunCliOptions,
+  what: string,
+): Promise<CliResult> {
+  const env = cliEnv(options);
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(file, args, {
       cwd: options.cwd,
       env,
       stdio: ["pipe", "pipe", "pipe"],
@@ -110,9 +126,7 @@ export function runCli(args: string[], options: RunCliOptions): Promise<CliResul
       unhook?.();
       if (timedOut) {
         reject(
-          new Error(
-            `vonage-ir ${args.join(" ")} did not finish within ${options.timeoutMs ?? 60_000} ms\nstderr:\n${stderr}`,
-          ),
+          new Error(`${what} did not finish within ${options.timeoutMs ?? 60_000} ms\nstderr:\n${stderr}`),
         );
         return;
       }

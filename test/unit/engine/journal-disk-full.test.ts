@@ -99,7 +99,7 @@ describe("a full disk while journaling an intent", () => {
     expect(first.code).toBe(1);
     expect(first.stderr).toMatch(/error: cannot write to the journal .* the disk is full \(ENOSPC\)/);
     expect(first.stderr).toMatch(
-      /free space on the disk, then resume: vonage-ir run --resume \d{8}-\d{6}-\w{6}/,
+      /free space on the disk, then resume: node \S+\/bin\/vonage-ir\.js run --resume \d{8}-\d{6}-\w{6}/,
     );
     expect(first.stderr).not.toMatch(/unexpected error|a bug in vonage-ir/);
     // c's intent never became durable: c was not applied, and nothing after it ran (no gateway write)

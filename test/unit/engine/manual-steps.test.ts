@@ -57,7 +57,7 @@ describe("a non-interactive run with manual steps", () => {
     expect(stderr).toContain("Pending (needs a person):");
     expect(stderr).toContain("! users.review: manual: Remove unknown dashboard users");
     expect(stderr).toContain("! support.ticket: manual: Open a support ticket");
-    expect(stderr).toContain("Resume with: vonage-ir run --resume");
+    expect(stderr).toMatch(/Resume with: node \S+\/bin\/vonage-ir\.js run --resume /);
   });
 
   it("lists them in run.finished.pending under --json", async () => {

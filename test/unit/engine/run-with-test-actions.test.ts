@@ -302,7 +302,7 @@ describe("failures", () => {
     // The progress display marks the failed step's task failed, not done.
     expect(first.stderr).not.toMatch(/^✔ Count c and d/m);
     expect(first.stderr).toMatch(/^✔ Count a and b/m);
-    expect(first.stderr).toContain(`Resume with: vonage-ir run --resume`);
+    expect(first.stderr).toMatch(/Resume with: node \S+\/bin\/vonage-ir\.js run --resume /);
     expect(s.store.applied).toEqual(["a", "b", "c"]);
     const runId = await onlyRun(s.out);
     expect(recordsFor(await journal(s.out, runId), "second:c")).toEqual(["intent", "failed"]);
