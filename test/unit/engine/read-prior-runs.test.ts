@@ -75,6 +75,9 @@ describe("readPriorRuns", () => {
   });
 
   it("gives nothing for an out directory that does not exist", async () => {
-    expect(await readPriorRuns(join(tmpdir(), "vonage-ir-no-such-dir-7f3a"))).toEqual({ secretsCreated: [] });
+    expect(await readPriorRuns(join(tmpdir(), "vonage-ir-no-such-dir-7f3a"))).toEqual({
+      secretsCreated: [],
+      runs: [],
+    });
   });
 });
