@@ -26,7 +26,7 @@ import {
 } from "../engine/engine.js";
 import { verifySavedPlan } from "../engine/verify-saved-plan.js";
 import { Journal, JOURNAL_VERSION, readJournal, type JournalState } from "../engine/journal.js";
-import { acquireLock, type HeldLock } from "../engine/lock.js";
+import { acquireLock, lockHolder, type HeldLock } from "../engine/lock.js";
 import { readPriorRuns } from "../engine/read-prior-runs.js";
 import type { Plan } from "../engine/plan-types.js";
 import {
@@ -174,6 +174,16 @@ export async function executeRun(request: RunRequest): Promise<number> {
       dryRun: true,
       resumed: false,
     });
+    // A dry run takes no lock, so it may run beside a real one: it says so, as it reads state being changed.
+    const holder =
+      (await lockHolder(resolve(io.cwd, stateDirectory(io.env)), gateway.apiKey)) ??
+      (await lockHolder(outDir, gateway.apiKey));
+    if (holder) {
+      events.emit({
+        kind: "warning",
+        message: `run ${holder.runId} is in progress on account ${gateway.apiKey} (since ${holder.startedAt}, pid ${holder.pid} on ${holder.host}): this dry run reads the account while that run changes it, so its plan may already be out of date`,
+      });
+    }
     const thePlan = await planningInput(() => plan(planInput, deps, state));
     events.emit({ kind: "plan.ready", runId, steps: summarisePlan(thePlan) });
     events.emit({ kind: "info", message: "Dry run: nothing was changed (no mutating request was sent)." });
