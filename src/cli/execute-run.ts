@@ -126,11 +126,14 @@ export async function executeRun(request: RunRequest): Promise<number> {
   const { io, mode, registry, loaded } = request;
   const reporters = reportersFor(mode, io);
   const ui = reporters.ui;
-  const steps: { stepId: string; status: StepStatus; durationMs: number }[] = [];
+  const steps: { stepId: string; status: StepStatus; durationMs: number; earlier?: boolean }[] = [];
+  let changesDoneNow = 0;
   const events: EventSink = {
     emit(event) {
       if (event.kind === "step.finished")
         steps.push({ stepId: event.stepId, status: event.status, durationMs: event.durationMs });
+      if (event.kind === "change.finished" && (event.status === "done" || event.status === "reconciled"))
+        changesDoneNow++;
       reporters.events.emit(event);
     },
   };
@@ -197,6 +200,8 @@ export async function executeRun(request: RunRequest): Promise<number> {
   let pending: { stepId: string; changeId: string; summary: string }[] = [];
   /** The run's header and plan are journaled (or it is a resume): from here on it is resumable. */
   let started = Boolean(request.resume);
+  /** The plan's step ids in order, for the summary of a resumed run. */
+  let stepOrder: string[] = [];
   const resumeCommand = (
     request.resumeCommand ??
     ((id: string) =>
@@ -306,6 +311,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
       journal = await Journal.open(paths.journal, nextSeq);
     }
     started = true;
+    stepOrder = thePlan.steps.map((step) => step.id);
     events.emit({
       kind: "run.started",
       runId,
@@ -389,7 +395,13 @@ export async function executeRun(request: RunRequest): Promise<number> {
         status,
         exitCode,
         pending,
-        steps,
+        steps: wholeRunSteps(steps, request.resume?.journal, stepOrder),
+        changesDone: request.resume
+          ? {
+              total: request.resume.journal.done.size + changesDoneNow,
+              earlier: request.resume.journal.done.size,
+            }
+          : undefined,
         reportPath,
         sinkDir: paths.sink,
         resumeCommand: exitCode === ExitCode.ok ? undefined : resumeCommand,
@@ -398,6 +410,45 @@ export async function executeRun(request: RunRequest): Promise<number> {
     for (const lock of locks.reverse()) await lock.release().catch(() => undefined);
     await request.onFinished?.({ runDir: paths.dir, exitCode, reportPath });
   }
+}
+
+/**
+ * The summary's steps for the whole run: after a resume, the steps earlier attempts finished (from the journal)
+ * and not run again are listed too, marked as such, in plan order.
+ */
+function wholeRunSteps(
+  now: { stepId: string; status: StepStatus; durationMs: number; earlier?: boolean }[],
+  journal: JournalState | undefined,
+  order: readonly string[],
+): { stepId: string; status: StepStatus; durationMs: number; earlier?: boolean }[] {
+  if (journal === undefined) return now;
+  const startedAt = new Map<string, number>();
+  const earlier = new Map<
+    string,
+    { stepId: string; status: StepStatus; durationMs: number; earlier: true }
+  >();
+  for (const record of journal.records) {
+    if (record.t !== "step") continue;
+    const at = Date.parse(record.ts);
+    if (record.status === "started") {
+      startedAt.set(record.stepId, at);
+      continue;
+    }
+    const from = startedAt.get(record.stepId);
+    earlier.set(record.stepId, {
+      stepId: record.stepId,
+      status: record.status,
+      durationMs: from === undefined || Number.isNaN(at) ? 0 : Math.max(0, at - from),
+      earlier: true,
+    });
+  }
+  const ranNow = new Set(now.map((s) => s.stepId));
+  const merged = [...now, ...[...earlier.values()].filter((s) => !ranNow.has(s.stepId))];
+  const rank = (id: string) => {
+    const index = order.indexOf(id);
+    return index < 0 ? order.length : index;
+  };
+  return merged.sort((a, b) => rank(a.stepId) - rank(b.stepId));
 }
 
 /** A full (or failing) disk says so and what to do next, instead of reading as a bug or a failed step. */
