@@ -305,7 +305,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
       if (tree) {
         events.emit({
           kind: "warning",
-          message: `the out directory ${outDir} is inside the git work tree ${tree}: the run directory ignores itself (.gitignore), but keep secrets out of repositories (--out elsewhere)`,
+          message: `the out directory ${outDir}${request.out === DEFAULT_OUT ? ` (the default, ./${DEFAULT_OUT} of the current directory)` : ""} is inside the git work tree ${tree}. It holds this run's new API secret and private keys (${paths.sink}): a commit, a push or a copy of the work tree can carry them off. The run directory ignores itself (.gitignore), but secrets are safer outside any repository: for the next run, pass --out DIR (or out: in the config) with a directory of your own outside ${tree}, e.g. --out ~/vonage-ir-runs`,
         });
       }
       journal = await Journal.open(paths.journal, nextSeq);
