@@ -130,10 +130,13 @@ export function secretsCreatedIn(text: string, fallbackRunId: string): PriorSecr
 }
 
 /**
- * Every secret created by a run whose directory is in `outDir`, and every run with the changes it completed; an
- * absent or unreadable directory gives none.
+ * Every secret created by a run whose directory is in `outDir`, and (with `changes`) every run with the changes it
+ * completed; an absent or unreadable directory gives none.
  */
-export async function readPriorRuns(outDir: string): Promise<PriorRunsRead> {
+export async function readPriorRuns(
+  outDir: string,
+  options: { changes?: boolean } = {},
+): Promise<PriorRunsRead> {
   const entries = await readdir(outDir).catch(() => [] as string[]);
   const secretsCreated: PriorSecret[] = [];
   const runs: PriorRun[] = [];
@@ -144,7 +147,8 @@ export async function readPriorRuns(outDir: string): Promise<PriorRunsRead> {
     const text = await readFile(path, "utf8").catch(() => undefined);
     if (text === undefined) continue;
     secretsCreated.push(...secretsCreatedIn(text, name));
-    runs.push(runIn(text, name));
+    // Every change of every run is for `audit` only: a run's start needs just the secrets.
+    if (options.changes) runs.push(runIn(text, name));
   }
   return { secretsCreated, runs };
 }

@@ -127,7 +127,7 @@ export function formatOwnChanges(ours: readonly OwnChange[], outDir: string): st
 
 /** The runs of this account in the out directory (only `--run`'s when given). */
 async function runsOfAccount(outDir: string, apiKey: string, runId: string | undefined) {
-  const prior = await readPriorRuns(outDir);
+  const prior = await readPriorRuns(outDir, { changes: true });
   const runs: PriorRun[] = prior.runs.filter(
     (r) => r.account === apiKey && (runId === undefined || r.runId === runId),
   );
