@@ -106,6 +106,29 @@ export interface PriorSecret {
   createdAt: string;
 }
 
+/** One change a run journaled as done: what `audit` matches the account's audit events against. */
+export interface PriorChange {
+  changeId: string;
+  action: string;
+  kind: string;
+  summary: string;
+  target: string;
+  params: unknown;
+  before: unknown;
+  output: unknown;
+  /** When its intent was journaled (the API call came after) and when it was journaled done; ISO-8601. */
+  intentAt: string | undefined;
+  doneAt: string | undefined;
+}
+
+/** One run found in the out directory, with the changes it completed (in journal order). */
+export interface PriorRun {
+  runId: string;
+  account: string | undefined;
+  startedAt: string | undefined;
+  changes: PriorChange[];
+}
+
 /**
  * What earlier runs (and this one, on resume) did, read from the journals in the out directory by the engine's
  * caller: actions never read journals themselves. Read-only and small on purpose.

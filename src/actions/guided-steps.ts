@@ -168,7 +168,20 @@ export async function supportTicketDraft(ctx: ActionContext): Promise<string> {
     "Thank you.",
     "",
   ];
-  return lines.join("\n");
+  return withZones(lines.join("\n"));
+}
+
+/**
+ * Every time in the ticket with its zone: the Audit API's stamps have none (they are UTC), and a reader in another
+ * zone must not take them for local times. A bare date is midnight UTC, as everywhere else in vonage-ir.
+ */
+export function withZones(text: string): string {
+  return text
+    .replace(
+      /\b(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(?!\d|[.:]\d|[zZ]|[+-]\d{2}:?\d{2})/g,
+      "$1Z",
+    )
+    .replace(/\b(\d{4}-\d{2}-\d{2})(?![\dT:-])/g, "$1T00:00:00Z");
 }
 
 export const contactSupport: Action<Record<string, never>> = {

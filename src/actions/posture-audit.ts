@@ -62,6 +62,8 @@ export interface CheckOptions {
    * its run's start, so the run's own new secrets and applications are not reported as suspects.
    */
   until?: string | undefined;
+  /** Secrets vonage-ir runs created (read from their journals): never suspects. */
+  ownSecrets?: readonly { apiKey: string; secretId: string }[] | undefined;
   /** Secrets older than this many days are reported; default 365. */
   secretMaxAgeDays?: number | undefined;
 }
@@ -163,7 +165,7 @@ export function runChecks(data: PostureData, options: CheckOptions): Finding[] {
     ...checkAccountCallbacks(data.settings),
     ...checkAutoReload(data.balance),
     ...checkSubaccounts(data.subaccounts, options.allowSubaccounts),
-    ...checkSuspects(data, options.since, options.until),
+    ...checkSuspects(data, options.since, options.until, options.ownSecrets ?? []),
     ...checkNumbers(data),
   ];
   const rank = (f: Finding) => SEVERITIES.indexOf(f.severity);
@@ -406,7 +408,12 @@ function parseStamp(value: string): number {
   return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`);
 }
 
-function checkSuspects(data: PostureData, since: string | undefined, until: string | undefined): Finding[] {
+function checkSuspects(
+  data: PostureData,
+  since: string | undefined,
+  until: string | undefined,
+  ownSecrets: readonly { apiKey: string; secretId: string }[],
+): Finding[] {
   if (since === undefined) return [];
   const findings: Finding[] = [];
   if (data.audit !== undefined && !data.audit.available) {
@@ -418,9 +425,13 @@ function checkSuspects(data: PostureData, since: string | undefined, until: stri
       fix: "review Dashboard → Audit events for changes since the given time",
     });
   }
+  const notOurs = data.secrets.map((a) => ({
+    apiKey: a.apiKey,
+    secrets: a.secrets.filter((s) => !ownSecrets.some((o) => o.apiKey === a.apiKey && o.secretId === s.id)),
+  }));
   const suspects = findSuspects(
     since,
-    data.secrets,
+    notOurs,
     data.subaccounts,
     data.audit ?? { available: false, reason: "not read" },
   );

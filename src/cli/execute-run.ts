@@ -27,7 +27,7 @@ import {
 } from "../engine/engine.js";
 import { verifySavedPlan } from "../engine/verify-saved-plan.js";
 import { Journal, JOURNAL_VERSION, readJournal, type JournalState } from "../engine/journal.js";
-import { acquireLock, type HeldLock } from "../engine/lock.js";
+import { acquireLock, lockHolder, type HeldLock } from "../engine/lock.js";
 import { readPriorRuns } from "../engine/read-prior-runs.js";
 import type { Plan } from "../engine/plan-types.js";
 import {
@@ -55,7 +55,7 @@ import { createDryRunGateway } from "../vonage/dry-run-gateway.js";
 import type { Gateway } from "../vonage/gateway.js";
 import type { CliIo } from "./io.js";
 import { printedCommand, printedResume } from "./printed-command.js";
-import { planningInput, type Loaded, type Mode, type RateLimitWaits } from "./session.js";
+import { DEFAULT_OUT, planningInput, type Loaded, type Mode, type RateLimitWaits } from "./session.js";
 import { stateDirectory } from "./state-directory.js";
 
 export const systemClock: Clock = {
@@ -135,11 +135,14 @@ export async function executeRun(request: RunRequest): Promise<number> {
   const { io, mode, registry, loaded } = request;
   const reporters = reportersFor(mode, io);
   const ui = reporters.ui;
-  const steps: { stepId: string; status: StepStatus; durationMs: number }[] = [];
+  const steps: { stepId: string; status: StepStatus; durationMs: number; earlier?: boolean }[] = [];
+  let changesDoneNow = 0;
   const events: EventSink = {
     emit(event) {
       if (event.kind === "step.finished")
         steps.push({ stepId: event.stepId, status: event.status, durationMs: event.durationMs });
+      if (event.kind === "change.finished" && (event.status === "done" || event.status === "reconciled"))
+        changesDoneNow++;
       reporters.events.emit(event);
     },
   };
@@ -188,6 +191,16 @@ export async function executeRun(request: RunRequest): Promise<number> {
       dryRun: true,
       resumed: false,
     });
+    // A dry run takes no lock, so it may run beside a real one: it says so, as it reads state being changed.
+    const holder =
+      (await lockHolder(resolve(io.cwd, stateDirectory(io.env)), gateway.apiKey)) ??
+      (await lockHolder(outDir, gateway.apiKey));
+    if (holder) {
+      events.emit({
+        kind: "warning",
+        message: `run ${holder.runId} is in progress on account ${gateway.apiKey} (since ${holder.startedAt}, pid ${holder.pid} on ${holder.host}): this dry run reads the account while that run changes it, so its plan may already be out of date`,
+      });
+    }
     const thePlan = await planningInput(() => plan(planInput, deps, state));
     events.emit({ kind: "plan.ready", runId, steps: summarisePlan(thePlan) });
     events.emit({ kind: "info", message: "Dry run: nothing was changed (no mutating request was sent)." });
@@ -202,6 +215,8 @@ export async function executeRun(request: RunRequest): Promise<number> {
   let appliedPlan: Plan | undefined;
   /** The run's header and plan are journaled (or it is a resume): from here on it is resumable. */
   let started = Boolean(request.resume);
+  /** The plan's step ids in order, for the summary of a resumed run. */
+  let stepOrder: string[] = [];
   try {
     // Whoever else can write the out directory can move the run directory away (and the new secret with it).
     await mkdir(outDir, { recursive: true, mode: 0o700 });
@@ -303,12 +318,13 @@ export async function executeRun(request: RunRequest): Promise<number> {
       if (tree) {
         events.emit({
           kind: "warning",
-          message: `the out directory ${outDir} is inside the git work tree ${tree}: the run directory ignores itself (.gitignore), but keep secrets out of repositories (--out elsewhere)`,
+          message: `the out directory ${outDir}${request.out === DEFAULT_OUT ? ` (the default, ./${DEFAULT_OUT} of the current directory)` : ""} is inside the git work tree ${tree}. It holds this run's new API secret and private keys (${paths.sink}): a commit, a push or a copy of the work tree can carry them off. The run directory ignores itself (.gitignore), but secrets are safer outside any repository: for the next run, pass --out DIR (or out: in the config) with a directory of your own outside ${tree}, e.g. --out ~/vonage-ir-runs`,
         });
       }
       journal = await Journal.open(paths.journal, nextSeq);
     }
     started = true;
+    stepOrder = thePlan.steps.map((step) => step.id);
     events.emit({
       kind: "run.started",
       runId,
@@ -403,7 +419,13 @@ export async function executeRun(request: RunRequest): Promise<number> {
         status,
         exitCode,
         pending,
-        steps,
+        steps: wholeRunSteps(steps, request.resume?.journal, stepOrder),
+        changesDone: request.resume
+          ? {
+              total: request.resume.journal.done.size + changesDoneNow,
+              earlier: request.resume.journal.done.size,
+            }
+          : undefined,
         reportPath,
         sinkDir: paths.sink,
         nextSteps: after && afterRotationLines(after, printedCommand(io, [])),
@@ -445,6 +467,45 @@ function attestableSteps(
     });
   }
   return [...steps.values()];
+}
+
+/**
+ * The summary's steps for the whole run: after a resume, the steps earlier attempts finished (from the journal)
+ * and not run again are listed too, marked as such, in plan order.
+ */
+function wholeRunSteps(
+  now: { stepId: string; status: StepStatus; durationMs: number; earlier?: boolean }[],
+  journal: JournalState | undefined,
+  order: readonly string[],
+): { stepId: string; status: StepStatus; durationMs: number; earlier?: boolean }[] {
+  if (journal === undefined) return now;
+  const startedAt = new Map<string, number>();
+  const earlier = new Map<
+    string,
+    { stepId: string; status: StepStatus; durationMs: number; earlier: true }
+  >();
+  for (const record of journal.records) {
+    if (record.t !== "step") continue;
+    const at = Date.parse(record.ts);
+    if (record.status === "started") {
+      startedAt.set(record.stepId, at);
+      continue;
+    }
+    const from = startedAt.get(record.stepId);
+    earlier.set(record.stepId, {
+      stepId: record.stepId,
+      status: record.status,
+      durationMs: from === undefined || Number.isNaN(at) ? 0 : Math.max(0, at - from),
+      earlier: true,
+    });
+  }
+  const ranNow = new Set(now.map((s) => s.stepId));
+  const merged = [...now, ...[...earlier.values()].filter((s) => !ranNow.has(s.stepId))];
+  const rank = (id: string) => {
+    const index = order.indexOf(id);
+    return index < 0 ? order.length : index;
+  };
+  return merged.sort((a, b) => rank(a.stepId) - rank(b.stepId));
 }
 
 /** A full (or failing) disk says so and what to do next, instead of reading as a bug or a failed step. */

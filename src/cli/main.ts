@@ -238,7 +238,7 @@ export const commands: Command[] = [
     name: "audit",
     summary: "audit the account's security posture (read-only); --fail-on sets the exit code for CI",
     usage:
-      "vonage-ir audit [--since ISO] [--allow-subaccounts k1,k2] [--fail-on high|medium|low] [--secret-max-age-days 365]\n       [--json] [--secret-stdin]",
+      "vonage-ir audit [--since ISO] [--allow-subaccounts k1,k2] [--fail-on high|medium|low] [--secret-max-age-days 365]\n       [--out DIR] [--run RUN-ID] [--json] [--secret-stdin]",
     options: {
       since: {
         type: "string",
@@ -261,11 +261,21 @@ export const commands: Command[] = [
         value: "DAYS",
         description: "a secret older than this is a finding (default 365)",
       },
+      out: {
+        ...OUT.out!,
+        description: "the out directory whose runs' own changes are listed as theirs, not as suspects",
+      },
+      run: {
+        type: "string",
+        value: "RUN-ID",
+        description: "only this run's changes are its own (default: every run of the account in --out)",
+        complete: "run-id",
+      },
       ...JSON_OUTPUT,
       ...SECRET_STDIN,
     },
     details:
-      "Sends only reads (the gateway refuses writes). Lists findings by severity, then the checks to verify manually.",
+      "Sends only reads (the gateway refuses writes). Lists findings by severity, then the checks to verify manually,\nthen the audit events that vonage-ir runs in --out caused (matched to their journals: done by vonage-ir run ...).",
     exitCodes: {
       0: "no finding at or above --fail-on (always 0 without it)",
       1: "a finding at or above --fail-on",

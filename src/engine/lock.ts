@@ -109,6 +109,17 @@ export async function acquireLock(
   throw new LockError(`could not acquire the lock ${path}`, `delete ${path} if no run is active`);
 }
 
+/**
+ * The run holding `account`'s lock in `dir`, if one is running (or may be: on another host); read-only, for a dry
+ * run to say that the state it reads is being changed. A stale or unreadable lock gives undefined.
+ */
+export async function lockHolder(dir: string, account: string): Promise<LockHolder | undefined> {
+  const found = await readHolder(join(dir, `.lock-${account}`)).catch(() => undefined);
+  if (found?.kind !== "holder") return undefined;
+  const { holder } = found;
+  return holder.host === hostname() && !alive(holder.pid) ? undefined : holder;
+}
+
 /** Writes `content` to a private temporary file and links it to `path`; false if `path` exists. */
 async function tryLink(path: string, content: string): Promise<boolean> {
   const tmp = `${path}.${randomBytes(6).toString("hex")}.tmp`;

@@ -76,8 +76,10 @@ export type Event =
       status: RunStatus;
       exitCode: number;
       pending: { stepId: string; changeId: string; summary: string }[];
-      /** Every step this attempt finished, in order, for the summary table. */
-      steps?: { stepId: string; status: StepStatus; durationMs: number }[] | undefined;
+      /** Every step of the run, in order, for the summary table; `earlier`: finished by an earlier attempt. */
+      steps?: { stepId: string; status: StepStatus; durationMs: number; earlier?: boolean }[] | undefined;
+      /** Changes done over the whole run, and how many of them by earlier attempts (after a resume). */
+      changesDone?: { total: number; earlier: number } | undefined;
       reportPath?: string | undefined;
       sinkDir?: string | undefined;
       /** After a rotation: the new secret's file, how to load it, the id map, what is failing now. */
@@ -221,11 +223,17 @@ function formatFinish(e: Extract<Event, { kind: "run.finished" }>): string {
     for (const step of e.steps) {
       tally.set(step.status, (tally.get(step.status) ?? 0) + 1);
       lines.push(
-        `  ${STATUS_MARK[step.status]} ${step.stepId.padEnd(width)}  ${step.status.padEnd(7)}  ${formatDuration(step.durationMs)}`,
+        `  ${STATUS_MARK[step.status]} ${step.stepId.padEnd(width)}  ${step.status.padEnd(7)}  ${formatDuration(step.durationMs)}${step.earlier ? "  (earlier attempt)" : ""}`,
       );
     }
+    const earlier = e.steps.filter((s) => s.earlier).length;
     lines.push(
-      `  ${(["done", "skipped", "pending", "failed"] as const).map((s) => `${tally.get(s) ?? 0} ${s}`).join(" · ")}`,
+      `  ${(["done", "skipped", "pending", "failed"] as const).map((s) => `${tally.get(s) ?? 0} ${s}`).join(" · ")}${earlier ? ` (${earlier} step(s) finished by earlier attempts)` : ""}`,
+    );
+  }
+  if (e.changesDone && e.changesDone.earlier > 0) {
+    lines.push(
+      `  ${e.changesDone.total} change(s) done in this run, ${e.changesDone.earlier} of them by earlier attempts`,
     );
   }
   if (e.pending.length > 0) {

@@ -34,8 +34,10 @@ export class ConsoleReporter implements EventSink, TaskUi {
 
   async task(title: string, work: () => Promise<void>): Promise<void> {
     if (this.renderer === "silent") return work();
+    // Without a TTY the step's own lines (its title when it starts, its status when it ends) already say it:
+    // listr2's simple renderer would print the title twice more.
+    if (this.renderer === "simple") return this.holding(work);
     const { Listr, ListrLogger, ProcessOutput, PRESET_TIMER } = await import("listr2");
-    this.held = [];
     const stream = this.out as NodeJS.WriteStream;
     const list = new Listr(
       [
@@ -60,8 +62,14 @@ export class ConsoleReporter implements EventSink, TaskUi {
         collectErrors: false,
       },
     );
+    await this.holding(() => list.run().then(() => undefined));
+  }
+
+  /** Runs `work` with change lines held back, then prints them (at most MAX_HELD_LINES). */
+  private async holding(work: () => Promise<void>): Promise<void> {
+    this.held = [];
     try {
-      await list.run();
+      await work();
     } finally {
       this.setOutput = undefined;
       const held = this.held ?? [];

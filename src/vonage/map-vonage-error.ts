@@ -186,7 +186,8 @@ export async function mapVonageError(error: unknown, ctx: ErrorContext): Promise
     return new VonageApiError({
       kind: "unreachable",
       operation: ctx.operation,
-      message: `cannot reach ${ctx.host} (${code}): check ${ctx.hostEnvVar ?? "VONAGE_API_HOST"} or your network`,
+      // What to check is the hint, printed once under the error: the message repeats per failed request.
+      message: `cannot reach ${ctx.host} (${code})`,
       hint: hintOf("unreachable", ctx),
     });
   }

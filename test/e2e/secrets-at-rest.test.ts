@@ -32,6 +32,11 @@ describe("secrets at rest", () => {
 
     const runId = (await e.runIds()).at(-1) ?? "";
     const runDir = e.runDir(runId);
+    // the warning explains itself: what is at stake, where, and how to choose another directory
+    expect(warning?.message).toContain(
+      `holds this run's new API secret and private keys (${join(runDir, "secrets")})`,
+    );
+    expect(warning?.message).toContain("pass --out DIR (or out: in the config)");
     expect(await finalChecks(e, runId, primaryApplications(e))).toEqual([]);
     expect(await mode(runDir)).toBe(0o700);
     expect((await readFile(join(runDir, ".gitignore"), "utf8")).split("\n")).toContain("*");

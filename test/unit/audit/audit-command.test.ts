@@ -68,7 +68,7 @@ describe("vonage-ir audit", () => {
     expect((await run(["--fail-on", "low"])).code).toBe(1);
   });
 
-  it("--json prints { v: 1, findings, counts } and nothing else on stdout", async () => {
+  it("--json prints { v: 1, findings, counts, ownChanges } and nothing else on stdout", async () => {
     sim = await startSimulator({ port: 0, scenario: "compromised" });
     const { code, stdout } = await run(["--json", "--since", sim.meta.compromisedSince ?? ""]);
     expect(code).toBe(0);
@@ -86,7 +86,7 @@ describe("vonage-ir audit", () => {
       }[];
       counts: Record<string, number>;
     };
-    expect(Object.keys(doc)).toEqual(["v", "findings", "counts"]);
+    expect(Object.keys(doc)).toEqual(["v", "findings", "counts", "ownChanges"]);
     expect(doc.v).toBe(1);
     expect(Object.keys(doc.counts)).toEqual(["high", "medium", "low", "info"]);
     expect(doc.counts.high).toBe(doc.findings.filter((f) => f.severity === "high").length);

@@ -74,7 +74,54 @@ describe("readPriorRuns", () => {
     ]);
   });
 
+  it("with changes: each run's done changes, with their plan (a re-planned step's) and intent and done times", async () => {
+    dir = await mkdtemp(join(tmpdir(), "vonage-ir-prior-"));
+    const run = (t: string, extra: object) => JSON.stringify({ t, ...extra });
+    const revoke = {
+      id: "secrets:revoke",
+      action: "secrets.rotate",
+      kind: "delete",
+      summary: "revoke",
+      target: "t",
+    };
+    await journal(dir, "20261201-090000-a1b2c3", [
+      run("run", { v: 1, runId: "20261201-090000-a1b2c3", account: KEY, startedAt: "2026-12-01T09:00:00Z" }),
+      run("plan", { plan: plan([{ ...revoke, summary: "planned first" }]) }),
+      run("replan", { stepId: "secrets", plan: { id: "secrets", changes: [revoke, createChange] } }),
+      run("intent", { changeId: revoke.id, ts: "2026-12-01T09:00:01Z" }),
+      run("done", { changeId: revoke.id, ts: "2026-12-01T09:00:02Z", output: { revokedSecretId: SECRET } }),
+      run("intent", { changeId: createChange.id, ts: "2026-12-01T09:00:03Z" }),
+      '{"t":"done","changeId":"torn',
+    ]);
+    expect((await readPriorRuns(dir)).runs).toEqual([]);
+    const { runs } = await readPriorRuns(dir, { changes: true });
+    expect(runs).toEqual([
+      {
+        runId: "20261201-090000-a1b2c3",
+        account: KEY,
+        startedAt: "2026-12-01T09:00:00Z",
+        changes: [
+          {
+            changeId: revoke.id,
+            action: "secrets.rotate",
+            kind: "delete",
+            summary: "revoke",
+            target: "t",
+            params: undefined,
+            before: undefined,
+            output: { revokedSecretId: SECRET },
+            intentAt: "2026-12-01T09:00:01Z",
+            doneAt: "2026-12-01T09:00:02Z",
+          },
+        ],
+      },
+    ]);
+  });
+
   it("gives nothing for an out directory that does not exist", async () => {
-    expect(await readPriorRuns(join(tmpdir(), "vonage-ir-no-such-dir-7f3a"))).toEqual({ secretsCreated: [] });
+    expect(await readPriorRuns(join(tmpdir(), "vonage-ir-no-such-dir-7f3a"))).toEqual({
+      secretsCreated: [],
+      runs: [],
+    });
   });
 });

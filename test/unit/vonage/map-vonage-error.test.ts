@@ -173,7 +173,7 @@ describe("mapping Vonage errors", () => {
     await expect(gw.getBalance()).rejects.toMatchObject({ kind: "rate-limited", status: 429 });
   });
 
-  it("an unreachable host is named in the message", async () => {
+  it("an unreachable host is named in the message, what to check in the hint (printed once)", async () => {
     server = await startTinyServer([{ status: 200 }]);
     const url = server.url;
     await server.close();
@@ -181,7 +181,8 @@ describe("mapping Vonage errors", () => {
     const gw = createSdkGateway({ credentials: creds, apiHost: url, restHost: url, scheduler: noRetry() });
     const error = await failure(gw.listSecrets(creds.apiKey));
     expect(error.kind).toBe("unreachable");
-    expect(error.message).toBe(`cannot reach ${url} (ECONNREFUSED): check VONAGE_API_HOST or your network`);
+    expect(error.message).toBe(`cannot reach ${url} (ECONNREFUSED)`);
+    expect(error.hint).toBe("check VONAGE_API_HOST or your network");
     expectNoSecret(error);
   });
 
@@ -190,7 +191,7 @@ describe("mapping Vonage errors", () => {
     const error = await failure(gw.getBalance());
     expect(error.kind).toBe("unreachable");
     expect(error.message).toContain(server?.url ?? "?");
-    expect(error.message).toContain("VONAGE_REST_HOST");
+    expect(error.hint).toContain("VONAGE_REST_HOST");
   });
 
   it("a server that never answers is a timeout naming host and limit", async () => {

@@ -1,27 +1,28 @@
 // Protects a webhook endpoint with Vonage signed callbacks: the raw body is verified against the JWT in the
 // Authorization header (signature, payload_hash, iat, iss, jti replay) before the event is trusted.
 //
-// How to run: this file is typechecked with the project (`npm run typecheck`) but not built into dist/, and
-// on Node 20 there is no tsx here and no `--experimental-strip-types`. To adapt it: `npm run build` (which
-// emits dist/security/index.js), point the import below at that file (or at wherever you vendor
-// src/security), compile this file with tsc, and run the output with
-//   VONAGE_SIGNATURE_SECRET=... [VONAGE_API_KEY=...] [PORT=3000] node verify-webhook.js
+// Run it from the clone after `npm run build` (plain JavaScript: no TypeScript tooling needed; "vonage-ir" resolves
+// to this package's dist/ by its own name):
+//   VONAGE_SIGNATURE_SECRET=... [VONAGE_API_KEY=...] [PORT=3000] node examples/verify-webhook.mjs
+// In your own service, `npm install` the package (or vendor src/security) and keep the same code.
 import { createServer } from "node:http";
-import { MemoryReplayStore, verifySignedCallback } from "../src/security/index.js";
+import { MemoryReplayStore, verifySignedCallback } from "vonage-ir";
 
-const signatureSecret = process.env["VONAGE_SIGNATURE_SECRET"];
-if (!signatureSecret)
-  throw new Error("set VONAGE_SIGNATURE_SECRET (dashboard → Settings → signature secret)");
-const expectedApiKey = process.env["VONAGE_API_KEY"];
+const signatureSecret = process.env.VONAGE_SIGNATURE_SECRET;
+if (!signatureSecret) {
+  console.error("set VONAGE_SIGNATURE_SECRET (dashboard → Settings → signature secret)");
+  process.exit(2);
+}
+const expectedApiKey = process.env.VONAGE_API_KEY;
 const replayStore = new MemoryReplayStore();
 
 const server = createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on("data", (chunk: Buffer) => chunks.push(chunk));
+  const chunks = [];
+  req.on("data", (chunk) => chunks.push(chunk));
   req.on("end", () => {
     // Hash the bytes as received: re-serialised JSON would not match payload_hash.
     const rawBody = Buffer.concat(chunks);
-    void verifySignedCallback({
+    verifySignedCallback({
       authorization: req.headers.authorization,
       rawBody,
       signatureSecret,
@@ -36,7 +37,7 @@ const server = createServer((req, res) => {
         console.log(`accepted callback jti=${result.claims.jti}`, rawBody.toString("utf8"));
         res.writeHead(200).end();
       },
-      (error: unknown) => {
+      (error) => {
         // A 5xx makes Vonage retry, which is right when our replay store failed rather than the request.
         console.error(error);
         res.writeHead(500).end();
@@ -45,6 +46,6 @@ const server = createServer((req, res) => {
   });
 });
 
-server.listen(Number(process.env["PORT"] ?? 3000), "127.0.0.1", () => {
-  console.log("listening for signed Vonage callbacks");
+server.listen(Number(process.env.PORT ?? 3000), "127.0.0.1", () => {
+  console.log(`listening for signed Vonage callbacks on http://127.0.0.1:${server.address().port}`);
 });
