@@ -1,13 +1,7 @@
 // applications.recreate: replaces every selected application with a copy carrying a locally generated key
 // pair (the attacker may hold the old private key). Order per application: back up → create (private key in
 // the sink first) → move its numbers → verify none is left → delete the old one; then the old → new id map.
-import { mkdir } from "node:fs/promises";
-import { writePrivateFile } from "../security/private-file.js";
-import { dirname, join } from "node:path";
-import { z } from "zod";
-import { confinedPath } from "../engine/confined-path.js";
 import { VonageApiError } from "../engine/errors.js";
-import { KeyPairPool, publicKeyFingerprint, publicKeyOf } from "../security/index.js";
 import type { ApplicationConfig, ApplicationRecord, NumberRecord } from "../vonage/gateway.js";
 import { unreadableNumberFields } from "../vonage/unreadable-number-fields.js";
 import {
@@ -22,28 +16,30 @@ import {
   type JsonValue,
 } from "./action.js";
 import { withWebhookCredentials } from "./with-webhook-credentials.js";
+import {
+  applicationSelectionParams,
+  backupPathFor,
+  ID_MAP_FILE,
+  prepareApplicationKey,
+  replacementKeyPairs,
+  safeFingerprint,
+  selectApplications,
+  writeIdMap,
+  writeJson,
+  type ApplicationSelection,
+} from "./application-keys.js";
 
-export const recreateApplicationsParams = z.strictObject({
-  /** Application ids or names to replace (default: all). */
-  include: z.array(z.string().min(1)).optional(),
-  /** Application ids or names to leave alone. */
-  exclude: z.array(z.string().min(1)).optional(),
-});
-export type RecreateApplicationsParams = z.infer<typeof recreateApplicationsParams>;
+export { backupPathFor, ID_MAP_FILE, replacementKeyPairs, sinkNameFor } from "./application-keys.js";
+export const recreateApplicationsParams = applicationSelectionParams;
+export type RecreateApplicationsParams = ApplicationSelection;
 
 /** Number links run concurrently within one relink, bounded so one big application cannot starve the rest. */
 const RELINK_CONCURRENCY = 4;
 /** Concurrent number listings while planning (the gateway's scheduler paces them). */
 const PLAN_CONCURRENCY = 8;
-export const ID_MAP_FILE = "application-id-map.json";
 /** How long a verification made by this process stands in for the delete's own "no number left" read. */
 const VERIFIED_FRESH_MS = 10_000;
 
-/**
- * Key pairs generated ahead, so RSA generation overlaps the API calls. Each backup's prepare announces one: prepare
- * runs only when changes are applied, so a dry run or `plan` generates no key it would never use.
- */
-export const replacementKeyPairs = new KeyPairPool();
 /**
  * Per run (its outputs map): old application id → when this process last saw no number pointing at it, on the
  * monotonic clock (a wall clock stepped back would keep a stale verification "fresh" indefinitely).
@@ -74,15 +70,6 @@ function opOf(change: ChangeDraft): Op | undefined {
   return typeof op === "string" ? (op as Op) : undefined;
 }
 
-export function sinkNameFor(appId: string): string {
-  return `app-${appId}.key`;
-}
-
-/** Refuses (exit 4) an id that would place the backup outside the run directory (`../..`, `a/b`). */
-export function backupPathFor(runDir: string, appId: string): string {
-  return confinedPath(runDir, "evidence", "applications", `${appId}.json`);
-}
-
 /** The configuration a replacement gets: everything Vonage returned but id and keys, as JSON. */
 function configOf(app: ApplicationRecord): JsonObject {
   return JSON.parse(JSON.stringify({ ...app.config, name: app.name })) as JsonObject;
@@ -108,10 +95,6 @@ export function webhookWarnings(config: Record<string, unknown>): string[] {
   return warnings;
 }
 
-function matches(app: ApplicationRecord, selectors: readonly string[]): boolean {
-  return selectors.includes(app.id) || selectors.includes(app.name);
-}
-
 async function mapBounded<T, R>(
   items: readonly T[],
   limit: number,
@@ -128,11 +111,6 @@ async function mapBounded<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
-}
-
-async function writeJson(path: string, value: unknown): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  await writePrivateFile(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 function numberSummary(n: NumberRecord): JsonObject {
@@ -193,16 +171,9 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
         `${listed.length - apps.length} replacement(s) created earlier in this run are kept as they are`,
       );
     }
-    const include = params.include;
-    const exclude = params.exclude ?? [];
-    for (const selector of [...(include ?? []), ...exclude]) {
-      if (!apps.some((app) => app.id === selector || app.name === selector)) {
-        notes.push(`no application has the id or name "${selector}"`);
-      }
-    }
-    const selected = apps.filter(
-      (app) => (include === undefined || matches(app, include)) && !matches(app, exclude),
-    );
+    const selection = selectApplications(apps, params);
+    const selected = selection.selected;
+    notes.push(...selection.notes);
     if (selected.length === 0 && doneCreates.size === 0) {
       notes.push(apps.length === 0 ? "the account has no applications" : "no application selected");
       return { changes: [], notes };
@@ -372,23 +343,7 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
       return {};
     }
     if (opOf(change) !== "create") return {};
-    const oldId = str(change.params.oldId);
-    const sinkName = sinkNameFor(oldId);
-    // A prepare whose intent never reached the journal left its key in the sink: reuse it (nothing was
-    // created with it, since apply only runs after the intent), rather than fight the sink's no-overwrite rule.
-    let publicKeyPem: string;
-    let keyPath: string;
-    if (await ctx.sink.exists(sinkName)) {
-      const privateKeyPem = await ctx.sink.read(sinkName);
-      publicKeyPem = publicKeyOf(privateKeyPem);
-      keyPath = join(ctx.sink.dir, sinkName);
-    } else {
-      const pair = await replacementKeyPairs.take();
-      ctx.registerSecret(pair.privateKeyPem);
-      keyPath = (await ctx.sink.write(sinkName, pair.privateKeyPem)).path;
-      publicKeyPem = pair.publicKeyPem;
-    }
-    return { sinkName, keyPath, publicKeyPem, publicKeyFingerprint: publicKeyFingerprint(publicKeyPem) };
+    return prepareApplicationKey(ctx, str(change.params.oldId));
   },
 
   async apply(ctx, change, prepared) {
@@ -435,14 +390,6 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
     return undefined;
   },
 };
-
-function safeFingerprint(pem: string): string | undefined {
-  try {
-    return publicKeyFingerprint(pem);
-  } catch {
-    return undefined;
-  }
-}
 
 function createOutput(change: Change, newId: string, prepared: JsonObject): JsonObject {
   return {
@@ -584,7 +531,5 @@ async function applyIdMap(ctx: ActionContext, change: Change): Promise<ApplyOutc
       publicKeyFingerprint: str(o.publicKeyFingerprint),
     };
   });
-  const path = join(ctx.runDir, ID_MAP_FILE);
-  await writeJson(path, entries);
-  return { status: "done", output: { path, count: entries.length } };
+  return { status: "done", output: await writeIdMap(ctx, entries) };
 }

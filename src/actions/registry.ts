@@ -8,6 +8,7 @@ import { postureAudit } from "./posture-audit.js";
 import { contactSupport, requestIpAllowlist, rotateSignatureSecret } from "./guided-steps.js";
 import { preflight } from "./preflight.js";
 import { recreateApplications } from "./recreate-applications.js";
+import { rekeyApplications } from "./rekey-applications.js";
 import { writeReportAction } from "./report.js";
 import { secretsRotate } from "./secrets-rotate.js";
 import { suspendSubaccounts } from "./suspend-subaccounts.js";
@@ -27,6 +28,7 @@ export function createRegistry(extra: { actions?: Action<never>[]; verifiers?: V
     preflight,
     evidenceSnapshot,
     secretsRotate,
+    rekeyApplications,
     recreateApplications,
     suspendSubaccounts,
     disableAutoreload,
