@@ -31,7 +31,10 @@ async function interactivePlan() {
     autoreload: { waitSeconds: 1 },
   });
   const attacker = sim.meta.attackerSecretIds[0] ?? "";
-  const prompter = new ScriptedPrompter([{ match: /revoke/i, answer: attacker }]);
+  const prompter = new ScriptedPrompter([
+    { match: "applications.strategy", answer: "rekey" },
+    { match: /revoke/i, answer: attacker },
+  ]);
   // The operator's per-user state directory, which holds the key that seals saved plans.
   const stateDir = join(dir, "state");
   const planned = await runMain(["plan", "compromise", "--config", config, "--save", "plan.json"], {
