@@ -93,6 +93,8 @@ function configFor(sim, strategy) {
     runbook: "compromise",
     compromisedSince: new Date(Date.now() - 86_400_000).toISOString(),
     "secrets.revoke": "immediately",
+    // The figures and minimalRequests' applications term are recreate's (rekey is the runbook's default).
+    "applications.strategy": "recreate",
     "subaccounts.allow": sim.meta.legitimateSubaccountKeys,
     "users.expected": ["oncall@example.com"],
     "mfa.expectedPhone": "+44 7700 900123",

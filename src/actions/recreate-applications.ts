@@ -2,14 +2,8 @@
 // pair (the attacker may hold the old private key). Order per application: back up → create (private key in
 // the sink first) → move its numbers and its external accounts → verify nothing is left → delete the old one;
 // then the old → new id map.
-import { constants } from "node:fs";
-import { mkdir, open } from "node:fs/promises";
-import { writePrivateFile } from "../security/private-file.js";
-import { dirname, join } from "node:path";
 import { z } from "zod";
-import { confinedPath } from "../engine/confined-path.js";
-import { VonageApiError } from "../engine/errors.js";
-import { KeyPairPool, publicKeyFingerprint, publicKeyOf } from "../security/index.js";
+import { UsageError, VonageApiError } from "../engine/errors.js";
 import type {
   ApplicationConfig,
   ApplicationRecord,
@@ -38,15 +32,23 @@ import {
   webhookDecisionsParam,
   type RecordedWebhookDecision,
 } from "./resolve-webhook-decisions.js";
-import { UsageError } from "../engine/errors.js";
 import { foreignText } from "../io/foreign-text.js";
 import { redactText } from "../io/redact.js";
+import {
+  applicationSelectionParams,
+  backupPathFor,
+  ID_MAP_FILE,
+  prepareApplicationKey,
+  replacementKeyPairs,
+  safeFingerprint,
+  selectApplications,
+  writeIdMap,
+  sinkNameFor,
+  writeJson,
+} from "./application-keys.js";
 
-export const recreateApplicationsParams = z.strictObject({
-  /** Application ids or names to replace (default: all). */
-  include: z.array(z.string().min(1)).optional(),
-  /** Application ids or names to leave alone. */
-  exclude: z.array(z.string().min(1)).optional(),
+export { backupPathFor, ID_MAP_FILE, replacementKeyPairs, sinkNameFor } from "./application-keys.js";
+export const recreateApplicationsParams = applicationSelectionParams.extend({
   /** The operator's own webhook hosts (exact, or `*.example.com`): any other host is a suspect. */
   allowedHosts: z.array(z.string().min(1)).optional(),
   /** What to do with a suspect webhook: `<url or host> keep | clear | replace <https url>`. */
@@ -60,15 +62,9 @@ export type RecreateApplicationsParams = z.infer<typeof recreateApplicationsPara
 const RELINK_CONCURRENCY = 4;
 /** Concurrent number listings while planning (the gateway's scheduler paces them). */
 const PLAN_CONCURRENCY = 8;
-export const ID_MAP_FILE = "application-id-map.json";
 /** How long a verification made by this process stands in for the delete's own "no number left" read. */
 const VERIFIED_FRESH_MS = 10_000;
 
-/**
- * Key pairs generated ahead, so RSA generation overlaps the API calls. Each backup's prepare announces one: prepare
- * runs only when changes are applied, so a dry run or `plan` generates no key it would never use.
- */
-export const replacementKeyPairs = new KeyPairPool();
 /**
  * Per run (its outputs map): old application id → when this process last saw no number pointing at it, on the
  * monotonic clock (a wall clock stepped back would keep a stale verification "fresh" indefinitely).
@@ -99,19 +95,9 @@ function opOf(change: ChangeDraft): Op | undefined {
   return typeof op === "string" ? (op as Op) : undefined;
 }
 
-/** The sink file of a replacement's private key: named after the application that uses it. */
-export function sinkNameFor(newAppId: string): string {
-  return `app-${newAppId}.key`;
-}
-
 /** Before the replacement exists (its id is Vonage's to give), its key waits under the id it replaces. */
 export function pendingSinkNameFor(oldAppId: string): string {
   return `pending-replacement-of-${oldAppId}.key`;
-}
-
-/** Refuses (exit 4) an id that would place the backup outside the run directory (`../..`, `a/b`). */
-export function backupPathFor(runDir: string, appId: string): string {
-  return confinedPath(runDir, "evidence", "applications", `${appId}.json`);
 }
 
 /** The configuration a replacement gets: everything Vonage returned but id and keys, as JSON. */
@@ -139,10 +125,6 @@ export function webhookWarnings(config: Record<string, unknown>): string[] {
   return warnings;
 }
 
-function matches(app: ApplicationRecord, selectors: readonly string[]): boolean {
-  return selectors.includes(app.id) || selectors.includes(app.name);
-}
-
 async function mapBounded<T, R>(
   items: readonly T[],
   limit: number,
@@ -159,20 +141,6 @@ async function mapBounded<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
-}
-
-async function writeJson(path: string, value: unknown): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  // mkdir's mode is ignored for a directory that exists already (evidence/applications/ from an earlier attempt,
-  // or made by hand): set it on the directory itself, never through a symlink.
-  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-  try {
-    await handle.chmod(0o700);
-  } finally {
-    await handle.close();
-  }
-  await writePrivateFile(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** `rcs example_ltd_agent`: how an external account is named in plans and messages. */
@@ -261,16 +229,9 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
         `${listed.length - apps.length} replacement(s) created earlier in this run are kept as they are`,
       );
     }
-    const include = params.include;
-    const exclude = params.exclude ?? [];
-    for (const selector of [...(include ?? []), ...exclude]) {
-      if (!apps.some((app) => app.id === selector || app.name === selector)) {
-        notes.push(`no application has the id or name "${selector}"`);
-      }
-    }
-    const selected = apps.filter(
-      (app) => (include === undefined || matches(app, include)) && !matches(app, exclude),
-    );
+    const selection = selectApplications(apps, params);
+    const selected = selection.selected;
+    notes.push(...selection.notes);
     if (selected.length === 0 && doneCreates.size === 0) {
       notes.push(apps.length === 0 ? "the account has no applications" : "no application selected");
       return { changes: [], notes };
@@ -484,22 +445,7 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
     }
     if (opOf(change) !== "create") return {};
     const oldId = str(change.params.oldId);
-    const sinkName = pendingSinkNameFor(oldId);
-    // A prepare whose intent never reached the journal left its key in the sink: reuse it (nothing was
-    // created with it, since apply only runs after the intent), rather than fight the sink's no-overwrite rule.
-    let publicKeyPem: string;
-    let keyPath: string;
-    if (await ctx.sink.exists(sinkName)) {
-      const privateKeyPem = await ctx.sink.read(sinkName);
-      publicKeyPem = publicKeyOf(privateKeyPem);
-      keyPath = join(ctx.sink.dir, sinkName);
-    } else {
-      const pair = await replacementKeyPairs.take();
-      ctx.registerSecret(pair.privateKeyPem);
-      keyPath = (await ctx.sink.write(sinkName, pair.privateKeyPem)).path;
-      publicKeyPem = pair.publicKeyPem;
-    }
-    return { sinkName, keyPath, publicKeyPem, publicKeyFingerprint: publicKeyFingerprint(publicKeyPem) };
+    return prepareApplicationKey(ctx, oldId, pendingSinkNameFor(oldId));
   },
 
   async apply(ctx, change, prepared) {
@@ -597,14 +543,6 @@ async function decideWebhooks(
     );
   }
   return { byApp, attention: suspects.map(suspectLine), notes: scan.notes };
-}
-
-function safeFingerprint(pem: string): string | undefined {
-  try {
-    return publicKeyFingerprint(pem);
-  } catch {
-    return undefined;
-  }
 }
 
 /** Once the replacement has an id, its private key takes that id's name in the sink (see sinkNameFor). */
@@ -866,7 +804,5 @@ async function applyIdMap(ctx: ActionContext, change: Change): Promise<ApplyOutc
       publicKeyFingerprint: str(o.publicKeyFingerprint),
     };
   });
-  const path = join(ctx.runDir, ID_MAP_FILE);
-  await writeJson(path, entries);
-  return { status: "done", output: { path, count: entries.length } };
+  return { status: "done", output: await writeIdMap(ctx, entries) };
 }

@@ -8,6 +8,7 @@ import { postureAudit } from "./posture-audit.js";
 import { contactSupport, requestIpAllowlist, rotateSignatureSecret } from "./guided-steps.js";
 import { preflight } from "./preflight.js";
 import { recreateApplications } from "./recreate-applications.js";
+import { rekeyApplications } from "./rekey-applications.js";
 import { writeReportAction } from "./report.js";
 import { reviewWebhooks } from "./review-webhooks.js";
 import { secretsRotate } from "./secrets-rotate.js";
@@ -28,6 +29,7 @@ export function createRegistry(extra: { actions?: Action<never>[]; verifiers?: V
     preflight,
     evidenceSnapshot,
     secretsRotate,
+    rekeyApplications,
     recreateApplications,
     reviewWebhooks,
     suspendSubaccounts,

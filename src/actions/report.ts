@@ -125,11 +125,16 @@ export function buildReport(state: JournalState, now: Date = new Date()): Report
   const idMap: JsonValue[] = [];
   const credentials: Report["credentials"] = [];
   let manifest: string | undefined;
-  // The replacements are the outputs of applications.recreate's create changes (by plan, not by output shape).
+  // The id map: the outputs of applications.recreate's creates and applications.rekey's key replacements (same
+  // id), found by plan, not by output shape.
   const replacements = new Set(
     state.plan.steps
       .flatMap((step) => step.changes)
-      .filter((change) => change.action === "applications.recreate" && change.kind === "create")
+      .filter(
+        (change) =>
+          (change.action === "applications.recreate" && change.kind === "create") ||
+          (change.action === "applications.rekey" && change.kind === "update"),
+      )
       .map((change) => change.id),
   );
   for (const [changeId, output] of state.done) {

@@ -107,6 +107,55 @@ function applyDecision(config: JsonObject, hook: SuspectWebhook, decision: Webho
   }
 }
 
+/**
+ * Applies decisions recorded at plan time to a configuration read later (a rekey PUTs the application as it is at
+ * the PUT): a decision applies only where the webhook still has the URL it was made for; one changed since is left
+ * as it now is (webhooks.review lists it again if it is still a suspect).
+ */
+export function applyRecordedDecisions(
+  config: JsonObject,
+  decisions: readonly RecordedWebhookDecision[],
+): RecordedWebhookDecision[] {
+  const applied: RecordedWebhookDecision[] = [];
+  for (const d of decisions) {
+    const place = at(config, d.path);
+    if (!place) continue;
+    const value = place.parent[place.key];
+    const url =
+      typeof value === "string"
+        ? value
+        : typeof value === "object" &&
+            value !== null &&
+            !Array.isArray(value) &&
+            typeof value.address === "string"
+          ? value.address
+          : undefined;
+    if (url === undefined || redactText(url) !== d.url) continue;
+    if (d.decision === "clear") delete place.parent[place.key];
+    else if (d.decision === "replace" && d.replacement !== null) {
+      if (typeof value === "string") place.parent[place.key] = d.replacement;
+      else if (typeof value === "object" && value !== null && !Array.isArray(value))
+        value.address = d.replacement;
+    }
+    applied.push(d);
+  }
+  return applied;
+}
+
+/** The recorded decisions a change's params carry (`webhookDecisions`), as the plan journaled them. */
+export function recordedDecisions(value: unknown): RecordedWebhookDecision[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(
+    (d): d is RecordedWebhookDecision =>
+      typeof d === "object" &&
+      d !== null &&
+      !Array.isArray(d) &&
+      typeof (d as JsonObject).path === "string" &&
+      typeof (d as JsonObject).url === "string" &&
+      ["keep", "clear", "replace"].includes(String((d as JsonObject).decision)),
+  );
+}
+
 async function ask(ctx: ActionContext, hook: SuspectWebhook): Promise<WebhookDecision> {
   const prompter = ctx.prompter;
   if (!prompter) throw new Error("asking about a webhook needs a prompter");

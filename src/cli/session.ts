@@ -234,6 +234,7 @@ export async function completeInputs(
   configFile: string | undefined,
 ): Promise<Record<string, unknown>> {
   const { values, missing } = resolveInputs(runbook, config);
+  if (prompter) await askChoices(runbook, config, prompter, values);
   if (missing.length === 0) return values;
   if (!prompter) {
     throw new ValidationError(
@@ -280,6 +281,34 @@ export async function completeInputs(
               : answer.trim();
   }
   return values;
+}
+
+/**
+ * The enum inputs a runbook marks `ask` and the config does not set: an interactive run explains each value in a
+ * line and asks, the default under the cursor (an unattended run keeps the default). A resume or a saved plan
+ * puts the earlier answer in the config's values, so the question is never asked twice for one run.
+ */
+async function askChoices(
+  runbook: Runbook,
+  config: RunConfig,
+  prompter: Prompter,
+  values: Record<string, unknown>,
+): Promise<void> {
+  for (const [name, spec] of Object.entries(runbook.inputs)) {
+    if (spec.type !== "enum" || !spec.ask || name in config.values) continue;
+    const explained = spec.values.filter((value) => spec.choices?.[value] !== undefined);
+    if (explained.length > 0) {
+      prompter.say(explained.map((value) => `  ${value}: ${spec.choices?.[value] ?? ""}`).join("\n"));
+    }
+    values[name] = await prompter.select({
+      message: `${name}${spec.description ? ` (${spec.description})` : ""}:`,
+      choices: spec.values.map((value) => ({
+        value,
+        name: value === spec.default ? `${value} (default)` : value,
+      })),
+      default: typeof values[name] === "string" ? values[name] : spec.default,
+    });
+  }
 }
 
 /**

@@ -24,6 +24,18 @@ export function checkRunbookRules(
         ),
       );
     }
+    if (spec.type === "enum") {
+      for (const value of Object.keys(spec.choices ?? {})) {
+        if (!spec.values.includes(value)) {
+          issues.push(
+            source.issue(
+              ["inputs", name, "choices", value],
+              `not one of the input's values: ${spec.values.map((v) => JSON.stringify(v)).join(" | ")}`,
+            ),
+          );
+        }
+      }
+    }
   }
 
   runbook.steps.forEach((step, index) => {

@@ -42,6 +42,10 @@ export const inputSchema = z.discriminatedUnion("type", [
     values: z.array(z.string()).min(1),
     required: z.boolean().optional(),
     default: z.string().optional(),
+    /** Interactive runs ask when the config does not set it, even with a default (unattended runs take the default). */
+    ask: z.boolean().optional(),
+    /** One line per value, shown when the input is asked: what choosing it means. */
+    choices: z.record(z.string(), z.string().min(1)).optional(),
   }),
   z.strictObject({
     type: z.literal("list"),

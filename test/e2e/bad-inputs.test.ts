@@ -18,6 +18,11 @@ import { writeConfig } from "./helpers/write-config.js";
 const BAD = fileURLToPath(new URL("../fixtures/bad/", import.meta.url)).replace(/\/$/, "");
 const RUN_ID = "20260101-000000-abcdef";
 const WRONG_SECRET = "Wrong-Secret-123";
+/**
+ * The corpus's config: its resealed-plan attacks edit applications.recreate's changes (a replacement's webhook, an
+ * old id), so the saved plan and every case use that strategy (rekey is the default).
+ */
+const CONFIG = { values: { "applications.strategy": "recreate" } };
 /** A bad input must end the command promptly (a FIFO must not hang it). */
 const CASE_TIMEOUT_MS = 20_000;
 
@@ -36,7 +41,7 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "vonage-ir-bad-"));
   const dir = join(root, "plan");
   await mkdir(dir);
-  const config = await writeConfig(dir, sim);
+  const config = await writeConfig(dir, sim, CONFIG);
   const planned = await runMain(
     ["plan", "compromise", "--config", config, "--save", join(dir, "plan.json")],
     {
@@ -68,7 +73,7 @@ function journalLine(record: Record<string, unknown>): string {
 }
 
 async function prepare(c: BadCase, dir: string): Promise<Prepared> {
-  await writeConfig(dir, sim);
+  await writeConfig(dir, sim, CONFIG);
   const out = join(dir, "runs");
   for (const [name, content] of Object.entries(c.files ?? {})) {
     await mkdir(dirname(join(dir, name)), { recursive: true });

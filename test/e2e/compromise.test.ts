@@ -15,6 +15,9 @@ import { writeRequests } from "./helpers/e2e-simulator.js";
 // Tests run concurrently (each has its own simulator and directory; the CLI mostly waits on I/O).
 const start = e2eRunStarter();
 
+/** The config of the tests about applications.recreate (rekey is the default: test/e2e/rekey.test.ts). */
+const RECREATE = { values: { "applications.strategy": "recreate" } };
+
 /** Asserts the compromise end state and the always-true invariants for the workspace's only run. */
 async function expectEndState(e: E2eRun, apps: number): Promise<string> {
   const [runId, ...others] = await e.runIds();
@@ -47,8 +50,8 @@ function secretRequests(e: E2eRun): { revoked: string[]; createdAfter: number } 
 }
 
 describe.concurrent("compromise runbook, unattended, on the compromised scenario", () => {
-  it("reaches the end state with a complete config and exits 0 once auto-reload is off", async () => {
-    const e = await start({ scenario: "compromised", deleteAppWithNumbers: "orphan" });
+  it("reaches the end state with a complete config and exits 0 once auto-reload is off (recreate)", async () => {
+    const e = await start({ scenario: "compromised", deleteAppWithNumbers: "orphan" }, RECREATE);
     await e.sim.setAutoReload(false);
     const result = await e.run();
     expect(result.code, result.stderr).toBe(0);
@@ -95,7 +98,7 @@ describe.concurrent("compromise runbook, unattended, on the compromised scenario
     expect(result.code, result.stderr).toBe(0);
     const output = result.stdout + result.stderr;
     expect(output).toMatch(/\+ new API secret for/);
-    expect(output).toMatch(/\+ application "shop-voice"/);
+    expect(output).toMatch(/"shop-voice": new key pair in place/);
     expect(output).toMatch(/suspend subaccount/);
     expect(output).toMatch(/nothing was changed/i);
     expect(e.sim.requests().length).toBeGreaterThan(0);
@@ -145,7 +148,7 @@ describe.concurrent("the 2-secret case (an attacker added a second primary secre
 describe.concurrent("deleting an application that still has numbers", () => {
   // `orphan` (the default) is the first test above
   it.each(["refuse"] as const)("with deleteAppWithNumbers=%s reaches the same end state", async (mode) => {
-    const e = await start({ scenario: "compromised", deleteAppWithNumbers: mode });
+    const e = await start({ scenario: "compromised", deleteAppWithNumbers: mode }, RECREATE);
     await e.sim.setAutoReload(false);
     const result = await e.run();
     expect(result.code, result.stderr).toBe(0);
@@ -231,7 +234,7 @@ describe.concurrent("secrets.revoke: after-confirmation", () => {
 
 describe("a number whose SMS webhook is down (Vonage probes moHttpUrl before an update)", () => {
   it("stops its application's replacement safely (exit 3: the number, the URL and the choices), the others replaced", async () => {
-    const e = await start({ scenario: "compromised" });
+    const e = await start({ scenario: "compromised" }, RECREATE);
     await e.sim.setAutoReload(false);
     // One linked number gets an SMS webhook that does not answer (the simulator treats every host but loopback
     // as unreachable, without sending anything): Vonage refuses an update that carries it.

@@ -21,8 +21,11 @@ type Trigger = (e: E2eRun) => (count: number, info: RequestInfo) => boolean;
 
 const secretsPath = (e: E2eRun) => `/accounts/${e.sim.primary.apiKey}/secrets`;
 
-// [what, the request to kill at, the change whose intent must be open after the kill]
-const crashes: [string, Trigger, RegExp][] = [
+/** The config of the runs whose crash is in applications.recreate's changes (rekey is the default). */
+const RECREATE = { values: { "applications.strategy": "recreate" } };
+
+// [what, the request to kill at, the change whose intent must be open after the kill, the config's strategy]
+const crashes: [string, Trigger, RegExp, ("recreate" | "rekey")?][] = [
   [
     "revoking the attacker's secret first",
     (e) => (_n, r) =>
@@ -44,16 +47,25 @@ const crashes: [string, Trigger, RegExp][] = [
     "creating a replacement application",
     () => (_n, r) => r.method === "POST" && r.path === "/v2/applications",
     /^applications:[^/]+\/create$/,
+    "recreate",
   ],
   [
     "relinking a number",
     () => (_n, r) => r.method === "POST" && r.path === "/number/update",
     /^applications:[^/]+\/relink$/,
+    "recreate",
   ],
   [
     "deleting an old application",
     () => (_n, r) => r.method === "DELETE" && r.path.startsWith("/v2/applications/"),
     /^applications:[^/]+\/delete$/,
+    "recreate",
+  ],
+  [
+    "replacing an application's key in place",
+    () => (_n, r) => r.method === "PUT" && r.path.startsWith("/v2/applications/"),
+    /^applications\.rekey:[^/]+\/rekey$/,
+    "rekey",
   ],
   [
     "suspending a subaccount",
@@ -63,8 +75,8 @@ const crashes: [string, Trigger, RegExp][] = [
 ];
 
 describe.concurrent("a crash between intent and done resumes to the same end state", () => {
-  it.each(crashes)("SIGKILL while %s", async (_what, trigger, openIntent) => {
-    const e = await start({ scenario: "compromised" });
+  it.each(crashes)("SIGKILL while %s", async (_what, trigger, openIntent, strategy) => {
+    const e = await start({ scenario: "compromised" }, strategy === "recreate" ? RECREATE : {});
     await e.sim.setAutoReload(false);
     const killed = await e.run([], { kill: { sim: e.sim, when: trigger(e) } });
     expect(killed.killed, killed.stderr).toBe(true);
@@ -111,7 +123,7 @@ describe.concurrent("a crash between intent and done resumes to the same end sta
 
 describe.concurrent("repeated crashes", () => {
   it("a run killed at every third write, and each resume killed again, still ends in the same state", async () => {
-    const e = await start({ scenario: "compromised", deleteAppWithNumbers: "refuse" });
+    const e = await start({ scenario: "compromised", deleteAppWithNumbers: "refuse" }, RECREATE);
     await e.sim.setAutoReload(false);
     const isWrite = (r: RequestInfo) => r.method !== "GET" && r.path !== "/account/settings";
     // kill at the 3rd write request of each attempt, counted per attempt

@@ -9,8 +9,8 @@ import { userinfoPasswords } from "./helpers/scan-for-secrets.js";
 
 const startRun = e2eRunStarter();
 
-async function start(): Promise<E2eRun> {
-  const e = await startRun({ scenario: "compromised" });
+async function start(config: Parameters<typeof startRun>[1] = {}): Promise<E2eRun> {
+  const e = await startRun({ scenario: "compromised" }, config);
   await e.sim.setAutoReload(false);
   return e;
 }
@@ -38,7 +38,8 @@ describe.concurrent("outputs", () => {
   });
 
   it("a webhook URL's password: redacted in evidence and report, the original in the sink (0600), kept on the replacement", async () => {
-    const e = await start();
+    // recreate: its plan and report show the replacement's configuration, webhooks included
+    const e = await start({ values: { "applications.strategy": "recreate" } });
     const [password] = userinfoPasswords(e.sim.initialState);
     expect(password).toBeDefined();
     const result = await e.run();
@@ -66,7 +67,7 @@ describe.concurrent("outputs", () => {
     const e = await start();
     const dry = await e.run(["--dry-run"]);
     expect(dry.code, dry.stderr).toBe(0);
-    expect(`${dry.stdout}${dry.stderr}`).toContain('+ application "support-messages" (replaces');
+    expect(`${dry.stdout}${dry.stderr}`).toContain('"support-messages": new key pair in place');
     const result = await e.run();
     expect(result.code, result.stderr).toBe(0);
     expect(await e.scan()).toEqual([]);

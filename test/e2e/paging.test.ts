@@ -17,8 +17,14 @@ describe("paging", () => {
         scenario: "large",
         scenarioParams: { applications: 105, numbers: 260, linkedNumbers: 210, subaccounts: 3 },
       },
-      // `large` has no compromise: one secret, so no revokeFirst; every subaccount is legitimate
-      { values: { compromisedSince: new Date(Date.now() - 3_600_000).toISOString() } },
+      // `large` has no compromise: one secret, so no revokeFirst; every subaccount is legitimate. Recreate: the
+      // numbers' paging matters to its relinks (rekey touches no number).
+      {
+        values: {
+          compromisedSince: new Date(Date.now() - 3_600_000).toISOString(),
+          "applications.strategy": "recreate",
+        },
+      },
     ));
     const initial = e.sim.initialState;
     expect(initial.applications).toHaveLength(105);
@@ -32,6 +38,7 @@ describe("paging", () => {
         values: {
           compromisedSince: new Date(Date.now() - 3_600_000).toISOString(),
           "subaccounts.allow": allowed,
+          "applications.strategy": "recreate",
         },
       }),
     );

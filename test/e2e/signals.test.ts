@@ -20,9 +20,9 @@ const appCreate: When = (_n, r) => r.method === "POST" && r.path === "/v2/applic
 const relink: When = (_n, r) => r.method === "POST" && r.path === "/number/update";
 const secretCreate: When = (_n, r) => r.method === "POST" && /^\/accounts\/[^/]+\/secrets$/.test(r.path);
 
-const cases: [NodeJS.Signals, string, When][] = [
-  ["SIGINT", "creating a replacement application", appCreate],
-  ["SIGINT", "relinking a number", relink],
+const cases: [NodeJS.Signals, string, When, ("recreate" | "rekey")?][] = [
+  ["SIGINT", "creating a replacement application", appCreate, "recreate"],
+  ["SIGINT", "relinking a number", relink, "recreate"],
   ["SIGTERM", "creating the new secret", secretCreate],
 ];
 
@@ -38,8 +38,11 @@ async function resumeToDone(e: E2eRun, runId: string): Promise<void> {
 describe("a signal mid-run leaves a resumable run", () => {
   it.each(cases)(
     "%s while %s: exit 130, journal consistent, resume finishes",
-    async (signal, _what, when) => {
-      const e = (current = await startE2eRun({ scenario: "compromised" }));
+    async (signal, _what, when, strategy) => {
+      const e = (current = await startE2eRun(
+        { scenario: "compromised" },
+        strategy ? { values: { "applications.strategy": strategy } } : {},
+      ));
       await e.sim.setAutoReload(false);
       const stopped = await e.run([], { kill: { sim: e.sim, when, signal } });
       expect(stopped.killed).toBe(true);
@@ -81,7 +84,11 @@ describe("a signal mid-run leaves a resumable run", () => {
   );
 
   it("a second SIGINT stops at once (exit 130); the resume reconciles what was in flight", async () => {
-    const e = (current = await startE2eRun({ scenario: "compromised" }));
+    // recreate: a create is followed by more work in its step for the second signal to interrupt
+    const e = (current = await startE2eRun(
+      { scenario: "compromised" },
+      { values: { "applications.strategy": "recreate" } },
+    ));
     await e.sim.setAutoReload(false);
     let second = false;
     // the harness sends the first SIGINT; the CLI's pid is in its lock file, so the second follows 20 ms later

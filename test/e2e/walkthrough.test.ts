@@ -61,6 +61,12 @@ describe("the walkthrough in a terminal", () => {
   it("drill: a person goes through the whole compromise runbook and ends with a summary", async () => {
     const pty = new PtySession(["drill", "--out", join(dir, "drills")], { cwd: dir, env: {} });
     await pty.waitFor("Nothing here touches a real account");
+    // The choice of strategy, explained in two lines, the default (rekey) under the cursor.
+    const choice = await pty.waitFor(/applications\.strategy \(how each application gets its new key\)/);
+    expect(choice).toMatch(/rekey: a new key in place \(one request each\); ids, numbers and channels stay/);
+    expect(choice).toMatch(/recreate: Vonage's advice: new applications, numbers moved, old ids deleted/);
+    await pty.waitFor(/❯ rekey \(default\)/);
+    pty.type(KEY.enter);
     await pty.waitFor("Which one should be revoked first?");
     // the attacker's secret (created after compromisedSince) is the first choice, under the cursor
     await pty.waitFor(/❯ [0-9a-f-]{36} {2}created \S+ {2}\(suspect\)/);
@@ -95,7 +101,7 @@ describe("the walkthrough in a terminal", () => {
     expect(secrets).toMatch(/why: a leaked API secret/);
     expect(secrets).toMatch(/\+ new API secret/);
     pty.type(KEY.enter);
-    await pty.waitFor(/Apply \d+ change\(s\) of "Replace every application/);
+    await pty.waitFor(/Apply \d+ change\(s\) of "Replace every application's key in place/);
     pty.type(KEY.enter);
     await pty.waitFor(/Apply 1 change\(s\) of "Suspend unknown subaccounts"\?/);
     pty.type(KEY.enter);
@@ -138,7 +144,8 @@ describe("the walkthrough in a terminal", () => {
       ["Support ticket number", "CS-1002"],
     ]);
     const end = await pty.waitFor("What a real run would have done:");
-    expect(end).toMatch(/14 done · 1 skipped · 0 pending · 0 failed/);
+    expect(end).toMatch(/14 done · 2 skipped · 0 pending · 0 failed/);
+    await pty.waitFor(/gave 5 application\(s\) a new key in place \(applications\.strategy rekey/);
     expect(end).toMatch(/Report: .*report\.md/);
     expect(await pty.exited).toBe(0);
     const runs = await readdir(join(dir, "drills"));
@@ -176,6 +183,9 @@ describe("the walkthrough in a terminal", () => {
         env: simEnv(sim),
       },
     );
+    // The config leaves the strategy open: asked first; the operator picks recreate (one down from rekey).
+    await pty.waitFor(/❯ rekey \(default\)/);
+    pty.type(`${KEY.down}${KEY.enter}`);
     await pty.waitFor(/Which one should be revoked first\?[\s\S]*select/);
     // The subaccounts step's reads take a few round trips: were its plan running beside this question, its
     // checkbox would be on the screen within this second. It must wait for the answer instead.
@@ -187,6 +197,8 @@ describe("the walkthrough in a terminal", () => {
     const plan = await pty.waitFor(/Dry run: nothing was changed/);
     expect(plan).toMatch(/is revoked first \(chosen by the operator\)/);
     expect(plan).toMatch(/- revoke secret/);
+    expect(plan).toMatch(/\+ application "shop-voice" \(replaces/);
+    expect(plan).toMatch(/when applications\.strategy = "rekey" is false/);
     expect(await pty.exited).toBe(0);
   });
 
@@ -198,6 +210,8 @@ describe("the walkthrough in a terminal", () => {
         cwd: dir,
         env: noColor ? { NO_COLOR: "1" } : {},
       });
+      await pty.waitFor("applications.strategy");
+      pty.type(KEY.enter);
       await pty.waitFor("Which one should be revoked first?");
       pty.type(KEY.enter);
       for (const hook of ["answer", "event"]) {
@@ -222,7 +236,7 @@ describe("the walkthrough in a terminal", () => {
     });
     expect(stdout).toBe("");
     expect(stderr).toMatch(/No terminal: the scenario's drill config answers for you/);
-    expect(stderr).toMatch(/15 done · 0 skipped · 0 pending · 0 failed/);
+    expect(stderr).toMatch(/15 done · 1 skipped · 0 pending · 0 failed/);
     // The drill config clears the attacker's collector; the summary names it and the decision.
     expect(stderr).toMatch(
       /found suspect webhook http:\/\/collector\.example\.net\/ivr\/answer on application "ivr-legacy"/,
@@ -230,7 +244,9 @@ describe("the walkthrough in a terminal", () => {
     expect(stderr).toMatch(
       /ivr\/event of application "ivr-legacy" .*: cleared \(decided by webhooks\.decisions\)/,
     );
-    expect(stderr).toMatch(/replaced 5 application\(s\) with new keys and moved 8 linked number\(s\)/);
+    // No terminal, no question: the default strategy, said in the summary.
+    expect(stderr).toMatch(/gave 5 application\(s\) a new key in place \(applications\.strategy rekey/);
+    expect(stderr).not.toMatch(/applications\.strategy \(how each/);
   });
 });
 

@@ -111,13 +111,14 @@ export default async function drill(
       () =>
         `a drill cannot be resumed (its simulator lived in that process): start a new one with ${printedCommand(io, ["drill"])}`,
     );
-    const inputs = await completeInputs(loaded.loaded.runbook, config, prompter, undefined);
     const { gateway } = await buildGateway(sim.primary, { apiHost: sim.url, restHost: sim.url }, 8);
     if (!mode.json) {
       io.stderr.write(
         `Drill: the compromise runbook against a simulated Vonage account (${sim.url}, scenario "compromised").\nNothing here touches a real account. ${mode.interactive ? "You make the decisions, as in a real incident." : "No terminal: the scenario's drill config answers for you."}\n\n`,
       );
     }
+    // After the banner: the first decisions (how applications get their new keys) are the drill's own.
+    const inputs = await completeInputs(loaded.loaded.runbook, config, prompter, undefined);
     const out = (values.out as string | undefined) ?? DRILL_OUT;
     let runDir: string | undefined;
     const code = await executeRun({
@@ -141,14 +142,16 @@ export default async function drill(
         runDir = info.runDir;
       },
     });
-    if (runDir && !mode.json) io.stderr.write(await drillSummary(runDir, sim));
+    if (runDir && !mode.json) {
+      io.stderr.write(await drillSummary(runDir, sim, inputs["applications.strategy"] === "recreate"));
+    }
     return code;
   } finally {
     await sim.close();
   }
 }
 
-async function drillSummary(runDir: string, sim: RunningSimulator): Promise<string> {
+async function drillSummary(runDir: string, sim: RunningSimulator, recreated: boolean): Promise<string> {
   const { report, markdown } = await writeReport(runDir);
   const count = (pattern: RegExp) =>
     report.changes.filter((c) => c.status === "done" && pattern.test(c.id)).length;
@@ -158,7 +161,9 @@ async function drillSummary(runDir: string, sim: RunningSimulator): Promise<stri
     "What a real run would have done:",
     `  - preserved evidence (manifest sha256 ${report.evidenceManifestSha256?.slice(0, 16) ?? "none"}…) and flagged ${report.suspects.length} suspect(s)`,
     `  - revoked ${count(/^secrets:.*\/(revoke-first|revoke)\//)} API secret(s) and left exactly ${state.primary.secrets.length} working one (in the sink)`,
-    `  - replaced ${report.applicationIdMap.length} application(s) with new keys and moved ${state.numbers.filter((n) => n.appId).length} linked number(s)`,
+    recreated
+      ? `  - replaced ${report.applicationIdMap.length} application(s) with new keys and moved ${state.numbers.filter((n) => n.appId).length} linked number(s) (applications.strategy recreate: new ids; rekey would have kept them)`
+      : `  - gave ${report.applicationIdMap.length} application(s) a new key in place (applications.strategy rekey: ids, numbers and channels unchanged; recreate would have replaced the applications)`,
     `  - suspended ${count(/^subaccounts:suspend\//)} unknown subaccount(s)`,
     ...report.attention.map((line) => `  - found ${line}`),
     ...report.webhookDecisions.map((line) => `  - ${line}`),

@@ -9,6 +9,7 @@ import { keyPairMatches } from "../../../src/security/index.js";
 import type { FaultsInput, SimulatorOptions } from "../../../src/simulator/index.js";
 import { compromiseEndState, endStateInvariants, primaryApplications } from "../../e2e/helpers/end-state.js";
 import { startE2eRun, type E2eRun } from "../../e2e/helpers/e2e-run.js";
+import type { ConfigOverrides } from "../../e2e/helpers/write-config.js";
 import { sinkValues } from "../../e2e/helpers/scan-for-secrets.js";
 import type { CliResult } from "../../e2e/helpers/run-cli.js";
 
@@ -27,22 +28,29 @@ export function prng(seed: number): () => number {
 export interface ChaosScenario {
   name: string;
   sim: Omit<SimulatorOptions, "onRequest" | "port">;
+  /** Config values over the e2e defaults (e.g. the recreate strategy; rekey is the default). */
+  config?: ConfigOverrides;
   /** Faults set for the chaos cycles (not the calibration run): a resume may then also exit 1. */
   faults?: Partial<FaultsInput>;
 }
 
+const RECREATE: ConfigOverrides = { values: { "applications.strategy": "recreate" } };
+
 export const CHAOS_SCENARIOS: ChaosScenario[] = [
   { name: "compromised", sim: { scenario: "compromised" } },
+  { name: "compromised, recreate", sim: { scenario: "compromised" }, config: RECREATE },
   {
-    name: "large(12 apps, 80 numbers)",
+    name: "large(12 apps, 80 numbers), recreate",
     sim: {
       scenario: "large",
       scenarioParams: { applications: 12, numbers: 80, linkedNumbers: 60, subaccounts: 4 },
     },
+    config: RECREATE,
   },
   {
-    name: "compromised, deletes refused while numbers are linked",
+    name: "compromised, recreate, deletes refused while numbers are linked",
     sim: { scenario: "compromised", deleteAppWithNumbers: "refuse" },
+    config: RECREATE,
   },
   {
     name: "compromised, 10% 5xx on every route",
@@ -153,7 +161,7 @@ export async function finalChecks(e: E2eRun, runId: string, apps: number): Promi
 
 /** One uninterrupted run to count the requests of a whole run (kill points are drawn from 1..that). */
 async function calibrate(scenario: ChaosScenario): Promise<{ requests: number; violations: string[] }> {
-  const e = await startE2eRun(scenario.sim);
+  const e = await startE2eRun(scenario.sim, scenario.config);
   try {
     await e.sim.setAutoReload(false);
     const r = await e.run();
@@ -199,7 +207,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     figures.cycles++;
     stats.cycles++;
     const cycle = `cycle ${figures.cycles} (${scenario.name})`;
-    const e = await startE2eRun(scenario.sim);
+    const e = await startE2eRun(scenario.sim, scenario.config);
     try {
       await e.sim.setAutoReload(false);
       if (scenario.faults) e.sim.setFaults(scenario.faults);
@@ -279,7 +287,7 @@ export async function runFileKillPoints(
 ): Promise<string[]> {
   const violations: string[] = [];
   for (const point of FILE_KILL_POINTS) {
-    const e = await startE2eRun(scenario.sim);
+    const e = await startE2eRun(scenario.sim, scenario.config);
     try {
       await e.sim.setAutoReload(false);
       const killed = await e.run([], { env: { VONAGE_IR_TEST_KILL_AT: point } });

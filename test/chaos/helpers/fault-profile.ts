@@ -28,7 +28,11 @@ function dropPoints(random: () => number): number[] {
 
 export async function runFaultProfile(seed: number): Promise<FaultRun> {
   const random = prng(seed);
-  const e = await startE2eRun({ scenario: "compromised" });
+  // recreate: its creates are the writes that must never be retried blindly (counted below)
+  const e = await startE2eRun(
+    { scenario: "compromised" },
+    { values: { "applications.strategy": "recreate" } },
+  );
   try {
     await e.sim.setAutoReload(false);
     e.sim.setFaults({

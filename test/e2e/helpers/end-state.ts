@@ -75,9 +75,10 @@ export interface ExpectedEndState {
 
 /**
  * The compromise runbook's end state: exactly one primary secret, the one in the sink; every application
- * replaced once (same name and configuration, new key = the private key in the sink), its numbers relinked
- * with their other fields unchanged; no number pointing at a deleted application; unknown subaccounts
- * suspended, allowed ones not. Returns the old → new application id map with the violations.
+ * given a new key once (same name and configuration, new key = the private key in the sink): rekeyed in place
+ * (same id, its numbers untouched) or replaced (new id, the old one deleted, its numbers relinked with their
+ * other fields unchanged); no number pointing at a deleted application; unknown subaccounts suspended, allowed
+ * ones not. Returns the old → new application id map (old → old for a rekey) with the violations.
  */
 export async function compromiseEndState(
   state: SimState,
@@ -104,11 +105,11 @@ export async function compromiseEndState(
   const byKey = new Map(liveApps.map((a) => [spki(a.keys.public_key), a]));
   const idMap = new Map<string, string>();
   for (const old of oldApps) {
-    if (liveApps.some((a) => a.id === old.id))
-      violations.push(`old application ${old.id} (${old.name}) still exists`);
-    // The sink names each key after the application that uses it: the replacement, found by name.
+    // The sink names each key after the application that uses it: the same id after a rekey, the replacement
+    // (found by name) after a recreate.
     const named = liveApps.find((a) => a.name === old.name && a.id !== old.id);
-    const pem = named === undefined ? undefined : sink.get(`app-${named.id}.key`);
+    const pem =
+      sink.get(`app-${old.id}.key`) ?? (named === undefined ? undefined : sink.get(`app-${named.id}.key`));
     if (!pem) {
       violations.push(`no private key in the sink for the replacement of ${old.id} (${old.name})`);
       continue;
@@ -118,6 +119,8 @@ export async function compromiseEndState(
       violations.push(`no live application has the public key of the sink's key for ${old.id} (${old.name})`);
       continue;
     }
+    if (replacement.id !== old.id && liveApps.some((a) => a.id === old.id))
+      violations.push(`old application ${old.id} (${old.name}) still exists`);
     idMap.set(old.id, replacement.id);
     const same =
       JSON.stringify(sortKeys(transferable(replacement))) === JSON.stringify(sortKeys(transferable(old)));
@@ -146,7 +149,9 @@ export async function compromiseEndState(
     const wanted = before.appId ? (idMap.get(before.appId) ?? before.appId) : undefined;
     if (after.appId !== wanted)
       violations.push(`number ${before.msisdn} points at ${String(after.appId)}, expected ${String(wanted)}`);
-    const expectedAfter = before.appId ? numberAfterRelink(before, wanted) : before;
+    // A rekeyed application keeps its numbers as they were: no relink, nothing cleared.
+    const expectedAfter =
+      before.appId && wanted !== before.appId ? numberAfterRelink(before, wanted) : before;
     if (JSON.stringify(sortKeys(expectedAfter)) !== JSON.stringify(sortKeys(after)))
       violations.push(`number ${before.msisdn} changed more than its application`);
   }

@@ -41,7 +41,10 @@ describe("key pairs for replacement applications", () => {
     const sim = await startSimulator({ scenario: "compromised", port: 0 });
     sims.push(sim);
     const dir = await tempDir();
-    const config = await writeConfig(dir, compromiseConfig(sim));
+    const config = await writeConfig(dir, {
+      ...compromiseConfig(sim),
+      applications: { strategy: "recreate" },
+    });
     const env = simEnv(sim);
     const planned = await runMain(["plan", "compromise", "--config", config, "--save", "plan.json"], {
       env,

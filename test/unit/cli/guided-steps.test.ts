@@ -35,6 +35,7 @@ describe("guided steps through the scripted prompter", () => {
     const prompter = new ScriptedPrompter([
       { match: "Start:", answer: true },
       { match: 'of "Rotate the API secret(s)"', answer: true },
+      { match: "applications.strategy", answer: "rekey" },
       { match: 'of "Replace every application', answer: true },
       { match: 'of "Suspend unknown subaccounts"', answer: true },
       { match: "Switch auto-reload off in the dashboard: is it done?", answer: "skip" },
@@ -128,6 +129,7 @@ describe("guided steps through the scripted prompter", () => {
     const prompter = new ScriptedPrompter([
       { match: "Start:", answer: true },
       { match: 'of "Rotate the API secret(s)"', answer: true },
+      { match: "applications.strategy", answer: "rekey" },
       { match: 'of "Replace every application', answer: true },
       { match: 'of "Suspend unknown subaccounts"', answer: true },
       ...later,

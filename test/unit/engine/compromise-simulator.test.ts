@@ -273,7 +273,11 @@ describe("SIGINT during a run of the compromise runbook", () => {
     sims.push(sim);
     const applications = sim.dumpState().applications.length;
     const dir = await tempDir();
-    const config = await writeConfig(dir, compromiseConfig(sim));
+    // The Ctrl-C lands on a create of applications.recreate (rekey is the default).
+    const config = await writeConfig(dir, {
+      ...compromiseConfig(sim),
+      applications: { strategy: "recreate" },
+    });
     const out = join(dir, "runs");
     const io = fakeIo({ env: simEnv(sim), cwd: dir });
     abort = () => io.controller.abort("SIGINT");

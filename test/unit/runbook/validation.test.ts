@@ -100,6 +100,12 @@ const cases: { fixture: string; behaviour: string; expected: string }[] = [
       '9:14 inputs.secrets.revoke.default: expected one of the input\'s values: "immediately" | "after-confirmation"',
   },
   {
+    fixture: "enum-choice-not-a-value.yaml",
+    behaviour: "an enum input that explains a value it does not have is reported at that choice",
+    expected:
+      '13:16 inputs.applications.strategy.choices.rebuild: not one of the input\'s values: "rekey" | "recreate"',
+  },
+  {
     fixture: "bad-evidence-pattern.yaml",
     behaviour: "an evidence pattern that is not a regular expression is reported at the pattern",
     expected: "13:20 steps[0].manual.evidence[0].pattern: not a valid regular expression",

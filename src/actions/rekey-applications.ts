@@ -1,0 +1,262 @@
+// applications.rekey: replaces each selected application's public key in place with one generated here, so a
+// private key the attacker may hold stops working with one request per application. Per application: back up →
+// new key pair (private key in the sink first) → PUT of its current configuration with the new key → read back.
+import { z } from "zod";
+import {
+  backupPathFor,
+  ID_MAP_FILE,
+  applicationSelectionParams,
+  prepareApplicationKey,
+  replacementKeyPairs,
+  safeFingerprint,
+  selectApplications,
+  writeIdMap,
+  writeJson,
+  type IdMapEntry,
+} from "./application-keys.js";
+import { findSuspectWebhooks, suspectLine } from "./find-suspect-webhooks.js";
+import {
+  applyRecordedDecisions,
+  decisionLine,
+  recordedDecisions,
+  resolveWebhookDecisions,
+  webhookDecisionsParam,
+  type RecordedWebhookDecision,
+} from "./resolve-webhook-decisions.js";
+import {
+  ref,
+  resolveRef,
+  type Action,
+  type ActionContext,
+  type ApplyOutcome,
+  type Change,
+  type ChangeDraft,
+  type JsonObject,
+  type JsonValue,
+} from "./action.js";
+
+export const rekeyApplicationsParams = applicationSelectionParams.extend({
+  /** The operator's own webhook hosts (exact, or `*.example.com`): any other host is a suspect. */
+  allowedHosts: z.array(z.string().min(1)).optional(),
+  /** What to do with a suspect webhook: `<url or host> keep | clear | replace <https url>`. */
+  webhookDecisions: webhookDecisionsParam.optional(),
+  /** Without allowedHosts: hosts only in applications created or changed after it are the suspects. */
+  compromisedSince: z.string().optional(),
+});
+export type RekeyApplicationsParams = z.infer<typeof rekeyApplicationsParams>;
+
+type Op = "backup" | "rekey" | "id-map";
+
+const WHAT_BREAKS =
+  "services that sign JWTs with the old private key (Voice, Messages, Video, Client SDK tokens) fail until they are given the new one from the sink; ids, numbers, external accounts and webhooks stay as they are";
+
+function str(value: JsonValue | undefined): string {
+  return typeof value === "string" ? value : "";
+}
+
+function short(id: string): string {
+  return id.length > 8 ? `${id.slice(0, 8)}…` : id;
+}
+
+function opOf(change: ChangeDraft): Op | undefined {
+  const op = change.params.op;
+  return typeof op === "string" ? (op as Op) : undefined;
+}
+
+export const rekeyApplications: Action<RekeyApplicationsParams> = {
+  id: "applications.rekey",
+  title: "Replace application keys in place",
+  why: "an attacker with the account may have an application's private key: a new public key, generated here, makes it useless at once",
+  params: rekeyApplicationsParams,
+
+  async plan(ctx, params) {
+    const apps = await ctx.gateway.listApplications();
+    const { selected, notes } = selectApplications(apps, params);
+    if (selected.length === 0) {
+      notes.push(apps.length === 0 ? "the account has no applications" : "no application selected");
+      return { changes: [], notes };
+    }
+    // An id from the account becomes a file name when applied: a malformed one fails the plan, not the apply.
+    for (const app of selected) backupPathFor(ctx.runDir, app.id);
+    // A rekey keeps every webhook as it is unless webhooks.decisions says otherwise (never asked: the application
+    // keeps working either way); an undecided suspect stays pending in webhooks.review.
+    const scan = await findSuspectWebhooks(ctx, {
+      allowedHosts: params.allowedHosts,
+      compromisedSince: params.compromisedSince,
+      applications: apps,
+      applicationsOnly: true,
+    });
+    const ids = new Set(selected.map((app) => app.id));
+    const suspects = scan.suspects.filter((s) => s.owner === "application" && ids.has(s.ownerId));
+    notes.push(...scan.notes);
+    const changes: ChangeDraft[] = [];
+    const rekeys: string[] = [];
+    for (const app of selected) {
+      const common = { appId: app.id, name: app.name };
+      const fingerprint = app.publicKey === undefined ? undefined : safeFingerprint(app.publicKey);
+      changes.push({
+        id: `${app.id}/backup`,
+        kind: "write-file",
+        target: `evidence/applications/${app.id}.json`,
+        reversible: true,
+        idempotent: true,
+        params: {
+          op: "backup",
+          ...common,
+          application: {
+            id: app.id,
+            ...(JSON.parse(JSON.stringify({ ...app.config, name: app.name })) as JsonObject),
+            keys: app.publicKey === undefined ? {} : { public_key: app.publicKey },
+          },
+        },
+      });
+      const decided: RecordedWebhookDecision[] = suspects.some((s) => s.ownerId === app.id)
+        ? (
+            await resolveWebhookDecisions(ctx, app, {
+              suspects,
+              decisions: params.webhookDecisions ?? [],
+              ask: false,
+            })
+          ).decisions
+        : [];
+      const rekeyId = `${ctx.step.id}:${app.id}/rekey`;
+      rekeys.push(rekeyId);
+      changes.push({
+        id: `${app.id}/rekey`,
+        kind: "update",
+        target: `public key of application ${app.id} "${app.name}"`,
+        before: { publicKeyFingerprint: fingerprint ?? null },
+        after: { publicKeyFingerprint: "(new key pair, generated locally)" },
+        reversible: false,
+        idempotent: false,
+        params: { op: "rekey", ...common, ...(decided.length > 0 ? { webhookDecisions: decided } : {}) },
+        dependsOn: [`${ctx.step.id}:${app.id}/backup`],
+        killsCredential: `application key ${app.id}`,
+        ...(decided.length > 0 ? { warnings: decided.map(decisionLine) } : {}),
+      });
+    }
+    changes.push({
+      id: "id-map",
+      kind: "write-file",
+      target: ID_MAP_FILE,
+      reversible: true,
+      idempotent: true,
+      params: { op: "id-map", rekeys, count: rekeys.length },
+      dependsOn: rekeys,
+    });
+    notes.push(
+      `${selected.length} of ${apps.length} application(s) get a new key pair in place: ${WHAT_BREAKS}`,
+    );
+    return { changes, notes, ...(suspects.length > 0 ? { attention: suspects.map(suspectLine) } : {}) };
+  },
+
+  describe(change) {
+    const p = change.params;
+    const id = short(str(p.appId));
+    switch (opOf(change)) {
+      case "backup":
+        return `+ back up application ${id} "${str(p.name)}" to evidence/applications/`;
+      case "rekey":
+        return `~ application ${id} "${str(p.name)}": new key pair in place (not reversible: the old private key stops working, and whatever signs JWTs with it fails until it gets the new one; nothing else changes)`;
+      case "id-map":
+        return `+ write ${ID_MAP_FILE} (${typeof p.count === "number" ? p.count : "?"} application(s): id → new key path)`;
+      default:
+        return `? ${change.target}`;
+    }
+  },
+
+  async prepare(ctx, change) {
+    if (opOf(change) === "backup") {
+      // The rekey this backup precedes will take a key pair: start generating it now.
+      replacementKeyPairs.announce();
+      return {};
+    }
+    if (opOf(change) !== "rekey") return {};
+    return prepareApplicationKey(ctx, str(change.params.appId));
+  },
+
+  async apply(ctx, change, prepared) {
+    switch (opOf(change)) {
+      case "backup":
+        return applyBackup(ctx, change);
+      case "rekey":
+        return applyRekey(ctx, change, prepared);
+      case "id-map":
+        return applyIdMap(ctx, change);
+      default:
+        throw new Error(`applications.rekey: unknown change ${change.id}`);
+    }
+  },
+
+  async reconcile(ctx, change, prepared) {
+    if (opOf(change) !== "rekey") return undefined;
+    const wanted = str(prepared.publicKeyFingerprint);
+    if (!wanted) return undefined;
+    const live = await ctx.gateway.getApplication(str(change.params.appId));
+    if (live?.publicKey === undefined || safeFingerprint(live.publicKey) !== wanted) return undefined;
+    return {
+      status: "done",
+      output: rekeyOutput(change, prepared),
+      note: "the new key was already in place before the interruption",
+    };
+  },
+};
+
+async function applyBackup(ctx: ActionContext, change: Change): Promise<ApplyOutcome> {
+  const path = backupPathFor(ctx.runDir, str(change.params.appId));
+  await writeJson(path, { application: change.params.application ?? null });
+  return { status: "done", output: { path } };
+}
+
+async function applyRekey(ctx: ActionContext, change: Change, prepared: JsonObject): Promise<ApplyOutcome> {
+  const appId = str(change.params.appId);
+  const publicKeyPem = str(prepared.publicKeyPem);
+  const wanted = str(prepared.publicKeyFingerprint);
+  if (!publicKeyPem || !wanted) throw new Error(`no public key was prepared for application ${appId}`);
+  // A PUT replaces the whole application: it carries the configuration as it is now, not as planned, so that
+  // nothing changed since the plan (a webhook, a capability, a webhook's password) is reverted.
+  const live = await ctx.gateway.getApplication(appId);
+  if (!live) throw new Error(`application ${appId} no longer exists: there is no key to replace`);
+  const config = JSON.parse(JSON.stringify({ ...live.config, name: live.name })) as JsonObject;
+  applyRecordedDecisions(config, recordedDecisions(change.params.webhookDecisions));
+  await ctx.gateway.updateApplication(appId, { ...config, name: live.name }, publicKeyPem);
+  const after = await ctx.gateway.getApplication(appId);
+  const found = after?.publicKey === undefined ? undefined : safeFingerprint(after.publicKey);
+  if (found !== wanted) {
+    throw new Error(
+      `application ${appId} does not read back with the new public key (${found ?? "none"} instead of ${wanted}): the old private key may still work`,
+    );
+  }
+  return { status: "done", output: rekeyOutput(change, prepared) };
+}
+
+/** The same entry shape as a recreate's create output, the id unchanged: the report reads both alike. */
+function rekeyOutput(change: Change, prepared: JsonObject): JsonObject {
+  const appId = str(change.params.appId);
+  return {
+    oldId: appId,
+    newId: appId,
+    name: str(change.params.name),
+    keyPath: str(prepared.keyPath),
+    publicKeyFingerprint: str(prepared.publicKeyFingerprint),
+    // webhooks.review reads a "keep" from here, as from a recreate's create.
+    ...(Array.isArray(change.params.webhookDecisions)
+      ? { webhookDecisions: change.params.webhookDecisions }
+      : {}),
+  };
+}
+
+async function applyIdMap(ctx: ActionContext, change: Change): Promise<ApplyOutcome> {
+  const rekeys = Array.isArray(change.params.rekeys) ? change.params.rekeys : [];
+  const entries: IdMapEntry[] = rekeys.map((id) => {
+    const o = (resolveRef(ctx.outputs, ref(str(id))) ?? {}) as JsonObject;
+    return {
+      oldId: str(o.oldId),
+      newId: str(o.newId),
+      name: str(o.name),
+      keyPath: str(o.keyPath),
+      publicKeyFingerprint: str(o.publicKeyFingerprint),
+    };
+  });
+  return { status: "done", output: await writeIdMap(ctx, entries) };
+}
