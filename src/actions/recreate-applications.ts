@@ -325,25 +325,25 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
     const name = str(p.name);
     switch (opOf(change)) {
       case "backup":
-        return `+ back up application ${old} "${name}" to evidence/applications/`;
+        return `back up application ${old} "${name}" to evidence/applications/`;
       case "create":
-        return `+ application "${name}" (replaces ${old}, new keys)`;
+        return `application "${name}" (replaces ${old}, new keys)`;
       case "relink": {
         const cleared = Object.entries(
           typeof p.mayBeCleared === "object" && p.mayBeCleared !== null && !Array.isArray(p.mayBeCleared)
             ? p.mayBeCleared
             : {},
         ).map(([field, count]) => `${field} of ${String(count)}`);
-        return `~ move ${typeof p.plannedNumbers === "number" ? p.plannedNumbers : "the"} number(s) from ${old} to the replacement${cleared.length > 0 ? ` (may be cleared by Vonage: ${cleared.join(", ")})` : ""}`;
+        return `move ${typeof p.plannedNumbers === "number" ? p.plannedNumbers : "the"} number(s) from ${old} to the replacement${cleared.length > 0 ? ` (may be cleared by Vonage: ${cleared.join(", ")})` : ""}`;
       }
       case "verify":
-        return `? verify no number points at ${old} and the replacement exists`;
+        return `verify no number points at ${old} and the replacement exists`;
       case "delete":
-        return `- delete application ${old} "${name}"`;
+        return `delete application ${old} "${name}"`;
       case "id-map":
-        return `+ write ${ID_MAP_FILE} (${typeof p.count === "number" ? p.count : "?"} application(s): old → new id, key paths)`;
+        return `write ${ID_MAP_FILE} (${typeof p.count === "number" ? p.count : "?"} application(s): old → new id, key paths)`;
       default:
-        return `? ${change.target}`;
+        return change.target;
     }
   },
 

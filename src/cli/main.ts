@@ -45,6 +45,13 @@ const SECRET_STDIN: OptionSpecs = {
   },
 };
 
+const FULL: OptionSpecs = {
+  full: {
+    type: "boolean",
+    description: "list every change of a long list in the plan (default: the first 10)",
+  },
+};
+
 const runOptions: OptionSpecs = {
   ...CONFIG,
   ...OUT,
@@ -55,6 +62,7 @@ const runOptions: OptionSpecs = {
   },
   ...JSON_OUTPUT,
   ...SECRET_STDIN,
+  ...FULL,
   concurrency: {
     type: "string",
     value: "N",

@@ -16,7 +16,8 @@ import type {
 import type { Gateway } from "../vonage/gateway.js";
 import { createReadOnlyGateway } from "../vonage/dry-run-gateway.js";
 import type { Prompter } from "../io/prompter.js";
-import { KIND_MARK, type ChangeStatus, type EventSink, type StepStatus } from "../io/events.js";
+import { formatChangeList, type ChangeStatus, type EventSink, type StepStatus } from "../io/events.js";
+import { isDestructive, type PlanStyle } from "../io/plan-marks.js";
 import { RecordingPrompter } from "../io/recording-prompter.js";
 import { foreignText } from "../io/foreign-text.js";
 import { redact, registerSecret } from "../io/redact.js";
@@ -51,6 +52,8 @@ export interface EngineDeps {
   concurrency: number;
   /** Read from the journals in the out directory by the caller (actions never read journals). */
   priorRuns: PriorRuns;
+  /** How the confirm screens show their changes (colour, where the whole of a cut list is). */
+  planStyle?: PlanStyle | undefined;
 }
 
 export interface PlanInput {
@@ -155,12 +158,12 @@ function makeContext(
   };
 }
 
-/** describe(), without the diff mark some actions prefix: the formatters add the mark of the change's kind. */
 /** Summaries, notes and warnings name things from the account (applications, subaccounts, webhooks): one line. */
 const MAX_SUMMARY = 1000;
 
+/** describe() says what; the mark of the change's kind (io/plan-marks.ts) is added where it is shown. */
 function describeChange(action: Action, draft: Parameters<Action["describe"]>[0]): string {
-  return foreignText(action.describe(draft).replace(/^[+\-~!?>] (?=\S)/, ""), MAX_SUMMARY);
+  return foreignText(action.describe(draft), MAX_SUMMARY);
 }
 
 /**
@@ -431,10 +434,11 @@ export async function apply(
     const ctx = makeContext(deps, state, step, inputs, attestations, false);
 
     if (step.confirm && deps.prompter && remaining.some((c) => c.kind !== "manual")) {
-      deps.prompter.say(remaining.map((c) => `    ${KIND_MARK[c.kind] ?? "·"} ${c.summary}`).join("\n"));
+      deps.prompter.say(formatChangeList(remaining, deps.planStyle).join("\n"), { painted: true });
+      // Enter alone never revokes, deletes or suspends: that takes a typed yes.
       const go = await deps.prompter.confirm({
         message: `Apply ${remaining.length} change(s) of "${step.title}"?`,
-        default: true,
+        default: !remaining.some((c) => isDestructive(c.kind)),
       });
       if (!go) {
         for (const change of remaining) {

@@ -130,6 +130,7 @@ export default async function applyCommand(
     out: (values.out as string | undefined) ?? loaded.config.out ?? DEFAULT_OUT,
     concurrency,
     dryRun: false,
+    full: Boolean(values.full),
     breakLock: Boolean(values["break-lock"]),
     savedPlan: thePlan,
     savedPlanTrusted: trusted,

@@ -43,8 +43,8 @@ describe("a non-interactive run with manual steps", () => {
     expect(result.code).toBe(3);
     const stderr = result.stderr();
     expect(stderr).toContain("Pending (needs a person):");
-    expect(stderr).toContain("! users.review: manual: Remove unknown dashboard users");
-    expect(stderr).toContain("! support.ticket: manual: Open a support ticket");
+    expect(stderr).toContain("… users.review: manual: Remove unknown dashboard users");
+    expect(stderr).toContain("… support.ticket: manual: Open a support ticket");
     expect(stderr).toContain("Resume with: vonage-ir run --resume");
   });
 
@@ -117,12 +117,15 @@ describe("an interactive run driven through a ScriptedPrompter", () => {
     expect(journal).toContain('"reason":"the account has a single user"');
   });
 
-  it("declining the plan starts nothing (exit 130)", async () => {
+  it("declining the plan is not an error: nothing done, no run directory left or named (exit 0)", async () => {
     const { dir, runbook, out } = await setup();
     const prompter = new ScriptedPrompter([{ match: "Proceed?", answer: false }]);
     const result = await runMain(["run", runbook, "--out", out], { cwd: dir, env: offlineEnv, prompter });
-    expect(result.code).toBe(130);
-    expect(result.stderr()).toContain("nothing was started");
+    expect(result.code).toBe(0);
+    expect(result.stderr()).toContain("Declined: nothing was done");
+    expect(result.stderr()).not.toMatch(/error:|--resume/);
+    expect(result.stderr()).not.toContain(out);
+    expect((await readdir(out).catch(() => [])).filter((e) => /^\d{8}-/.test(e))).toEqual([]);
   });
 });
 
