@@ -226,11 +226,16 @@ export const commands: Command[] = [
   {
     name: "drill",
     summary: "rehearse the compromise runbook against a built-in simulator (the `compromised` scenario)",
-    usage: "vonage-ir drill [--out DIR] [--json] [--yes]",
+    usage: "vonage-ir drill [--dry-run [--full]] [--out DIR] [--json] [--yes]",
     options: {
       ...OUT,
       ...JSON_OUTPUT,
       yes: { type: "boolean", short: "y", description: "unattended: answer from the scenario's config" },
+      "dry-run": {
+        type: "boolean",
+        description: "print the drill's plan against a fresh simulator; send no mutating request",
+      },
+      ...FULL,
     },
     exitCodes: {
       0: "the drill finished",

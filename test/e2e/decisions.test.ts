@@ -1,6 +1,6 @@
 // Decisions that read at a glance, in a real terminal and without one: destructive confirms default to No (and a
 // No is "declined", not an error), the plan's legend once, colour only on a terminal without NO_COLOR, warnings
-// under their change.
+// under their change, and drill --dry-run.
 import { execFile } from "node:child_process";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -138,5 +138,22 @@ describe("the plan at a glance", () => {
     // one mark per line: describe() texts carry none of their own
     expect(stderr).not.toMatch(/^ {4}\S [-+~!?>=*] /m);
     expect(stderr).not.toMatch(/… and \d+ more/);
+  });
+});
+
+describe("drill --dry-run", () => {
+  it("prints the drill's plan against a fresh simulator and sends no mutating request", async () => {
+    const out = join(dir, "drills");
+    const { stdout, stderr } = await run("node", [CLI, "drill", "--dry-run", "--out", out], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "" },
+    });
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(/Planning \(dry run, nothing will change\) compromise/);
+    expect(stderr).toMatch(/- revoke secret/);
+    expect(stderr).toMatch(/… and \d+ more: add --full to list every one/);
+    expect(stderr).toMatch(/The simulated account received 0 mutating request\(s\)\./);
+    expect(stderr).not.toMatch(/What a real run would have done|--resume/);
+    expect(await runDirectories(out)).toEqual([]);
   });
 });

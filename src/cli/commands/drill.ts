@@ -113,6 +113,7 @@ export default async function drill(
       );
     }
     const out = (values.out as string | undefined) ?? DRILL_OUT;
+    const dryRun = Boolean(values["dry-run"]);
     let runDir: string | undefined;
     const code = await executeRun({
       io,
@@ -125,7 +126,8 @@ export default async function drill(
       prompter,
       out,
       concurrency: 8,
-      dryRun: false,
+      dryRun,
+      full: Boolean(values.full),
       breakLock: false,
       resumeCommand: () =>
         "vonage-ir drill   (drills are not resumable: the simulator lived in that process)",
@@ -134,6 +136,19 @@ export default async function drill(
       },
     });
     if (runDir && !mode.json) io.stderr.write(await drillSummary(runDir, sim));
+    if (dryRun && !mode.json) {
+      // The simulator's own request log, not our gateway's word for it: what reached the account.
+      // POST /account/settings without parameters only reads the settings (Vonage's API shape).
+      const writes = sim
+        .requests()
+        .filter(
+          (r) =>
+            r.method !== "GET" &&
+            r.method !== "HEAD" &&
+            !(r.method === "POST" && r.path === "/account/settings" && r.query === ""),
+        ).length;
+      io.stderr.write(`The simulated account received ${writes} mutating request(s).\n`);
+    }
     return code;
   } finally {
     await sim.close();
