@@ -462,6 +462,24 @@ function checkFlags(command: Command, args: readonly string[]): void {
   }
 }
 
+/**
+ * `--secret-stdin` typed in a terminal: stdin would be the keyboard (echoing the secret), and the walkthrough
+ * needs it for its questions. Refused before anything else, with the ways that work.
+ */
+function secretStdinOnTerminal(command: string): UsageError {
+  const signature = command === "verify-callback";
+  const variable = signature ? "VONAGE_SIGNATURE_SECRET" : "VONAGE_API_SECRET";
+  const unattended = command === "run" || command === "apply";
+  return new UsageError(
+    `--secret-stdin reads the ${signature ? "signature secret" : "API secret"} from a pipe, but stdin is this terminal${signature ? "" : ", which the walkthrough needs for its questions"}`,
+    [
+      "to proceed, either:",
+      `    read -rs ${variable} && export ${variable}   (type or paste it, not echoed; then run without --secret-stdin)`,
+      `    vonage-ir ${command} ... --secret-stdin < secret.txt   (pipe it from a file${unattended ? "; with --yes and a --config that holds the decisions, as nothing can be asked" : ""})`,
+    ].join("\n  "),
+  );
+}
+
 function unknownFlag(command: Command, flag: string, name: string, names: string[]): UsageError {
   const near = names.includes(name) ? name : nearest(name, names);
   return new UsageError(
@@ -533,6 +551,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       )
         throw new UsageError(`--${flag} needs a path, not an empty string`, `usage: ${command.usage}`);
     }
+    if (parsed.values["secret-stdin"] === true && io.stdin.isTTY) throw secretStdinOnTerminal(command.name);
     return await command.run(parsed, io);
   } catch (error) {
     return reportError(error, io, argv.includes("--json"));

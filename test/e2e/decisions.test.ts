@@ -1,6 +1,6 @@
 // Decisions that read at a glance, in a real terminal and without one: destructive confirms default to No (and a
 // No is "declined", not an error), the plan's legend once, colour only on a terminal without NO_COLOR, warnings
-// under their change, and drill --dry-run.
+// under their change, drill --dry-run, and --secret-stdin typed in a terminal.
 import { execFile } from "node:child_process";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -155,5 +155,24 @@ describe("drill --dry-run", () => {
     expect(stderr).toMatch(/The simulated account received 0 mutating request\(s\)\./);
     expect(stderr).not.toMatch(/What a real run would have done|--resume/);
     expect(await runDirectories(out)).toEqual([]);
+  });
+});
+
+describe("--secret-stdin in a terminal", () => {
+  it("explains that the walkthrough needs stdin and how to proceed, exit 2, before anything else", async () => {
+    sim = await startE2eSimulator({ scenario: "compromised" });
+    const { VONAGE_API_SECRET: _secret, ...env } = sim.env();
+    const pty = new PtySession(["run", "compromise", "--secret-stdin", "--out", join(dir, "runs")], {
+      cwd: dir,
+      env: env as Record<string, string>,
+    });
+    expect(await pty.exited).toBe(2);
+    const screen = pty.screen;
+    expect(screen).toMatch(/stdin is this terminal, which the walkthrough needs for its questions/);
+    expect(screen).toMatch(/read -rs VONAGE_API_SECRET && export VONAGE_API_SECRET/);
+    expect(screen).toMatch(/--secret-stdin < secret\.txt/);
+    expect(screen).toMatch(/--yes and a --config/);
+    expect(screen).not.toMatch(/Reading account/);
+    expect(sim.requestCount()).toBe(0);
   });
 });
