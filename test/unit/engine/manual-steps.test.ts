@@ -176,6 +176,27 @@ describe("run --resume", () => {
     expect(prompter.asked.join("\n")).not.toContain("Remove unknown dashboard users");
   });
 
+  it("declining to continue a resume does nothing and leaves the run pending with its resume command (exit 3)", async () => {
+    const { dir, runbook, out } = await setup();
+    const config = await writeConfig(dir, attestUsers);
+    const argv = ["--config", config, "--out", out];
+    expect((await runMain(["run", runbook, "--yes", ...argv], { cwd: dir, env: offlineEnv })).code).toBe(3);
+    const runId = await onlyRun(out);
+    const before = await readFile(join(out, runId, "journal.jsonl"), "utf8");
+    const prompter = new ScriptedPrompter([{ match: /^Continue: 1 change\(s\)/, answer: false }]);
+    const result = await runMain(["run", "--resume", runId, ...argv], {
+      cwd: dir,
+      env: offlineEnv,
+      prompter,
+    });
+    expect(result.code).toBe(3);
+    expect(result.stderr()).toContain("Declined: nothing more was done");
+    expect(result.stderr()).not.toMatch(/error:/);
+    expect(result.stderr()).toContain(`Resume with: vonage-ir run --resume ${runId}`);
+    const after = await readFile(join(out, runId, "journal.jsonl"), "utf8");
+    expect(after.slice(before.length)).not.toMatch(/"t":"(intent|done|skipped)"/);
+  });
+
   it("an unknown run id exits 2", async () => {
     const { dir, out } = await setup();
     const result = await runMain(["run", "--resume", "20261122-000000-abcdef", "--yes", "--out", out], {
