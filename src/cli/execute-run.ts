@@ -252,7 +252,6 @@ export async function executeRun(request: RunRequest): Promise<number> {
       journal = await Journal.open(paths.journal, journalState.nextSeq);
       await journal.append({ t: "resume", mode: mode.interactive ? "interactive" : "non-interactive" }, true);
       thePlan = journalState.plan;
-      await writePlanList(paths.dir, thePlan);
       await restore(thePlan, journalState, deps, state, request.inputs, request.attestations);
       const fresh = unstartedSteps(thePlan, journalState);
       if (fresh.size > 0) {
@@ -263,6 +262,8 @@ export async function executeRun(request: RunRequest): Promise<number> {
           await journal.append({ t: "replan", stepId: step.id, plan: step });
         }
       }
+      // The plan as this attempt will apply it, re-planned steps included.
+      await writePlanList(paths.dir, thePlan);
     } else {
       if (mode.interactive) {
         events.emit({
