@@ -74,7 +74,7 @@ export const disableAutoreload: Action<z.infer<typeof disableAutoreloadParams>> 
       notes: [`balance ${balance.value.toFixed(2)} EUR, auto-reload ON`],
     };
   },
-  describe: () => "! manual: switch auto-reload off in the dashboard (then verified through the balance API)",
+  describe: () => "manual: switch auto-reload off in the dashboard (then verified through the balance API)",
   apply(ctx, change) {
     const timeoutSeconds = Number(change.params.timeoutSeconds ?? 120);
     const pollSeconds = Number(change.params.pollSeconds ?? 3);

@@ -97,7 +97,7 @@ export const evidenceSnapshot: Action<z.infer<typeof evidenceSnapshotParams>> = 
     };
   },
   describe: (change) =>
-    `> snapshot secrets metadata, applications, numbers, external accounts, subaccounts, balance, callbacks and audit events to ${change.target}${change.params.compromisedSince ? ` (suspects: created after ${String(change.params.compromisedSince)})` : ""}`,
+    `snapshot secrets metadata, applications, numbers, external accounts, subaccounts, balance, callbacks and audit events to ${change.target}${change.params.compromisedSince ? ` (suspects: created after ${String(change.params.compromisedSince)})` : ""}`,
   async apply(ctx, change) {
     const since =
       typeof change.params.compromisedSince === "string" ? change.params.compromisedSince : undefined;

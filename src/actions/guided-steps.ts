@@ -42,7 +42,7 @@ Until every verifier has the new secret, their signature checks fail: deploy fir
       ],
     };
   },
-  describe: () => "! manual: set a new signature secret (candidate generated into the sink)",
+  describe: () => "manual: set a new signature secret (candidate generated into the sink)",
   async prepare(ctx) {
     const existing = (await ctx.sink.exists(SIGNATURE_SINK_NAME))
       ? await ctx.sink.read(SIGNATURE_SINK_NAME)
@@ -108,7 +108,7 @@ Send it from the Dashboard → Support (or help.nexmo.com → Submit a request),
     return { changes: [{ ...draft, params: { ...draft.params, addresses } }] };
   },
   describe: (change) =>
-    `! manual: request IP allow-listing (${Array.isArray(change.params.addresses) && change.params.addresses.length > 0 ? change.params.addresses.join(", ") : "addresses to fill in"})`,
+    `manual: request IP allow-listing (${Array.isArray(change.params.addresses) && change.params.addresses.length > 0 ? change.params.addresses.join(", ") : "addresses to fill in"})`,
   async prepare(ctx, change) {
     const addresses = Array.isArray(change.params.addresses) ? change.params.addresses.map(String) : [];
     const path = join(ctx.runDir, "ip-allowlist-request.txt");
@@ -201,7 +201,7 @@ the draft, attach the report if asked, and record the ticket number.`,
       ],
     };
   },
-  describe: () => "! manual: open a Vonage support ticket (draft written from the journal)",
+  describe: () => "manual: open a Vonage support ticket (draft written from the journal)",
   async prepare(ctx): Promise<JsonObject> {
     const path = join(ctx.runDir, "support-ticket.md");
     await writeChecked(path, await supportTicketDraft(ctx));

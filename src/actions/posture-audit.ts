@@ -520,7 +520,7 @@ export const postureAudit: Action<z.infer<typeof postureAuditParams>> = {
     });
   },
   describe: (change) =>
-    `> audit the account's posture (read-only) to ${change.target}${typeof change.params.since === "string" ? ` (suspects: created after ${change.params.since})` : ""}`,
+    `audit the account's posture (read-only) to ${change.target}${typeof change.params.since === "string" ? ` (suspects: created after ${change.params.since})` : ""}`,
   async apply(ctx, change) {
     const p = change.params;
     const since = typeof p.since === "string" ? p.since : undefined;

@@ -68,7 +68,7 @@ export const preflight: Action<PreflightParams> = {
   },
 
   describe(change) {
-    return `? the credentials of ${change.target} authenticate; Subaccounts and Audit availability`;
+    return `the credentials of ${change.target} authenticate; Subaccounts and Audit availability`;
   },
 
   async apply(ctx) {

@@ -394,16 +394,16 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
     const name = str(p.name);
     switch (opOf(change)) {
       case "backup":
-        return `+ back up application ${old} "${name}" to evidence/applications/`;
+        return `back up application ${old} "${name}" to evidence/applications/`;
       case "create":
-        return `+ application "${name}" (replaces ${old}, new keys)`;
+        return `application "${name}" (replaces ${old}, new keys)`;
       case "relink": {
         const cleared = Object.entries(
           typeof p.mayBeCleared === "object" && p.mayBeCleared !== null && !Array.isArray(p.mayBeCleared)
             ? p.mayBeCleared
             : {},
         ).map(([field, count]) => `${field} of ${String(count)}`);
-        return `~ move ${typeof p.plannedNumbers === "number" ? p.plannedNumbers : "the"} number(s) from ${old} to the replacement${cleared.length > 0 ? ` (may be cleared by Vonage: ${cleared.join(", ")})` : ""}`;
+        return `move ${typeof p.plannedNumbers === "number" ? p.plannedNumbers : "the"} number(s) from ${old} to the replacement${cleared.length > 0 ? ` (may be cleared by Vonage: ${cleared.join(", ")})` : ""}`;
       }
       case "channels": {
         const accounts = Array.isArray(p.accounts) ? p.accounts : [];
@@ -412,16 +412,16 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
             ? accountLabel({ provider: str(a.provider), externalId: str(a.externalId) })
             : "?",
         );
-        return `~ move ${accounts.length} external account(s)${labels.length > 0 ? ` (${labels.join(", ")})` : ""} from ${old} to the replacement`;
+        return `move ${accounts.length} external account(s)${labels.length > 0 ? ` (${labels.join(", ")})` : ""} from ${old} to the replacement`;
       }
       case "verify":
-        return `? verify no number nor external account points at ${old} and the replacement exists`;
+        return `verify no number nor external account points at ${old} and the replacement exists`;
       case "delete":
-        return `- delete application ${old} "${name}"`;
+        return `delete application ${old} "${name}"`;
       case "id-map":
-        return `+ write ${ID_MAP_FILE} (${typeof p.count === "number" ? p.count : "?"} application(s): old → new id, key paths)`;
+        return `write ${ID_MAP_FILE} (${typeof p.count === "number" ? p.count : "?"} application(s): old → new id, key paths)`;
       default:
-        return `? ${change.target}`;
+        return change.target;
     }
   },
 

@@ -155,13 +155,13 @@ export const rekeyApplications: Action<RekeyApplicationsParams> = {
     const id = short(str(p.appId));
     switch (opOf(change)) {
       case "backup":
-        return `+ back up application ${id} "${str(p.name)}" to evidence/applications/`;
+        return `back up application ${id} "${str(p.name)}" to evidence/applications/`;
       case "rekey":
-        return `~ application ${id} "${str(p.name)}": new key pair in place (not reversible: the old private key stops working, and whatever signs JWTs with it fails until it gets the new one; nothing else changes)`;
+        return `application ${id} "${str(p.name)}": new key pair in place (not reversible: the old private key stops working, and whatever signs JWTs with it fails until it gets the new one; nothing else changes)`;
       case "id-map":
-        return `+ write ${ID_MAP_FILE} (${typeof p.count === "number" ? p.count : "?"} application(s): id → new key path)`;
+        return `write ${ID_MAP_FILE} (${typeof p.count === "number" ? p.count : "?"} application(s): id → new key path)`;
       default:
-        return `? ${change.target}`;
+        return change.target;
     }
   },
 

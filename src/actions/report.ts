@@ -430,7 +430,7 @@ export const writeReportAction: Action<Record<string, never>> = {
       ],
     };
   },
-  describe: (change) => `> write ${change.target} (from the journal; rewritten at the end of every run)`,
+  describe: (change) => `write ${change.target} (from the journal; rewritten at the end of every run)`,
   async apply(ctx) {
     const { markdown } = await writeReport(ctx.runDir, ctx.clock.now());
     return { status: "done", output: { path: markdown } };

@@ -113,7 +113,7 @@ export const reviewWebhooks: Action<ReviewWebhooksParams> = {
   },
 
   describe(change) {
-    return `? suspect webhook ${describeSite(siteOf(change.params))}: decided, or no longer there`;
+    return `suspect webhook ${describeSite(siteOf(change.params))}: decided, or no longer there`;
   },
 
   async apply(ctx, change) {

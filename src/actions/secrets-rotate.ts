@@ -506,18 +506,18 @@ function describe(change: ChangeDraft): string {
     case "revoke": {
       const p = change.params;
       const first = roleOf(change) === "revoke-first" ? " first (Vonage allows 2 secrets)" : " (old)";
-      return `- revoke secret ${short(str(p, "secretId"))} of ${key}${first} (${p["suspect"] === true ? "suspect, " : ""}created ${str(p, "createdAt")})`;
+      return `revoke secret ${short(str(p, "secretId"))} of ${key}${first} (${p["suspect"] === true ? "suspect, " : ""}created ${str(p, "createdAt")})`;
     }
     case "create":
-      return `+ new API secret for ${key} (${API_SECRET_LENGTH} chars, stored in the sink)`;
+      return `new API secret for ${key} (${API_SECRET_LENGTH} chars, stored in the sink)`;
     case "verify-new":
       return primary
-        ? `? prove the new secret of ${key} authenticates, then switch to it`
-        : `? prove the new secret of ${key} authenticates`;
+        ? `prove the new secret of ${key} authenticates, then switch to it`
+        : `prove the new secret of ${key} authenticates`;
     case "deploy":
-      return `! manual: deploy the new API secret of ${key} to your services, then confirm`;
+      return `manual: deploy the new API secret of ${key} to your services, then confirm`;
     case "verify-end":
-      return `? ${key} ends with exactly one secret, the new one, and it authenticates`;
+      return `${key} ends with exactly one secret, the new one, and it authenticates`;
   }
 }
 

@@ -126,10 +126,10 @@ export const suspendSubaccounts: Action<SuspendSubaccountsParams> = {
   },
 
   describe(change) {
-    if (change.kind === "manual") return `! manual: ${change.target}`;
+    if (change.kind === "manual") return `manual: ${change.target}`;
     const p = change.params;
     const created = str(p.createdAt) || "?";
-    return `~ suspend subaccount ${str(p.apiKey)} "${str(p.name)}" (created ${created}${p.suspect === true ? ", suspect" : ""})`;
+    return `suspend subaccount ${str(p.apiKey)} "${str(p.name)}" (created ${created}${p.suspect === true ? ", suspect" : ""})`;
   },
 
   async checkPrecondition(ctx, change) {

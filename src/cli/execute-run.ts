@@ -38,6 +38,7 @@ import {
   runPaths,
 } from "../engine/run-directory.js";
 import {
+  formatPlan,
   formatStartScreen,
   type AttackerWindowSummary,
   type AttestableStep,
@@ -46,10 +47,12 @@ import {
   type RunStatus,
   type StepStatus,
 } from "../io/events.js";
+import { isDestructive } from "../io/plan-marks.js";
 import type { Prompter } from "../io/prompter.js";
+import { redact } from "../io/redact.js";
 import { ConsoleReporter, JsonReporter, chooseRenderer } from "../io/reporters.js";
 import { silentTaskUi, type TaskUi } from "../io/task-ui.js";
-import { assertPrivateDirectory } from "../security/private-file.js";
+import { assertPrivateDirectory, writePrivateFile } from "../security/private-file.js";
 import { SecretSink } from "../security/secret-sink.js";
 import { createDryRunGateway } from "../vonage/dry-run-gateway.js";
 import type { Gateway } from "../vonage/gateway.js";
@@ -89,6 +92,8 @@ export interface RunRequest {
   out: string;
   concurrency: number;
   dryRun: boolean;
+  /** Every change of a long list in the printed plan (`--full`), not the first few and a count. */
+  full?: boolean | undefined;
   breakLock: boolean;
   /** Resume this run id. */
   resume?: { runId: string; journal: JournalState } | undefined;
@@ -108,9 +113,25 @@ export interface RunRequest {
     | undefined;
 }
 
-export function reportersFor(mode: Mode, io: CliIo): { events: EventSink; ui: TaskUi } {
+/** Colour on a terminal only, and never with NO_COLOR set (https://no-color.org: set and not empty). */
+export function planColour(mode: Mode, io: CliIo): boolean {
+  return mode.tty && !mode.json && !io.env.NO_COLOR;
+}
+
+/** The file in the run directory that lists every change of the plan, for confirm screens that show a few. */
+export const PLAN_LIST_FILE = "plan.txt";
+
+export function reportersFor(
+  mode: Mode,
+  io: CliIo,
+  options: { full?: boolean | undefined } = {},
+): { events: EventSink; ui: TaskUi } {
   if (mode.json) return { events: new JsonReporter(io.stdout), ui: silentTaskUi };
-  const reporter = new ConsoleReporter(io.stderr, chooseRenderer({ json: false, tty: mode.tty }));
+  const reporter = new ConsoleReporter(io.stderr, chooseRenderer({ json: false, tty: mode.tty }), {
+    colour: planColour(mode, io),
+    full: options.full,
+    seeAll: "add --full to list every one",
+  });
   return { events: reporter, ui: reporter };
 }
 
@@ -133,7 +154,7 @@ export function summarisePlan(
 
 export async function executeRun(request: RunRequest): Promise<number> {
   const { io, mode, registry, loaded } = request;
-  const reporters = reportersFor(mode, io);
+  const reporters = reportersFor(mode, io, { full: request.full });
   const ui = reporters.ui;
   const steps: { stepId: string; status: StepStatus; durationMs: number; earlier?: boolean }[] = [];
   let changesDoneNow = 0;
@@ -167,6 +188,11 @@ export async function executeRun(request: RunRequest): Promise<number> {
     runDir: paths.dir,
     runId,
     concurrency: request.concurrency,
+    planStyle: {
+      colour: planColour(mode, io),
+      full: request.full,
+      seeAll: `every one is listed in ${join(paths.dir, PLAN_LIST_FILE)}`,
+    },
     // Before planning: a secret an earlier run created (maybe one it asked the operator to deploy) is never a
     // suspect nor a default to revoke first.
     priorRuns: await readPriorRuns(outDir),
@@ -261,6 +287,8 @@ export async function executeRun(request: RunRequest): Promise<number> {
           await journal.append({ t: "replan", stepId: step.id, plan: step });
         }
       }
+      // The plan as this attempt will apply it, re-planned steps included.
+      await writePlanList(paths.dir, thePlan);
     } else {
       if (mode.interactive) {
         events.emit({
@@ -278,6 +306,16 @@ export async function executeRun(request: RunRequest): Promise<number> {
             })
           : plan(planInput, deps, state),
       );
+      // Asked before the run directory exists: a declined plan leaves nothing behind and points at nothing.
+      if (request.prompter && mode.interactive) {
+        if (!(await confirmStart(request.prompter, summarisePlan(thePlan), false))) {
+          events.emit({
+            kind: "info",
+            message: "Declined: nothing was done (no change was made, no run directory was created).",
+          });
+          return ExitCode.ok;
+        }
+      }
       // Only a run that has a plan gets a directory: a plan-time error (a decision missing from the config)
       // leaves nothing behind. The directory appears with its header and plan durable in its journal.
       const planned = thePlan;
@@ -311,6 +349,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
           } finally {
             await first.close();
           }
+          await writePlanList(staging.dir, planned);
         },
         (point) => testKillPoint(io, point),
       );
@@ -339,23 +378,17 @@ export async function executeRun(request: RunRequest): Promise<number> {
       ? { done: new Set(journalState.done.keys()), skipped: new Set(journalState.skipped.keys()) }
       : undefined;
     const summary = summarisePlan(thePlan, hide);
-    if (request.prompter && mode.interactive) {
-      // The start screen: counts per step; the full diff is what --dry-run prints.
-      request.prompter.say(formatStartScreen(summary));
-    } else {
+    if (!request.prompter || !mode.interactive) {
       events.emit({ kind: "plan.ready", runId, steps: summary });
-    }
-    if (request.prompter && mode.interactive) {
-      const count = summary.reduce((n, s) => n + s.changes.length, 0);
-      const go = await request.prompter.confirm({
-        message: `${request.resume ? "Continue" : "Start"}: ${count} change(s) on account ${gateway.apiKey}, run directory ${paths.dir}. Proceed?`,
-        default: true,
-      });
-      if (!go)
-        throw new AbortError(
-          "nothing was started: the operator declined the plan",
-          `start it later with: ${resumeCommand}`,
-        );
+    } else if (request.resume && !(await confirmStart(request.prompter, summary, true))) {
+      // Declined: this attempt changed nothing; what is left stays pending for a later resume.
+      events.emit({ kind: "info", message: "Declined: nothing more was done; the run stays resumable." });
+      pending = summary.flatMap((step) =>
+        step.changes.map((c) => ({ stepId: step.id, changeId: c.id, summary: c.summary })),
+      );
+      status = "pending";
+      exitCode = ExitCode.manualPending;
+      return exitCode;
     }
     appliedPlan = thePlan;
     const result = await apply(
@@ -441,8 +474,38 @@ export async function executeRun(request: RunRequest): Promise<number> {
       });
     }
     for (const lock of locks.reverse()) await lock.release().catch(() => undefined);
-    await request.onFinished?.({ runDir: paths.dir, exitCode, reportPath });
+    // Only a run that has a directory has something to show there.
+    if (journal) await request.onFinished?.({ runDir: paths.dir, exitCode, reportPath });
   }
+
+  /** The start screen and its question; Enter alone never starts a plan that revokes, deletes or suspends. */
+  async function confirmStart(
+    prompter: Prompter,
+    summary: PlannedStepSummary[],
+    resumed: boolean,
+  ): Promise<boolean> {
+    prompter.say(
+      formatStartScreen(summary, {
+        colour: planColour(mode, io),
+        seeAll: "the same command with --dry-run --full lists every one",
+      }),
+      { painted: true },
+    );
+    const count = summary.reduce((n, s) => n + s.changes.length, 0);
+    const destructive = summary.some((s) => s.changes.some((c) => isDestructive(c.kind)));
+    return prompter.confirm({
+      message: `${resumed ? "Continue" : "Start"}: ${count} change(s) on account ${gateway.apiKey}${resumed ? `, run directory ${paths.dir}` : ""}. Proceed?`,
+      default: !destructive,
+    });
+  }
+}
+
+/** Every change of the plan, plain, beside the journal: where a confirm screen that shows a few points. */
+async function writePlanList(runDir: string, thePlan: Plan): Promise<void> {
+  await writePrivateFile(
+    join(runDir, PLAN_LIST_FILE),
+    `${formatPlan(redact(summarisePlan(thePlan)), { colour: false, full: true })}\n`,
+  );
 }
 
 /** A path as the operator would type it from here: relative below the working directory, else absolute. */

@@ -45,6 +45,13 @@ const SECRET_STDIN: OptionSpecs = {
   },
 };
 
+const FULL: OptionSpecs = {
+  full: {
+    type: "boolean",
+    description: "list every change of a long list in the plan (default: the first 10)",
+  },
+};
+
 const runOptions: OptionSpecs = {
   ...CONFIG,
   ...OUT,
@@ -55,6 +62,7 @@ const runOptions: OptionSpecs = {
   },
   ...JSON_OUTPUT,
   ...SECRET_STDIN,
+  ...FULL,
   concurrency: {
     type: "string",
     value: "N",
@@ -219,11 +227,16 @@ export const commands: Command[] = [
   {
     name: "drill",
     summary: "rehearse the compromise runbook against a built-in simulator (the `compromised` scenario)",
-    usage: "vonage-ir drill [--out DIR] [--json] [--yes]",
+    usage: "vonage-ir drill [--dry-run [--full]] [--out DIR] [--json] [--yes]",
     options: {
       ...OUT,
       ...JSON_OUTPUT,
       yes: { type: "boolean", short: "y", description: "unattended: answer from the scenario's config" },
+      "dry-run": {
+        type: "boolean",
+        description: "print the drill's plan against a fresh simulator; send no mutating request",
+      },
+      ...FULL,
     },
     exitCodes: {
       0: "the drill finished",
@@ -460,6 +473,24 @@ function checkFlags(command: Command, args: readonly string[]): void {
   }
 }
 
+/**
+ * `--secret-stdin` typed in a terminal: stdin would be the keyboard (echoing the secret), and the walkthrough
+ * needs it for its questions. Refused before anything else, with the ways that work.
+ */
+function secretStdinOnTerminal(command: string): UsageError {
+  const signature = command === "verify-callback";
+  const variable = signature ? "VONAGE_SIGNATURE_SECRET" : "VONAGE_API_SECRET";
+  const unattended = command === "run" || command === "apply";
+  return new UsageError(
+    `--secret-stdin reads the ${signature ? "signature secret" : "API secret"} from a pipe, but stdin is this terminal${signature ? "" : ", which the walkthrough needs for its questions"}`,
+    [
+      "to proceed, either:",
+      `    read -rs ${variable} && export ${variable}   (type or paste it, not echoed; then run without --secret-stdin)`,
+      `    vonage-ir ${command} ... --secret-stdin < secret.txt   (pipe it from a file${unattended ? "; with --yes and a --config that holds the decisions, as nothing can be asked" : ""})`,
+    ].join("\n  "),
+  );
+}
+
 function unknownFlag(command: Command, flag: string, name: string, names: string[]): UsageError {
   const near = names.includes(name) ? name : nearest(name, names);
   return new UsageError(
@@ -531,6 +562,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       )
         throw new UsageError(`--${flag} needs a path, not an empty string`, `usage: ${command.usage}`);
     }
+    if (parsed.values["secret-stdin"] === true && io.stdin.isTTY) throw secretStdinOnTerminal(command.name);
     return await command.run(parsed, io);
   } catch (error) {
     return reportError(error, io, argv.includes("--json"));

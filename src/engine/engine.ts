@@ -16,7 +16,8 @@ import type {
 import type { Gateway } from "../vonage/gateway.js";
 import { createReadOnlyGateway } from "../vonage/dry-run-gateway.js";
 import type { Prompter } from "../io/prompter.js";
-import { KIND_MARK, type ChangeStatus, type EventSink, type StepStatus } from "../io/events.js";
+import { formatChangeList, type ChangeStatus, type EventSink, type StepStatus } from "../io/events.js";
+import { isDestructive, type PlanStyle } from "../io/plan-marks.js";
 import { RecordingPrompter } from "../io/recording-prompter.js";
 import { foreignText } from "../io/foreign-text.js";
 import { redact, registerSecret } from "../io/redact.js";
@@ -53,6 +54,8 @@ export interface EngineDeps {
   priorRuns: PriorRuns;
   /** The resume command the run prints at its end, for actions whose messages name it. */
   resumeCommand?: string | undefined;
+  /** How the confirm screens show their changes (colour, where the whole of a cut list is). */
+  planStyle?: PlanStyle | undefined;
 }
 
 export interface PlanInput {
@@ -162,12 +165,12 @@ function makeContext(
   };
 }
 
-/** describe(), without the diff mark some actions prefix: the formatters add the mark of the change's kind. */
 /** Summaries, notes and warnings name things from the account (applications, subaccounts, webhooks): one line. */
 const MAX_SUMMARY = 1000;
 
+/** describe() says what; the mark of the change's kind (io/plan-marks.ts) is added where it is shown. */
 function describeChange(action: Action, draft: Parameters<Action["describe"]>[0]): string {
-  return foreignText(action.describe(draft).replace(/^[+\-~!?>] (?=\S)/, ""), MAX_SUMMARY);
+  return foreignText(action.describe(draft), MAX_SUMMARY);
 }
 
 /**
@@ -473,19 +476,11 @@ export async function apply(
     const ctx = makeContext(deps, state, step, inputs, attestations, false);
 
     if (step.confirm && deps.prompter && remaining.some((c) => c.kind !== "manual")) {
-      // Each change's warnings under it: what the operator must know before saying yes (e.g. a revoke that
-      // breaks production still using the old secret).
-      deps.prompter.say(
-        remaining
-          .flatMap((c) => [
-            `    ${KIND_MARK[c.kind] ?? "·"} ${c.summary}`,
-            ...(c.warnings ?? []).map((w) => `        ! ${w}`),
-          ])
-          .join("\n"),
-      );
+      deps.prompter.say(formatChangeList(remaining, deps.planStyle).join("\n"), { painted: true });
+      // Enter alone never revokes, deletes or suspends: that takes a typed yes.
       const go = await deps.prompter.confirm({
         message: `Apply ${remaining.length} change(s) of "${step.title}"?`,
-        default: true,
+        default: !remaining.some((c) => isDestructive(c.kind)),
       });
       if (!go) {
         for (const change of remaining) {

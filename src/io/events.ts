@@ -1,6 +1,15 @@
 // Events are data: one union keyed by `kind`, redacted where they are built, rendered by exactly one
 // formatter per kind (human text for stderr, JSON lines for `--json`). The JSON schema is versioned.
 import { terminalText } from "./foreign-text.js";
+import {
+  LIST_LIMIT,
+  PLAIN,
+  WARNING_MARK,
+  markOf,
+  paintLine,
+  planLegend,
+  type PlanStyle,
+} from "./plan-marks.js";
 import { redact } from "./redact.js";
 
 export const EVENT_SCHEMA_VERSION = 1;
@@ -144,7 +153,7 @@ export const humanFormatters: Formatters = {
   progress: (e) =>
     `  ${e.label ?? "progress"}: ${e.done}${e.total === undefined ? "" : `/${e.total}`}${e.ratePerSecond ? `, ${e.ratePerSecond.toFixed(1)}/s` : ""}${e.etaSeconds !== undefined ? `, ETA ${Math.ceil(e.etaSeconds)}s` : ""}`,
   info: (e) => e.message,
-  warning: (e) => `! ${e.message}`,
+  warning: (e) => `${WARNING_MARK} ${e.message}`,
   "run.finished": (e) => formatFinish(e),
   error: (e) => `error: ${e.message}${e.hint ? `\n  ${e.hint}` : ""}`,
 };
@@ -160,15 +169,31 @@ export function formatJsonLine(event: Event, now?: Date): string {
   return JSON.stringify(stamp(event, now));
 }
 
-export const KIND_MARK: Record<string, string> = {
-  create: "+",
-  update: "~",
-  delete: "-",
-  suspend: "~",
-  manual: "!",
-  verify: "?",
-  "write-file": ">",
-};
+/** The changes of one list, each with its warnings under it; a long list is cut at LIST_LIMIT unless `full`. */
+export function formatChangeList(
+  changes: readonly PlannedChangeSummary[],
+  style: PlanStyle = PLAIN,
+  indent = "    ",
+): string[] {
+  const shown = style.full || changes.length <= LIST_LIMIT ? changes : changes.slice(0, LIST_LIMIT);
+  const lines: string[] = [];
+  for (const change of shown) {
+    // Cleaned before it is painted: the colour is ours, any escape sequence in the account's names is not.
+    lines.push(
+      paintLine(terminalText(`${indent}${markOf(change.kind)} ${change.summary}`), change.kind, style),
+    );
+    for (const warning of change.warnings ?? [])
+      lines.push(terminalText(`${indent}    ${WARNING_MARK} ${warning}`));
+  }
+  if (shown.length < changes.length) {
+    lines.push(
+      terminalText(
+        `${indent}… and ${changes.length - shown.length} more${style.seeAll ? `: ${style.seeAll}` : ""}`,
+      ),
+    );
+  }
+  return lines;
+}
 
 /** Every step's attention lines, once each, under a heading: printed before the plan's steps. */
 export function formatAttention(steps: readonly PlannedStepSummary[]): string[] {
@@ -176,42 +201,59 @@ export function formatAttention(steps: readonly PlannedStepSummary[]): string[] 
   return seen.length === 0 ? [] : ["Read this first:", ...seen.map((line) => `  !! ${line}`), ""];
 }
 
-export function formatPlan(steps: PlannedStepSummary[]): string {
+function legendOf(steps: readonly PlannedStepSummary[]): string | undefined {
+  const changes = steps.flatMap((s) => (s.skipped ? [] : s.changes));
+  return planLegend(
+    changes.map((c) => c.kind),
+    changes.some((c) => (c.warnings?.length ?? 0) > 0),
+  );
+}
+
+/** The dry-run diff: a legend of the marks it uses, then each step with its notes and changes. */
+export function formatPlan(steps: PlannedStepSummary[], style: PlanStyle = PLAIN): string {
   const lines: string[] = [...formatAttention(steps), "Plan:"];
+  const legend = legendOf(steps);
+  if (legend) lines.push(legend);
   for (const step of steps) {
     if (step.skipped) {
-      lines.push(`  ${step.id}: skipped (${step.skipped})`);
+      lines.push(terminalText(`  ${step.id}: skipped (${step.skipped})`));
       continue;
     }
-    lines.push(`  ${step.title} [${step.id}]${step.changes.length === 0 ? ": nothing to change" : ""}`);
-    for (const note of step.notes ?? []) lines.push(`      note: ${note}`);
-    for (const change of step.changes) {
-      lines.push(`    ${KIND_MARK[change.kind] ?? "·"} ${change.summary}`);
-      for (const warning of change.warnings ?? []) lines.push(`        ! ${warning}`);
-    }
+    lines.push(
+      terminalText(`  ${step.title} [${step.id}]${step.changes.length === 0 ? ": nothing to change" : ""}`),
+    );
+    for (const note of step.notes ?? []) lines.push(terminalText(`      note: ${note}`));
+    lines.push(...formatChangeList(step.changes, style));
   }
   const count = steps.reduce((n, s) => n + s.changes.length, 0);
   lines.push(`${count} change(s) in ${steps.filter((s) => !s.skipped).length} step(s).`);
   return lines.join("\n");
 }
 
-/** The start screen of an interactive run: what will change, counted per step (the full diff is --dry-run). */
-export function formatStartScreen(steps: PlannedStepSummary[]): string {
+/**
+ * The start screen of an interactive run: what will change, counted per step, destructive counts in colour, each
+ * warning under the change it concerns, and once the legend of the marks the confirm screens use.
+ */
+export function formatStartScreen(steps: PlannedStepSummary[], style: PlanStyle = PLAIN): string {
   const lines: string[] = [...formatAttention(steps), "What will change:"];
   const width = Math.max(...steps.map((s) => s.id.length));
   for (const step of steps) {
+    const id = terminalText(step.id.padEnd(width));
     if (step.skipped) {
-      lines.push(`  ${step.id.padEnd(width)}  skipped (${step.skipped})`);
+      lines.push(terminalText(`  ${id}  skipped (${step.skipped})`));
       continue;
     }
     const counts = new Map<string, number>();
     for (const change of step.changes) counts.set(change.kind, (counts.get(change.kind) ?? 0) + 1);
-    const text = [...counts].map(([kind, n]) => `${n} ${kind}`).join(", ") || "nothing left to do";
-    const warnings = step.changes.reduce((n, c) => n + (c.warnings?.length ?? 0), 0);
-    lines.push(
-      `  ${step.id.padEnd(width)}  ${text}${warnings ? ` (${warnings} warning(s): see --dry-run)` : ""}`,
-    );
+    const text =
+      [...counts].map(([kind, n]) => paintLine(`${n} ${terminalText(kind)}`, kind, style)).join(", ") ||
+      "nothing left to do";
+    lines.push(`  ${id}  ${text}`);
+    const warned = step.changes.filter((c) => (c.warnings?.length ?? 0) > 0);
+    lines.push(...formatChangeList(warned, style, "    "));
   }
+  const legend = legendOf(steps);
+  if (legend) lines.push(legend);
   return lines.join("\n");
 }
 
@@ -238,7 +280,7 @@ function formatFinish(e: Extract<Event, { kind: "run.finished" }>): string {
   }
   if (e.pending.length > 0) {
     lines.push("Pending (needs a person):");
-    for (const p of e.pending) lines.push(`  ! ${p.stepId}: ${p.summary}`);
+    for (const p of e.pending) lines.push(`  ${STATUS_MARK.pending} ${p.stepId}: ${p.summary}`);
   }
   if (e.attackerWindow) lines.push(`Attacker window: ${e.attackerWindow.line}`);
   if (e.reportPath) lines.push(`Report: ${e.reportPath}`);

@@ -55,8 +55,8 @@ export async function createInquirerPrompter(io: {
     input: (q) =>
       ask({ type: "input", message: message(q.message), default: q.default, validate: q.validate }),
     confirm: (q) => ask({ type: "confirm", message: message(q.message), default: q.default }),
-    say: (text) => {
-      io.output.write(`${terminalText(text)}\n`);
+    say: (text, options) => {
+      io.output.write(`${options?.painted ? text : terminalText(text)}\n`);
     },
     wait: async (label, work) => {
       const frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];

@@ -16,8 +16,11 @@ export interface Prompter {
     validate?: ((value: string) => true | string) | undefined;
   }): Promise<string>;
   confirm(question: { message: string; default?: boolean | undefined }): Promise<boolean>;
-  /** Prints text between prompts (instructions); never while a task list renders. */
-  say(text: string): void;
+  /**
+   * Prints text between prompts (instructions); never while a task list renders. Escape sequences are removed,
+   * except with `painted`: text whose foreign parts were cleaned where it was built, coloured by us (plan lines).
+   */
+  say(text: string, options?: { painted?: boolean }): void;
   /** Runs `work` while showing that we are waiting (a spinner with the elapsed time on a terminal). */
   wait<T>(label: string, work: () => Promise<T>): Promise<T>;
 }

@@ -42,8 +42,8 @@ export class RecordingPrompter implements Prompter {
     return this.record("confirm", question.message, await this.inner.confirm(question));
   }
 
-  say(text: string): void {
-    this.inner.say(text);
+  say(text: string, options?: { painted?: boolean }): void {
+    this.inner.say(text, options);
   }
 
   wait<T>(label: string, work: () => Promise<T>): Promise<T> {

@@ -2,7 +2,9 @@
 // default on a TTY, simple otherwise) with change lines held back while the list renders (printing around a
 // running list corrupts it). JSON: one event per line on stdout, nothing else on stdout.
 import type { Writable } from "node:stream";
-import { formatHuman, formatJsonLine, type Event, type EventSink } from "./events.js";
+import { formatHuman, formatJsonLine, formatPlan, type Event, type EventSink } from "./events.js";
+import { PLAIN, type PlanStyle } from "./plan-marks.js";
+import { redact } from "./redact.js";
 import type { TaskUi } from "./task-ui.js";
 
 export type RendererKind = "default" | "simple" | "silent";
@@ -22,11 +24,14 @@ export class ConsoleReporter implements EventSink, TaskUi {
   constructor(
     private readonly out: Writable,
     private readonly renderer: RendererKind,
+    private readonly style: PlanStyle = PLAIN,
   ) {}
 
   emit(event: Event): void {
     if (event.kind === "progress" || event.kind === "change.started") return;
-    const text = formatHuman(event);
+    // The plan is painted line by line after each line is cleaned (formatHuman would strip the colour).
+    const text =
+      event.kind === "plan.ready" ? formatPlan(redact(event).steps, this.style) : formatHuman(event);
     if (text === undefined) return;
     if (this.held) this.held.push(text);
     else this.out.write(`${text}\n`);

@@ -95,16 +95,19 @@ describe("the walkthrough in a terminal", () => {
       /Read this first:\s+!! suspect webhook http:\/\/collector\.example\.net[\s\S]*What will change:/,
     );
     expect(start).toMatch(/secrets\s+2 delete, 1 create, 2 verify/);
-    expect(start).toMatch(/run directory/);
-    pty.type(KEY.enter);
+    // Asked before the run directory exists: the question names none.
+    expect(start).not.toMatch(/run directory \//);
+    // Destructive confirms default to No: each takes a typed yes.
+    expect(await pty.waitFor("(y/N)")).toBe(" (y/N)"); // right after "Proceed?"
+    pty.line("y");
     const secrets = await pty.waitFor(/Apply 5 change\(s\) of "Rotate the API secret\(s\)"\?/);
     expect(secrets).toMatch(/why: a leaked API secret/);
     expect(secrets).toMatch(/\+ new API secret/);
-    pty.type(KEY.enter);
+    pty.line("y");
     await pty.waitFor(/Apply \d+ change\(s\) of "Replace every application's key in place/);
-    pty.type(KEY.enter);
+    pty.line("y");
     await pty.waitFor(/Apply 1 change\(s\) of "Suspend unknown subaccounts"\?/);
-    pty.type(KEY.enter);
+    pty.line("y");
 
     await pty.waitFor("Switch auto-reload off in the dashboard: is it done?");
     pty.type(KEY.enter);
@@ -329,8 +332,8 @@ describe("the scripted handoff", () => {
     );
     expect(first.code).toBe(3);
     expect(first.stderr).toMatch(/Pending \(needs a person\):/);
-    expect(first.stderr).toMatch(/! users\.review: manual: Remove unknown dashboard users/);
-    expect(first.stderr).not.toMatch(/! password\.rotate/); // attested in the config
+    expect(first.stderr).toMatch(/… users\.review: manual: Remove unknown dashboard users/);
+    expect(first.stderr).not.toMatch(/… password\.rotate/); // attested in the config
     const runId = /Resume with: \S+ \S+ run --resume (\S+)/.exec(first.stderr)?.[1];
     expect(runId).toMatch(/^\d{8}-\d{6}-[0-9a-f]{6}$/);
     const journal = await readFile(join(out, runId!, "journal.jsonl"), "utf8");

@@ -64,7 +64,7 @@ export function counterAction(store: CounterStore): Action<z.infer<typeof counte
         })),
       };
     },
-    describe: (change) => `~ count ${String(change.params.key)} up`,
+    describe: (change) => `count ${String(change.params.key)} up`,
     async checkPrecondition(_ctx, change) {
       const key = String(change.params.key);
       return store.drifted.has(key) ? `counter ${key} was changed by someone else` : undefined;
@@ -113,7 +113,7 @@ export const gatewayWriteAction: Action<z.infer<typeof gatewayWriteParams>> = {
       ],
     };
   },
-  describe: (change) => `- revoke ${String(change.params.secretId)}`,
+  describe: (change) => `revoke ${String(change.params.secretId)}`,
   async apply(ctx, change) {
     await ctx.gateway.revokeSecret(ctx.gateway.apiKey, String(change.params.secretId));
     return { status: "done" };

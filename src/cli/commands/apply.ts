@@ -151,6 +151,7 @@ export default async function applyCommand(
     out,
     concurrency,
     dryRun: false,
+    full: Boolean(values.full),
     breakLock: Boolean(values["break-lock"]),
     savedPlan: thePlan,
     savedPlanSha256: planSha256,

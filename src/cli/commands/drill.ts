@@ -120,6 +120,7 @@ export default async function drill(
     // After the banner: the first decisions (how applications get their new keys) are the drill's own.
     const inputs = await completeInputs(loaded.loaded.runbook, config, prompter, undefined);
     const out = (values.out as string | undefined) ?? DRILL_OUT;
+    const dryRun = Boolean(values["dry-run"]);
     let runDir: string | undefined;
     const code = await executeRun({
       io,
@@ -132,7 +133,8 @@ export default async function drill(
       prompter,
       out,
       concurrency: 8,
-      dryRun: false,
+      dryRun,
+      full: Boolean(values.full),
       breakLock: false,
       rehearsal: true,
       // Pasted, the line runs a new drill: the words after `#` are a shell comment.
@@ -144,6 +146,19 @@ export default async function drill(
     });
     if (runDir && !mode.json) {
       io.stderr.write(await drillSummary(runDir, sim, inputs["applications.strategy"] === "recreate"));
+    }
+    if (dryRun && !mode.json) {
+      // The simulator's own request log, not our gateway's word for it: what reached the account.
+      // POST /account/settings without parameters only reads the settings (Vonage's API shape).
+      const writes = sim
+        .requests()
+        .filter(
+          (r) =>
+            r.method !== "GET" &&
+            r.method !== "HEAD" &&
+            !(r.method === "POST" && r.path === "/account/settings" && r.query === ""),
+        ).length;
+      io.stderr.write(`The simulated account received ${writes} mutating request(s).\n`);
     }
     return code;
   } finally {

@@ -48,7 +48,7 @@ export default async function planCommand(
   const prompter = await createPrompter(mode, io, () => "nothing was changed: run the plan again");
   const inputs = await completeInputs(loaded.loaded.runbook, loaded.config, prompter, loaded.config.file);
   const { gateway } = await buildGateway(credentials, hostsFromEnv(io), 8);
-  const { events } = reportersFor(mode, io);
+  const { events } = reportersFor(mode, io, { full: Boolean(values.full) });
   const guarded = createDryRunGateway(gateway);
   const priorRuns = await readPriorRuns(resolve(io.cwd, loaded.config.out ?? DEFAULT_OUT));
   const thePlan = await planningInput(() =>

@@ -104,6 +104,7 @@ export default async function run(
     out,
     concurrency,
     dryRun,
+    full: Boolean(values.full),
     breakLock: Boolean(values["break-lock"]),
     resume,
   });

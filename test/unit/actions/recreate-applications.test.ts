@@ -209,13 +209,13 @@ describe("applications.recreate", () => {
     const short = `${shop.id.slice(0, 8)}…`;
     expect(changes.map((c) => c.summary)).toEqual(
       expect.arrayContaining([
-        `+ application "shop-voice" (replaces ${short}, new keys)`,
+        `application "shop-voice" (replaces ${short}, new keys)`,
         expect.stringMatching(
           new RegExp(
-            `^~ move 3 number\\(s\\) from ${short} to the replacement \\(may be cleared by Vonage: .*moSmppSysType of 3`,
+            `^move 3 number\\(s\\) from ${short} to the replacement \\(may be cleared by Vonage: .*moSmppSysType of 3`,
           ),
         ),
-        `- delete application ${short} "shop-voice"`,
+        `delete application ${short} "shop-voice"`,
       ]),
     );
     // Planning only read.

@@ -164,9 +164,9 @@ describe("secrets.rotate on an account with one secret", () => {
     const h = await start("clean");
     const planned = await planRotation(h, {});
     const summaries = planned.changes.map((c) => c.summary);
-    expect(summaries[0]).toBe(`+ new API secret for ${h.sim.primary.apiKey} (25 chars, stored in the sink)`);
-    expect(summaries[1]).toMatch(/^\? prove the new secret of \w+ authenticates, then switch to it$/);
-    expect(summaries[2]).toMatch(/^- revoke secret [0-9a-f]{8}… of \w+ \(old\) \(created /);
+    expect(summaries[0]).toBe(`new API secret for ${h.sim.primary.apiKey} (25 chars, stored in the sink)`);
+    expect(summaries[1]).toMatch(/^prove the new secret of \w+ authenticates, then switch to it$/);
+    expect(summaries[2]).toMatch(/^revoke secret [0-9a-f]{8}… of \w+ \(old\) \(created /);
   });
 
   it("revokes a secrets.revokeFirst that is the only secret in the normal order, never first", async () => {
@@ -208,7 +208,7 @@ describe("secrets.rotate when the key holds 2 secrets", () => {
       revokeFirst: h.sim.meta.attackerSecretIds[0],
       compromisedSince: h.sim.meta.compromisedSince,
     });
-    expect(planned.changes[0]?.summary).toMatch(/^- revoke secret .* first .*\(suspect, created /);
+    expect(planned.changes[0]?.summary).toMatch(/^revoke secret .* first .*\(suspect, created /);
   });
 
   it("asks the operator which one to revoke when interactive", async () => {

@@ -91,7 +91,7 @@ describe("subaccounts.suspend", () => {
     const [change] = changes;
     expect(change).toMatchObject({ kind: "suspend", reversible: true, idempotent: true });
     expect(change?.summary).toMatch(
-      new RegExp(`^~ suspend subaccount ${rogue} "svc-backup" \\(created \\d{4}-.*, suspect\\)$`),
+      new RegExp(`^suspend subaccount ${rogue} "svc-backup" \\(created \\d{4}-.*, suspect\\)$`),
     );
     expect(f.h.sim.requests().every((r) => r.method === "GET")).toBe(true);
 
@@ -163,7 +163,7 @@ describe("subaccounts.suspend", () => {
     expect(changes).toHaveLength(1);
     const [decide] = changes;
     expect(decide).toMatchObject({ id: `${STEP}:decide`, kind: "manual" });
-    expect(decide?.summary).toMatch(/^! manual: /);
+    expect(decide?.summary).toMatch(/^manual: /);
     const instructions = decide?.manual?.instructions ?? "";
     for (const key of [...meta.legitimateSubaccountKeys, ...meta.attackerSubaccountKeys]) {
       expect(instructions).toContain(key);

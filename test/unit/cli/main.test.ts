@@ -121,7 +121,7 @@ describe("mode detection", () => {
       env: offlineEnv,
     });
     expect(result.code).toBe(0);
-    expect(result.stderr()).toContain("! manual: Remove unknown dashboard users");
+    expect(result.stderr()).toContain("* manual: Remove unknown dashboard users");
   });
 });
 

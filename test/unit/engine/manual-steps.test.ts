@@ -55,8 +55,8 @@ describe("a non-interactive run with manual steps", () => {
     expect(result.code).toBe(3);
     const stderr = result.stderr();
     expect(stderr).toContain("Pending (needs a person):");
-    expect(stderr).toContain("! users.review: manual: Remove unknown dashboard users");
-    expect(stderr).toContain("! support.ticket: manual: Open a support ticket");
+    expect(stderr).toContain("… users.review: manual: Remove unknown dashboard users");
+    expect(stderr).toContain("… support.ticket: manual: Open a support ticket");
     expect(stderr).toMatch(/Resume with: node \S+\/bin\/vonage-ir\.js run --resume /);
   });
 
@@ -129,12 +129,15 @@ describe("an interactive run driven through a ScriptedPrompter", () => {
     expect(journal).toContain('"reason":"the account has a single user"');
   });
 
-  it("declining the plan starts nothing (exit 130)", async () => {
+  it("declining the plan is not an error: nothing done, no run directory left or named (exit 0)", async () => {
     const { dir, runbook, out } = await setup();
     const prompter = new ScriptedPrompter([{ match: "Proceed?", answer: false }]);
     const result = await runMain(["run", runbook, "--out", out], { cwd: dir, env: offlineEnv, prompter });
-    expect(result.code).toBe(130);
-    expect(result.stderr()).toContain("nothing was started");
+    expect(result.code).toBe(0);
+    expect(result.stderr()).toContain("Declined: nothing was done");
+    expect(result.stderr()).not.toMatch(/error:|--resume/);
+    expect(result.stderr()).not.toContain(out);
+    expect((await readdir(out).catch(() => [])).filter((e) => /^\d{8}-/.test(e))).toEqual([]);
   });
 });
 
@@ -209,6 +212,27 @@ describe("run --resume", () => {
     expect(result.code).toBe(0);
     expect(prompter.unused()).toEqual([]);
     expect(prompter.asked.join("\n")).not.toContain("Remove unknown dashboard users");
+  });
+
+  it("declining to continue a resume does nothing and leaves the run pending with its resume command (exit 3)", async () => {
+    const { dir, runbook, out } = await setup();
+    const config = await writeConfig(dir, attestUsers);
+    const argv = ["--config", config, "--out", out];
+    expect((await runMain(["run", runbook, "--yes", ...argv], { cwd: dir, env: offlineEnv })).code).toBe(3);
+    const runId = await onlyRun(out);
+    const before = await readFile(join(out, runId, "journal.jsonl"), "utf8");
+    const prompter = new ScriptedPrompter([{ match: /^Continue: 1 change\(s\)/, answer: false }]);
+    const result = await runMain(["run", "--resume", runId, ...argv], {
+      cwd: dir,
+      env: offlineEnv,
+      prompter,
+    });
+    expect(result.code).toBe(3);
+    expect(result.stderr()).toContain("Declined: nothing more was done");
+    expect(result.stderr()).not.toMatch(/error:/);
+    expect(result.stderr()).toContain(`Resume with: vonage-ir run --resume ${runId}`);
+    const after = await readFile(join(out, runId, "journal.jsonl"), "utf8");
+    expect(after.slice(before.length)).not.toMatch(/"t":"(intent|done|skipped)"/);
   });
 
   it("an unknown run id exits 2", async () => {
