@@ -29,8 +29,11 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A config with every decision of the compromised scenario, so that planning asks nothing. */
-async function decidedConfig(s: E2eSimulator, subaccounts = true): Promise<string> {
+/**
+ * A config with every decision of the compromised scenario, so that planning asks nothing; `compromise` false: only
+ * the inputs of the one-step secrets runbook (the config may name no input its runbook lacks).
+ */
+async function decidedConfig(s: E2eSimulator, compromise = true): Promise<string> {
   const config = join(dir, "vonage-ir.yaml");
   await writeFile(
     config,
@@ -38,7 +41,14 @@ async function decidedConfig(s: E2eSimulator, subaccounts = true): Promise<strin
       `compromisedSince: "${s.meta.compromisedSince}"`,
       `secrets:`,
       `  revokeFirst: ${s.meta.attackerSecretIds[0]}`,
-      ...(subaccounts ? [`subaccounts:`, `  allow: [${s.meta.legitimateSubaccountKeys.join(", ")}]`] : []),
+      ...(compromise
+        ? [
+            `applications:`,
+            `  strategy: rekey`,
+            `subaccounts:`,
+            `  allow: [${s.meta.legitimateSubaccountKeys.join(", ")}]`,
+          ]
+        : []),
       "",
     ].join("\n"),
   );
@@ -111,7 +121,7 @@ describe("the plan at a glance", () => {
       expect(start).not.toMatch(/warning\(s\): see --dry-run/);
       // the warning right under the change it concerns
       expect(start).toMatch(
-        /\+ application "ivr-legacy"[^\n]*\n\s+! capabilities\.voice\.webhooks\.answer_url uses plain http/,
+        /- revoke secret [^\n]*\(old\)[^\n]*\n\s+! revoked as soon as the new secret works: production still using/,
       );
       const raw = pty.raw.slice(0, pty.raw.indexOf("Proceed?"));
       expect(RED.test(raw)).toBe(!noColor);

@@ -61,12 +61,13 @@ describe("the walkthrough in a terminal", () => {
   it("drill: a person goes through the whole compromise runbook and ends with a summary", async () => {
     const pty = new PtySession(["drill", "--out", join(dir, "drills")], { cwd: dir, env: {} });
     await pty.waitFor("Nothing here touches a real account");
-    // The choice of strategy, explained in two lines, the default (rekey) under the cursor.
+    // The choice of strategy, explained in two lines, the default (rekey) under the cursor. The person picks
+    // recreate: a rekey keeps webhooks as they are and never asks, a recreate asks about each suspect it would copy.
     const choice = await pty.waitFor(/applications\.strategy \(how each application gets its new key\)/);
     expect(choice).toMatch(/rekey: a new key in place \(one request each\); ids, numbers and channels stay/);
     expect(choice).toMatch(/recreate: Vonage's advice: new applications, numbers moved, old ids deleted/);
     await pty.waitFor(/❯ rekey \(default\)/);
-    pty.type(KEY.enter);
+    pty.type(`${KEY.down}${KEY.enter}`);
     await pty.waitFor("Which one should be revoked first?");
     // the attacker's secret (created after compromisedSince) is the first choice, under the cursor
     await pty.waitFor(/❯ [0-9a-f-]{36} {2}created \S+ {2}\(suspect\)/);
@@ -104,7 +105,7 @@ describe("the walkthrough in a terminal", () => {
     expect(secrets).toMatch(/why: a leaked API secret/);
     expect(secrets).toMatch(/\+ new API secret/);
     pty.line("y");
-    await pty.waitFor(/Apply \d+ change\(s\) of "Replace every application's key in place/);
+    await pty.waitFor(/Apply \d+ change\(s\) of "Recreate every application/);
     pty.line("y");
     await pty.waitFor(/Apply 1 change\(s\) of "Suspend unknown subaccounts"\?/);
     pty.line("y");
@@ -148,7 +149,9 @@ describe("the walkthrough in a terminal", () => {
     ]);
     const end = await pty.waitFor("What a real run would have done:");
     expect(end).toMatch(/14 done · 2 skipped · 0 pending · 0 failed/);
-    await pty.waitFor(/gave 5 application\(s\) a new key in place \(applications\.strategy rekey/);
+    await pty.waitFor(
+      /replaced 5 application\(s\) with new keys and moved \d+ linked number\(s\) \(applications\.strategy recreate/,
+    );
     expect(end).toMatch(/Report: .*report\.md/);
     expect(await pty.exited).toBe(0);
     const runs = await readdir(join(dir, "drills"));
@@ -214,13 +217,9 @@ describe("the walkthrough in a terminal", () => {
         env: noColor ? { NO_COLOR: "1" } : {},
       });
       await pty.waitFor("applications.strategy");
-      pty.type(KEY.enter);
+      pty.type(KEY.enter); // rekey: it asks nothing about webhooks
       await pty.waitFor("Which one should be revoked first?");
       pty.type(KEY.enter);
-      for (const hook of ["answer", "event"]) {
-        await pty.waitFor(`Suspect webhook: http://collector.example.net/ivr/${hook}`);
-        pty.type(KEY.enter);
-      }
       await pty.waitFor("Which subaccounts should be suspended?");
       pty.type(KEY.enter);
       await pty.waitFor("Proceed?");
@@ -267,6 +266,9 @@ describe("the example config, copied as the README says", () => {
     expect(checked.stdout).toMatch(/: \d+ input\(s\), 0 attestation\(s\)/);
 
     const pty = new PtySession(["run", "compromise", "--config", config], { cwd: dir, env: simEnv(sim) });
+    // The example config leaves the strategy to the person: the default, rekey.
+    await pty.waitFor(/❯ rekey \(default\)/);
+    pty.type(KEY.enter);
     await pty.waitFor("Which one should be revoked first?");
     pty.type(KEY.enter);
     await pty.waitFor("Which subaccounts should be suspended?");

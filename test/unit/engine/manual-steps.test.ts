@@ -230,7 +230,10 @@ describe("run --resume", () => {
     expect(result.code).toBe(3);
     expect(result.stderr()).toContain("Declined: nothing more was done");
     expect(result.stderr()).not.toMatch(/error:/);
-    expect(result.stderr()).toContain(`Resume with: vonage-ir run --resume ${runId}`);
+    // The printed command runs this copy (`node <path>/bin/vonage-ir.js` when vonage-ir on PATH is not it).
+    expect(result.stderr()).toMatch(
+      new RegExp(`Resume with: node \\S+/bin/vonage-ir\\.js run --resume ${runId} `),
+    );
     const after = await readFile(join(out, runId, "journal.jsonl"), "utf8");
     expect(after.slice(before.length)).not.toMatch(/"t":"(intent|done|skipped)"/);
   });
