@@ -185,7 +185,8 @@ export const commands: Command[] = [
       scenario: {
         type: "string",
         value: "NAME",
-        description: "the account to simulate (default compromised)",
+        description:
+          "the account to simulate (default clean: no compromise; compromised for a drill against an attacked account)",
         complete: ["clean", "compromised", "large"],
       },
       state: {
