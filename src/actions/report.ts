@@ -59,6 +59,8 @@ export interface AfterRotation {
   /** Old secrets revoked and old applications deleted so far: whatever still uses them fails now. */
   revokedSecrets: number;
   deletedApplications: number;
+  /** Applications whose key was replaced in place (rekey): their old private key fails now. */
+  rekeyedApplications: number;
 }
 
 function obj(value: JsonValue | undefined): JsonObject {
@@ -208,6 +210,7 @@ function afterRotationOf(state: JournalState): AfterRotation | undefined {
     idMapPath: undefined,
     revokedSecrets: 0,
     deletedApplications: 0,
+    rekeyedApplications: 0,
   };
   for (const change of state.plan.steps.flatMap((step) => step.changes)) {
     const output = state.done.get(change.id);
@@ -218,8 +221,10 @@ function afterRotationOf(state: JournalState): AfterRotation | undefined {
     } else if (change.action === "secrets.rotate" && change.kind === "delete") after.revokedSecrets++;
     else if (change.action === "applications.recreate" && change.kind === "delete")
       after.deletedApplications++;
+    else if (change.action === "applications.rekey" && change.kind === "update") after.rekeyedApplications++;
+    // Both strategies write the id map (rekey's maps each id to itself and its new key file).
     else if (
-      change.action === "applications.recreate" &&
+      (change.action === "applications.recreate" || change.action === "applications.rekey") &&
       change.kind === "write-file" &&
       typeof output.path === "string" &&
       basename(output.path) === ID_MAP_FILE
@@ -249,10 +254,11 @@ export function afterRotationLines(
   }
   if (after.idMapPath)
     lines.push(`Application id map (old → new id, new key file): ${code(after.idMapPath)}`);
-  if (after.revokedSecrets > 0 || after.deletedApplications > 0) {
+  if (after.revokedSecrets > 0 || after.deletedApplications > 0 || after.rekeyedApplications > 0) {
     const gone = [
       after.revokedSecrets > 0 ? `${after.revokedSecrets} old API secret(s) revoked` : "",
       after.deletedApplications > 0 ? `${after.deletedApplications} old application(s) deleted` : "",
+      after.rekeyedApplications > 0 ? `${after.rekeyedApplications} application key(s) replaced` : "",
     ].filter(Boolean);
     lines.push(
       `! Services still using the old secret or the old application keys are failing now (${gone.join(", ")}): deploy the new secret and keys to them.`,

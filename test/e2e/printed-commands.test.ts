@@ -41,7 +41,8 @@ describe("printed commands work when pasted", () => {
 
   it("the resume hint after a failed step (exit 1) finishes the run", async () => {
     const e = await spacedRun();
-    e.sim.setFaults({ errorRate: { "POST /v2/applications": 1 } });
+    // The default strategy (rekey) replaces each key with a PUT: failing every one fails that step after the secrets.
+    e.sim.setFaults({ errorRate: { "PUT /v2/applications/{id}": 1 } });
     const first = await e.cli(["run", "compromise", "--config", e.rel.config, "--out", e.rel.out]);
     expect(first.code, first.stderr).toBe(1);
     e.sim.setFaults({ errorRate: {} });
@@ -126,7 +127,8 @@ describe("after the rotation", () => {
     const applied = await runPrinted(`${apply} --yes`, { cwd: e.dir, env: e.sim.env() });
     expect(applied.code, applied.stderr).toBe(0);
 
-    // The end screen: the new secret's file, how to load it, the id map, and what is failing now.
+    // The end screen: the new secret's file, how to load it, the id map (rekey, the default, writes one too: each id
+    // to its new key file), and what is failing now (the old secrets and the replaced application keys).
     const out = join(e.dir, "vonage-ir-runs");
     const runId = await onlyRunId(out);
     const secretFile = join(out, runId, "secrets", `api-secret-${e.sim.primary.apiKey}`);
@@ -135,7 +137,7 @@ describe("after the rotation", () => {
       join(out, runId, "application-id-map.json"),
     );
     expect(applied.stderr).toContain(
-      "Services still using the old secret or the old application keys are failing now",
+      "Services still using the old secret or the old application keys are failing now (2 old API secret(s) revoked, 5 application key(s) replaced)",
     );
     const report = await readFile(join(out, runId, "report.md"), "utf8");
     expect(report).toContain("## After the rotation: what to do now");

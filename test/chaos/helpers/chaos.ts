@@ -296,8 +296,22 @@ export async function runFileKillPoints(
         continue;
       }
       violations.push(...(await afterKill(e, undefined)).map((v) => `${point}: ${v}`));
-      if (e.sim.requests().some((r) => r.method !== "GET"))
-        violations.push(`${point}: a mutating request was sent before the journal existed`);
+      // Vonage's only read of the account settings is an empty POST (planning reads them for suspect webhooks):
+      // that POST counts as a write only if the settings changed.
+      const settingsChanged =
+        JSON.stringify(e.sim.dumpState().primary.settings) !==
+        JSON.stringify(e.sim.initialState.primary.settings);
+      const writes = e.sim
+        .requests()
+        .filter(
+          (r) =>
+            r.method !== "GET" &&
+            !(r.method === "POST" && r.path === "/account/settings" && !settingsChanged),
+        );
+      if (writes.length)
+        violations.push(
+          `${point}: a mutating request was sent before the journal existed: ${writes.map((r) => `${r.method} ${r.path}`).join(", ")}`,
+        );
       for (const id of await e.runIds()) {
         const readable = await readJournal(join(e.runDir(id), "journal.jsonl")).then(
           () => true,
