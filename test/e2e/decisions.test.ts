@@ -40,6 +40,7 @@ async function decidedConfig(s: E2eSimulator, compromise = true): Promise<string
     [
       `compromisedSince: "${s.meta.compromisedSince}"`,
       `secrets:`,
+      `  revoke: immediately`,
       `  revokeFirst: ${s.meta.attackerSecretIds[0]}`,
       ...(compromise
         ? [

@@ -61,6 +61,14 @@ describe("the walkthrough in a terminal", () => {
   it("drill: a person goes through the whole compromise runbook and ends with a summary", async () => {
     const pty = new PtySession(["drill", "--out", join(dir, "drills")], { cwd: dir, env: {} });
     await pty.waitFor("Nothing here touches a real account");
+    // secrets.revoke is asked first, each value explained: "immediately" says what breaks, and the slower
+    // after-confirmation is offered beside it; the default (immediately) under the cursor.
+    await pty.waitFor(
+      /immediately: revoked as soon as the new secret works: production still using the old one fails/,
+    );
+    await pty.waitFor(/after-confirmation: kept until you confirm the new secret is deployed/);
+    await pty.waitFor(/❯ immediately \(default\)/);
+    pty.type(KEY.enter);
     // The choice of strategy, explained in two lines, the default (rekey) under the cursor. The person picks
     // recreate: a rekey keeps webhooks as they are and never asks, a recreate asks about each suspect it would copy.
     const choice = await pty.waitFor(/applications\.strategy \(how each application gets its new key\)/);
@@ -189,7 +197,9 @@ describe("the walkthrough in a terminal", () => {
         env: simEnv(sim),
       },
     );
-    // The config leaves the strategy open: asked first; the operator picks recreate (one down from rekey).
+    await pty.waitFor(/❯ immediately \(default\)/); // secrets.revoke, asked first
+    pty.type(KEY.enter);
+    // The config leaves the strategy open: asked next; the operator picks recreate (one down from rekey).
     await pty.waitFor(/❯ rekey \(default\)/);
     pty.type(`${KEY.down}${KEY.enter}`);
     await pty.waitFor(/Which one should be revoked first\?[\s\S]*select/);
@@ -216,6 +226,8 @@ describe("the walkthrough in a terminal", () => {
         cwd: dir,
         env: noColor ? { NO_COLOR: "1" } : {},
       });
+      await pty.waitFor(/❯ immediately \(default\)/); // secrets.revoke, asked first
+      pty.type(KEY.enter);
       await pty.waitFor("applications.strategy");
       pty.type(KEY.enter); // rekey: it asks nothing about webhooks
       await pty.waitFor("Which one should be revoked first?");
@@ -266,6 +278,8 @@ describe("the example config, copied as the README says", () => {
     expect(checked.stdout).toMatch(/: \d+ input\(s\), 0 attestation\(s\)/);
 
     const pty = new PtySession(["run", "compromise", "--config", config], { cwd: dir, env: simEnv(sim) });
+    await pty.waitFor(/❯ immediately \(default\)/); // secrets.revoke, asked first
+    pty.type(KEY.enter);
     // The example config leaves the strategy to the person: the default, rekey.
     await pty.waitFor(/❯ rekey \(default\)/);
     pty.type(KEY.enter);

@@ -35,6 +35,7 @@ describe("guided steps through the scripted prompter", () => {
     const prompter = new ScriptedPrompter([
       { match: "Start:", answer: true },
       { match: 'of "Rotate the API secret(s)"', answer: true },
+      { match: "secrets.revoke (", answer: "immediately" },
       { match: "applications.strategy", answer: "rekey" },
       { match: 'of "Replace every application', answer: true },
       { match: 'of "Suspend unknown subaccounts"', answer: true },
@@ -129,6 +130,7 @@ describe("guided steps through the scripted prompter", () => {
     const prompter = new ScriptedPrompter([
       { match: "Start:", answer: true },
       { match: 'of "Rotate the API secret(s)"', answer: true },
+      { match: "secrets.revoke (", answer: "immediately" },
       { match: "applications.strategy", answer: "rekey" },
       { match: 'of "Replace every application', answer: true },
       { match: 'of "Suspend unknown subaccounts"', answer: true },

@@ -48,6 +48,7 @@ describe("secrets.revoke: immediately", () => {
     const dir = await tempDir();
     const config = await writeConfig(dir, compromiseConfig(sim));
     const { prompter, log } = loggedPrompter([
+      { match: "secrets.revoke (", answer: "immediately" },
       { match: "applications.strategy", answer: "rekey" },
       { match: "Start:", answer: true },
       { match: 'of "Rotate the API secret(s)"', answer: false },

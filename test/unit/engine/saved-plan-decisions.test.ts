@@ -35,6 +35,7 @@ async function interactivePlan(options: { webhooksAtPrompt?: boolean } = {}) {
   });
   const attacker = sim.meta.attackerSecretIds[0] ?? "";
   const prompter = new ScriptedPrompter([
+    { match: "secrets.revoke (", answer: "immediately" },
     { match: "applications.strategy", answer: options.webhooksAtPrompt ? "recreate" : "rekey" },
     { match: /revoke/i, answer: attacker },
     ...(options.webhooksAtPrompt
