@@ -8,8 +8,8 @@ import { e2eRunStarter } from "./helpers/e2e-run.js";
 
 const start = e2eRunStarter();
 
-/** The config values that choose the recreate strategy (recreate is the only one the runbook has here). */
-const RECREATE: Record<string, unknown> = {};
+/** The config values that choose the recreate strategy (rekey is the default). */
+const RECREATE: Record<string, unknown> = { "applications.strategy": "recreate" };
 
 describe.concurrent("applications.recreate, unattended", () => {
   it("moves chat-bot's RCS account to its replacement and deletes the old application; keys named after the new ids", async () => {

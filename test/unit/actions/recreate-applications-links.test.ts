@@ -10,6 +10,7 @@ import {
   recreateApplications,
   type RecreateApplicationsParams,
 } from "../../../src/actions/recreate-applications.js";
+import { markOf } from "../../../src/io/plan-marks.js";
 import { buildScenario, type SimState } from "../../../src/simulator/index.js";
 import { changeOf, createHarness, type Harness } from "../../helpers/action-harness.js";
 
@@ -94,7 +95,9 @@ describe("applications.recreate moves external accounts", () => {
     expect(before.numbers.some((n) => n.appId === chat.id)).toBe(false);
     const changes = await plan(h, { include: ["chat-bot"] });
     const channels = changes.find((c) => c.id === `${STEP}:${chat.id}/channels`);
-    expect(channels?.summary).toMatch(/^~ move 1 external account\(s\) \(rcs example_ltd_agent\) from /);
+    // The mark comes from the kind now (plan-marks), not from the summary: a move is a change in place.
+    expect(markOf(channels?.kind ?? "")).toBe("~");
+    expect(channels?.summary).toMatch(/^move 1 external account\(s\) \(rcs example_ltd_agent\) from /);
     const { outputs } = await applyAll(h, changes);
     const newId = outputs.get(`${STEP}:${chat.id}/create`)?.newId;
     const after = h.sim.dumpState();
