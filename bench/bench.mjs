@@ -110,7 +110,8 @@ function configFor(sim, strategy) {
  * The fewest requests that contain this account without giving up a safety invariant (bench/README.md explains
  * each term). `state` is the simulator's state before the run; `since` the config's compromisedSince; `strategy`
  * how applications lose their keys ("recreate": new applications, numbers moved, old ones deleted; "rekey": one
- * PUT of a new public key per application, then its read-back).
+ * listing of the applications' current configuration, one PUT of a new public key per application, then one
+ * listing that proves every new key).
  */
 export function minimalRequests(state, since, strategy = "recreate") {
   const pages = (n) => Math.max(1, Math.ceil(n / 100));
@@ -140,9 +141,11 @@ export function minimalRequests(state, since, strategy = "recreate") {
     // revoke per old secret, then list + prove the end state, and list again as the run ends (re-verification).
     secrets: 2 + 1 + secrets * 2 + 2 + 1,
     // recreate, per application: create, one link per number, prove the replacement exists, prove no number
-    // points at the old one (right before the delete), delete. rekey, per application: the PUT with the new public
-    // key, and the read-back that proves it changed.
-    applications: strategy === "rekey" ? apps.length * 2 : apps.length * 4 + linked,
+    // points at the old one (right before the delete), delete. rekey: the current configuration of every
+    // application (a PUT replaces the whole application: it must not revert what changed since the plan), one PUT
+    // with the new public key per application, and the read-back that proves every key changed.
+    applications:
+      strategy === "rekey" ? pages(apps.length) + apps.length + pages(apps.length) : apps.length * 4 + linked,
     // subaccounts: none to suspend when every subaccount is allowed (else a drift read + PATCH each).
     subaccounts: 0,
     // autoreload: already off, nothing planned.
@@ -155,9 +158,9 @@ export function minimalRequests(state, since, strategy = "recreate") {
     evidence: terms.evidence,
     // drift read + create, prove the new secret, then drift read + revoke per old secret: the last revoke.
     secrets: 2 + 1 + secrets * 2,
-    // recreate: every application's create, moves, checks and delete (each delete is a kill); rekey: the PUTs
-    // (each one a kill; the read-backs prove it, they need not precede the last PUT).
-    applications: strategy === "rekey" ? apps.length : apps.length * 4 + linked,
+    // recreate: every application's create, moves, checks and delete (each delete is a kill); rekey: the listing
+    // of the current configurations, then the PUTs (each one a kill; the read-back proves them after the last).
+    applications: strategy === "rekey" ? pages(apps.length) + apps.length : apps.length * 4 + linked,
   };
   return { total, terms, untilLastKill };
 }

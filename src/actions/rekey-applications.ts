@@ -2,6 +2,7 @@
 // private key the attacker may hold stops working with one request per application. Per application: back up →
 // new key pair (private key in the sink first) → PUT of its current configuration with the new key → read back.
 import { z } from "zod";
+import type { ApplicationRecord } from "../vonage/gateway.js";
 import {
   backupPathFor,
   ID_MAP_FILE,
@@ -45,10 +46,35 @@ export const rekeyApplicationsParams = applicationSelectionParams.extend({
 });
 export type RekeyApplicationsParams = z.infer<typeof rekeyApplicationsParams>;
 
-type Op = "backup" | "rekey" | "id-map";
+type Op = "backup" | "rekey" | "verify" | "id-map";
 
 const WHAT_BREAKS =
   "services that sign JWTs with the old private key (Voice, Messages, Video, Client SDK tokens) fail until they are given the new one from the sink; ids, numbers, external accounts and webhooks stay as they are";
+
+/**
+ * How long one listing of every application stands in for each rekey's own read of its application before the PUT:
+ * the rekeys of one step run within seconds of each other, and one listing (a request per 100 applications) instead
+ * of a read each keeps the requests before the last key change (the attacker window) near the PUTs alone.
+ */
+const LISTING_FRESH_MS = 10_000;
+/** Per run (its outputs map): the latest listing, on the monotonic clock. */
+const listings = new WeakMap<object, { at: number; apps: Promise<Map<string, ApplicationRecord>> }>();
+
+/** Application `appId` as it is now: from a listing at most LISTING_FRESH_MS old, else read on its own. */
+async function currentApplication(ctx: ActionContext, appId: string): Promise<ApplicationRecord | undefined> {
+  let entry = listings.get(ctx.outputs);
+  if (!entry || performance.now() - entry.at > LISTING_FRESH_MS) {
+    const apps = ctx.gateway.listApplications().then((list) => new Map(list.map((a) => [a.id, a])));
+    const fresh = { at: performance.now(), apps };
+    // A failed listing is not kept: the next rekey lists again.
+    apps.catch(() => {
+      if (listings.get(ctx.outputs) === fresh) listings.delete(ctx.outputs);
+    });
+    listings.set(ctx.outputs, fresh);
+    entry = fresh;
+  }
+  return (await entry.apps).get(appId) ?? (await ctx.gateway.getApplication(appId));
+}
 
 function str(value: JsonValue | undefined): string {
   return typeof value === "string" ? value : "";
@@ -135,6 +161,17 @@ export const rekeyApplications: Action<RekeyApplicationsParams> = {
         ...(decided.length > 0 ? { warnings: decided.map(decisionLine) } : {}),
       });
     }
+    // The proof that every old key is dead comes after the last PUT, in one listing, so that no read stands
+    // between the first key change and the last; each PUT's own answer is checked at once.
+    changes.push({
+      id: "verify",
+      kind: "verify",
+      target: `every rekeyed application reads back with its new public key`,
+      reversible: true,
+      idempotent: true,
+      params: { op: "verify", rekeys, count: rekeys.length },
+      dependsOn: rekeys,
+    });
     changes.push({
       id: "id-map",
       kind: "write-file",
@@ -158,6 +195,8 @@ export const rekeyApplications: Action<RekeyApplicationsParams> = {
         return `back up application ${id} "${str(p.name)}" to evidence/applications/`;
       case "rekey":
         return `application ${id} "${str(p.name)}": new key pair in place (not reversible: the old private key stops working, and whatever signs JWTs with it fails until it gets the new one; nothing else changes)`;
+      case "verify":
+        return `check that ${typeof p.count === "number" ? p.count : "every"} rekeyed application(s) read back with their new public key (one listing)`;
       case "id-map":
         return `write ${ID_MAP_FILE} (${typeof p.count === "number" ? p.count : "?"} application(s): id → new key path)`;
       default:
@@ -181,6 +220,8 @@ export const rekeyApplications: Action<RekeyApplicationsParams> = {
         return applyBackup(ctx, change);
       case "rekey":
         return applyRekey(ctx, change, prepared);
+      case "verify":
+        return applyVerify(ctx, change);
       case "id-map":
         return applyIdMap(ctx, change);
       default:
@@ -213,15 +254,17 @@ async function applyRekey(ctx: ActionContext, change: Change, prepared: JsonObje
   const publicKeyPem = str(prepared.publicKeyPem);
   const wanted = str(prepared.publicKeyFingerprint);
   if (!publicKeyPem || !wanted) throw new Error(`no public key was prepared for application ${appId}`);
-  // A PUT replaces the whole application: it carries the configuration as it is now, not as planned, so that
-  // nothing changed since the plan (a webhook, a capability, a webhook's password) is reverted.
-  const live = await ctx.gateway.getApplication(appId);
+  // A PUT replaces the whole application: it carries the configuration as it is now (a listing of a few seconds
+  // ago), not as planned, so that nothing changed since the plan (a webhook, a capability, a webhook's password)
+  // is reverted.
+  const live = await currentApplication(ctx, appId);
   if (!live) throw new Error(`application ${appId} no longer exists: there is no key to replace`);
   const config = JSON.parse(JSON.stringify({ ...live.config, name: live.name })) as JsonObject;
   applyRecordedDecisions(config, recordedDecisions(change.params.webhookDecisions));
-  await ctx.gateway.updateApplication(appId, { ...config, name: live.name }, publicKeyPem);
-  const after = await ctx.gateway.getApplication(appId);
-  const found = after?.publicKey === undefined ? undefined : safeFingerprint(after.publicKey);
+  const updated = await ctx.gateway.updateApplication(appId, { ...config, name: live.name }, publicKeyPem);
+  // Vonage answers the PUT with the application as stored: a key other than ours fails at once. The read-back
+  // of every application is the step's verify change, after the last PUT.
+  const found = updated.publicKey === undefined ? undefined : safeFingerprint(updated.publicKey);
   if (found !== wanted) {
     throw new Error(
       `application ${appId} does not read back with the new public key (${found ?? "none"} instead of ${wanted}): the old private key may still work`,
@@ -244,6 +287,29 @@ function rekeyOutput(change: Change, prepared: JsonObject): JsonObject {
       ? { webhookDecisions: change.params.webhookDecisions }
       : {}),
   };
+}
+
+async function applyVerify(ctx: ActionContext, change: Change): Promise<ApplyOutcome> {
+  const rekeys = Array.isArray(change.params.rekeys) ? change.params.rekeys : [];
+  const live = new Map((await ctx.gateway.listApplications()).map((a) => [a.id, a]));
+  const wrong: string[] = [];
+  for (const id of rekeys) {
+    const o = (resolveRef(ctx.outputs, ref(str(id))) ?? {}) as JsonObject;
+    const appId = str(o.newId);
+    const key = live.get(appId)?.publicKey;
+    const found = key === undefined ? undefined : safeFingerprint(key);
+    if (found !== str(o.publicKeyFingerprint)) {
+      wrong.push(
+        `${appId} (${found ?? (live.has(appId) ? "no key" : "gone")} instead of ${str(o.publicKeyFingerprint)})`,
+      );
+    }
+  }
+  if (wrong.length > 0) {
+    throw new Error(
+      `${wrong.length} application(s) do not read back with the new public key, so the old private key may still work: ${wrong.join(", ")}; someone with the dashboard may have changed it back`,
+    );
+  }
+  return { status: "done", output: { verified: rekeys.length } };
 }
 
 async function applyIdMap(ctx: ActionContext, change: Change): Promise<ApplyOutcome> {

@@ -84,4 +84,46 @@ describe("applications.rekey", () => {
     // and a reconcile after a crash does not take it for done
     expect(await rekeyApplications.reconcile?.(ctx, rekey, prepared)).toBeUndefined();
   });
+
+  it("reads the applications once for the step's PUTs, and proves every new key after the last PUT", async () => {
+    const h = await createHarness();
+    harnesses.push(h);
+    const result = await rekeyApplications.plan(
+      h.context({ stepId: STEP, planning: true }),
+      rekeyApplications.params.parse({}),
+    );
+    const changes = result.changes.map((draft) => changeOf(rekeyApplications, STEP, draft));
+    const rekeys = changes.filter((c) => c.params.op === "rekey");
+    const verify = changes.find((c) => c.params.op === "verify");
+    if (!verify || rekeys.length < 2) throw new Error("expected several rekeys and a verify");
+    expect(verify.dependsOn).toEqual(rekeys.map((c) => c.id));
+    const outputs = new Map<string, JsonObject>();
+    const ctx = h.context({ stepId: STEP, outputs });
+    const from = h.sim.requests().length;
+    for (const rekey of rekeys) {
+      const prepared = (await rekeyApplications.prepare?.(ctx, rekey)) ?? {};
+      const outcome = await rekeyApplications.apply(ctx, rekey, prepared);
+      if (outcome.status !== "done" || !outcome.output) throw new Error("rekey not done");
+      outputs.set(rekey.id, outcome.output);
+    }
+    const reads = h.sim
+      .requests()
+      .slice(from)
+      .filter((r) => r.method === "GET" && r.path.startsWith("/v2/applications"));
+    // One listing (one page here), no read per application.
+    expect(reads.map((r) => r.path)).toEqual(["/v2/applications"]);
+    expect((await rekeyApplications.apply(ctx, verify, {})).status).toBe("done");
+
+    // Someone who still holds the dashboard puts an old key back: the proof fails, naming the application.
+    const first = rekeys[0]!;
+    const appId = String(first.params.appId);
+    const original = h.sim.dumpState().applications.find((a) => a.id === appId);
+    const backup = await h.current().getApplication(appId);
+    if (!original || !backup) throw new Error("no application");
+    const otherKey = (await h.current().getApplication(String(rekeys[1]!.params.appId)))?.publicKey ?? "";
+    await h.current().updateApplication(appId, { ...backup.config, name: backup.name }, otherKey);
+    await expect(rekeyApplications.apply(ctx, verify, {})).rejects.toThrow(
+      new RegExp(`1 application\\(s\\) do not read back with the new public key.*${appId}`),
+    );
+  });
 });
