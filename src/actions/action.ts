@@ -194,6 +194,11 @@ export interface Action<P = unknown> {
    */
   plan(ctx: ActionContext, params: P): Promise<PlanResult>;
   describe(change: ChangeDraft): string;
+  /**
+   * Called once as applying starts (never in a dry run), with the step's changes still to apply: starts local work
+   * only applying needs (generating key pairs) so that it overlaps the steps before this one. No request, no file.
+   */
+  warmUp?(changes: readonly Change[]): void;
   /** Returns a message when live state drifted from what the change was planned against. */
   checkPrecondition?(ctx: ActionContext, change: Change): Promise<string | undefined>;
   /**

@@ -433,6 +433,15 @@ export async function apply(
 
   const result: ApplyResult = { status: "done", pending: [], failedSteps: [], stepStatus: new Map() };
 
+  // Local work a later step needs (key pairs) starts now, so it overlaps the steps before it.
+  for (const step of thePlan.steps) {
+    if (step.skipped) continue;
+    const remaining = step.changes.filter((c) => !done.has(c.id) && !skipped.has(c.id));
+    const first = remaining[0];
+    // An unregistered action fails where its step runs, not here.
+    if (first !== undefined) deps.registry.actions.get(first.action)?.warmUp?.(remaining);
+  }
+
   for (const step of thePlan.steps) {
     if (step.skipped) {
       if (!journalState?.records.some((r) => r.t === "step" && r.stepId === step.id)) {

@@ -21,6 +21,8 @@ export interface CounterStore {
   applied: string[];
   /** Every reconcile call, in order (keys). */
   reconciled: string[];
+  /** Every warmUp call: the keys still to apply, and how many changes were applied before it. */
+  warmedUp: { keys: string[]; appliedBefore: number }[];
   /** Keys whose precondition fails (live state drifted). */
   drifted: Set<string>;
   /** Keys whose apply throws (before changing anything). */
@@ -35,6 +37,7 @@ export function createCounterStore(): CounterStore {
   return {
     values: new Map(),
     applied: [],
+    warmedUp: [],
     reconciled: [],
     drifted: new Set(),
     failing: new Set(),
@@ -65,6 +68,12 @@ export function counterAction(store: CounterStore): Action<z.infer<typeof counte
       };
     },
     describe: (change) => `count ${String(change.params.key)} up`,
+    warmUp(changes) {
+      store.warmedUp.push({
+        keys: changes.map((c) => String(c.params.key)),
+        appliedBefore: store.applied.length,
+      });
+    },
     async checkPrecondition(_ctx, change) {
       const key = String(change.params.key);
       return store.drifted.has(key) ? `counter ${key} was changed by someone else` : undefined;

@@ -112,6 +112,30 @@ describe("dry run with write actions", () => {
     expect(existsSync(s.out)).toBe(false);
     expect(result.stderr).toContain("~ count a up");
     expect(result.stderr).toContain("- revoke s-1");
+    // Local work only applying needs (key generation) is never started by a dry run.
+    expect(s.store.warmedUp).toEqual([]);
+  });
+});
+
+describe("warm-up", () => {
+  it("starts each step's local work before the first change is applied; a resume warms up only what is left", async () => {
+    const s = await setup();
+    expect((await s.run()).code).toBe(0);
+    expect(s.store.warmedUp).toEqual([
+      { keys: ["a", "b"], appliedBefore: 0 },
+      { keys: ["c", "d"], appliedBefore: 0 },
+    ]);
+    const runId = await onlyRun(s.out);
+    const lines = await journalLines(s.out, runId);
+    const index = lines.findIndex((line) => {
+      const record = JSON.parse(line) as StampedRecord;
+      return record.t === "done" && record.changeId === "second:c";
+    });
+    await writeFile(join(s.out, runId, "journal.jsonl"), `${lines.slice(0, index + 1).join("\n")}\n`);
+    s.store.warmedUp.length = 0;
+    s.store.applied.length = 0;
+    expect((await s.run({ resume: runId })).code).toBe(0);
+    expect(s.store.warmedUp).toEqual([{ keys: ["d"], appliedBefore: 0 }]);
   });
 });
 
