@@ -194,7 +194,7 @@ export const rekeyApplications: Action<RekeyApplicationsParams> = {
       case "backup":
         return `back up application ${id} "${str(p.name)}" to evidence/applications/`;
       case "rekey":
-        return `application ${id} "${str(p.name)}": new key pair in place (not reversible: the old private key stops working, and whatever signs JWTs with it fails until it gets the new one; nothing else changes)`;
+        return `application ${id} "${str(p.name)}": new key pair in place (the old private key stops working)`;
       case "verify":
         return `check that ${typeof p.count === "number" ? p.count : "every"} rekeyed application(s) read back with their new public key (one listing)`;
       case "id-map":

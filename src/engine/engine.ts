@@ -486,10 +486,11 @@ export async function apply(
 
     if (step.confirm && deps.prompter && remaining.some((c) => c.kind !== "manual")) {
       deps.prompter.say(formatChangeList(remaining, deps.planStyle).join("\n"), { painted: true });
-      // Enter alone never revokes, deletes or suspends: that takes a typed yes.
+      // Enter alone never revokes, deletes or suspends, nor kills a credential (a key replaced in place): that
+      // takes a typed yes.
       const go = await deps.prompter.confirm({
         message: `Apply ${remaining.length} change(s) of "${step.title}"?`,
-        default: !remaining.some((c) => isDestructive(c.kind)),
+        default: !remaining.some((c) => isDestructive(c.kind) || c.killsCredential !== undefined),
       });
       if (!go) {
         for (const change of remaining) {

@@ -169,7 +169,10 @@ describe.concurrent("applications.rekey (the default strategy)", () => {
     const result = await e.run(["--dry-run"]);
     expect(result.code, result.stderr).toBe(0);
     const output = result.stdout + result.stderr;
-    expect(output).toMatch(/new key pair in place \(not reversible: the old private key stops working/);
+    expect(output).toMatch(/new key pair in place \(the old private key stops working\)/);
+    expect(output).toMatch(
+      /services that sign JWTs with the old private key .* fail until they are given the new one/,
+    );
     expect(output).toMatch(/ids, numbers, external accounts and webhooks stay as they are/);
     expect(writeRequests(e.sim)).toEqual([]);
   });

@@ -291,7 +291,8 @@ describe("the example config, copied as the README says", () => {
     pty.line("y");
     await pty.waitFor(/Apply \d+ change\(s\) of "Rotate the API secret\(s\)"\?/);
     pty.line("y");
-    await pty.waitFor(/Apply \d+ change\(s\) of "Replace every application/);
+    // A key replaced in place kills the old one like a revoke: Enter alone must not do it.
+    await pty.waitFor(/Apply \d+ change\(s\) of "Replace every application's key in place[^"]*"\? \(y\/N\)/);
     pty.line("y");
     await pty.waitFor(/Apply \d+ change\(s\) of "Suspend unknown subaccounts"\?/);
     pty.line("y");
