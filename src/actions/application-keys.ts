@@ -9,6 +9,7 @@ import { KeyPairPool, publicKeyFingerprint, publicKeyOf } from "../security/inde
 import { writePrivateFile } from "../security/private-file.js";
 import type { ApplicationRecord } from "../vonage/gateway.js";
 import type { ActionContext, JsonObject } from "./action.js";
+import { webhookDecisionsParam } from "./resolve-webhook-decisions.js";
 
 export const applicationSelectionParams = z.strictObject({
   /** Application ids or names to act on (default: all). */
@@ -17,6 +18,17 @@ export const applicationSelectionParams = z.strictObject({
   exclude: z.array(z.string().min(1)).optional(),
 });
 export type ApplicationSelection = z.infer<typeof applicationSelectionParams>;
+
+/** The params of both strategies: which applications, and what to do with their suspect webhooks. */
+export const applicationStepParams = applicationSelectionParams.extend({
+  /** The operator's own webhook hosts (exact, or `*.example.com`): any other host is a suspect. */
+  allowedHosts: z.array(z.string().min(1)).optional(),
+  /** What to do with a suspect webhook: `<url or host> keep | clear | replace <https url>`. */
+  webhookDecisions: webhookDecisionsParam.optional(),
+  /** Without allowedHosts: hosts only in applications created or changed after it are the suspects. */
+  compromisedSince: z.string().optional(),
+});
+export type ApplicationStepParams = z.infer<typeof applicationStepParams>;
 
 /** The file both strategies write: one entry per application, old id → new id (the same id for a rekey). */
 export const ID_MAP_FILE = "application-id-map.json";

@@ -2,7 +2,7 @@
 // pair (the attacker may hold the old private key). Order per application: back up → create (private key in
 // the sink first) → move its numbers and its external accounts → verify nothing is left → delete the old one;
 // then the old → new id map.
-import { z } from "zod";
+import type { z } from "zod";
 import { UsageError, VonageApiError } from "../engine/errors.js";
 import type {
   ApplicationConfig,
@@ -29,13 +29,12 @@ import {
   DECISIONS_KEY,
   decisionLine,
   resolveWebhookDecisions,
-  webhookDecisionsParam,
   type RecordedWebhookDecision,
 } from "./resolve-webhook-decisions.js";
 import { foreignText } from "../io/foreign-text.js";
 import { redactText } from "../io/redact.js";
 import {
-  applicationSelectionParams,
+  applicationStepParams,
   backupPathFor,
   ID_MAP_FILE,
   prepareApplicationKey,
@@ -48,14 +47,7 @@ import {
 } from "./application-keys.js";
 
 export { backupPathFor, ID_MAP_FILE, replacementKeyPairs, sinkNameFor } from "./application-keys.js";
-export const recreateApplicationsParams = applicationSelectionParams.extend({
-  /** The operator's own webhook hosts (exact, or `*.example.com`): any other host is a suspect. */
-  allowedHosts: z.array(z.string().min(1)).optional(),
-  /** What to do with a suspect webhook: `<url or host> keep | clear | replace <https url>`. */
-  webhookDecisions: webhookDecisionsParam.optional(),
-  /** Without allowedHosts: hosts only in applications created or changed after it are the suspects. */
-  compromisedSince: z.string().optional(),
-});
+export const recreateApplicationsParams = applicationStepParams;
 export type RecreateApplicationsParams = z.infer<typeof recreateApplicationsParams>;
 
 /** Number links run concurrently within one relink, bounded so one big application cannot starve the rest. */

@@ -1,12 +1,12 @@
 // applications.rekey: replaces each selected application's public key in place with one generated here, so a
 // private key the attacker may hold stops working with one request per application. Per application: back up →
 // new key pair (private key in the sink first) → PUT of its current configuration with the new key → read back.
-import { z } from "zod";
+import type { z } from "zod";
 import type { ApplicationRecord } from "../vonage/gateway.js";
 import {
   backupPathFor,
   ID_MAP_FILE,
-  applicationSelectionParams,
+  applicationStepParams,
   prepareApplicationKey,
   replacementKeyPairs,
   safeFingerprint,
@@ -21,7 +21,6 @@ import {
   decisionLine,
   recordedDecisions,
   resolveWebhookDecisions,
-  webhookDecisionsParam,
   type RecordedWebhookDecision,
 } from "./resolve-webhook-decisions.js";
 import {
@@ -36,14 +35,7 @@ import {
   type JsonValue,
 } from "./action.js";
 
-export const rekeyApplicationsParams = applicationSelectionParams.extend({
-  /** The operator's own webhook hosts (exact, or `*.example.com`): any other host is a suspect. */
-  allowedHosts: z.array(z.string().min(1)).optional(),
-  /** What to do with a suspect webhook: `<url or host> keep | clear | replace <https url>`. */
-  webhookDecisions: webhookDecisionsParam.optional(),
-  /** Without allowedHosts: hosts only in applications created or changed after it are the suspects. */
-  compromisedSince: z.string().optional(),
-});
+export const rekeyApplicationsParams = applicationStepParams;
 export type RekeyApplicationsParams = z.infer<typeof rekeyApplicationsParams>;
 
 type Op = "backup" | "rekey" | "verify" | "id-map";
