@@ -8,7 +8,14 @@ import { confinedPath } from "../engine/confined-path.js";
 import { KeyPairPool, publicKeyFingerprint, publicKeyOf } from "../security/index.js";
 import { writePrivateFile } from "../security/private-file.js";
 import type { ApplicationRecord } from "../vonage/gateway.js";
-import type { ActionContext, JsonObject } from "./action.js";
+import {
+  ref,
+  resolveRef,
+  type ActionContext,
+  type ChangeDraft,
+  type JsonObject,
+  type JsonValue,
+} from "./action.js";
 import { webhookDecisionsParam } from "./resolve-webhook-decisions.js";
 
 export const applicationSelectionParams = z.strictObject({
@@ -127,9 +134,38 @@ export async function prepareApplicationKey(
   return { sinkName, keyPath, publicKeyPem, publicKeyFingerprint: publicKeyFingerprint(publicKeyPem) };
 }
 
-/** Writes the id map to the run directory; returns the change's output. */
-export async function writeIdMap(ctx: ActionContext, entries: readonly IdMapEntry[]): Promise<JsonObject> {
+/**
+ * Writes the id map to the run directory from the outputs of the changes that gave each application its key (a
+ * recreate's creates, a rekey's key changes: both output oldId, newId, name, keyPath, publicKeyFingerprint); returns
+ * the change's output.
+ */
+export async function writeIdMap(ctx: ActionContext, changeIds: readonly JsonValue[]): Promise<JsonObject> {
+  const entries: IdMapEntry[] = changeIds.map((id) => {
+    const o = (resolveRef(ctx.outputs, ref(str(id))) ?? {}) as JsonObject;
+    return {
+      oldId: str(o.oldId),
+      newId: str(o.newId),
+      name: str(o.name),
+      keyPath: str(o.keyPath),
+      publicKeyFingerprint: str(o.publicKeyFingerprint),
+    };
+  });
   const path = join(ctx.runDir, ID_MAP_FILE);
   await writeJson(path, entries);
   return { path, count: entries.length };
+}
+
+export function str(value: JsonValue | undefined): string {
+  return typeof value === "string" ? value : "";
+}
+
+/** An id as plans show it: its first 8 characters. */
+export function short(id: string): string {
+  return id.length > 8 ? `${id.slice(0, 8)}…` : id;
+}
+
+/** Which of its action's operations a change is (`params.op`). */
+export function opOf<Op extends string>(change: ChangeDraft): Op | undefined {
+  const op = change.params.op;
+  return typeof op === "string" ? (op as Op) : undefined;
 }

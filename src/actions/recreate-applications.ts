@@ -41,6 +41,9 @@ import {
   replacementKeyPairs,
   safeFingerprint,
   selectApplications,
+  opOf,
+  short,
+  str,
   writeIdMap,
   sinkNameFor,
   writeJson,
@@ -73,19 +76,6 @@ function verifiedIn(ctx: ActionContext): Map<string, number> {
 }
 
 type Op = "backup" | "create" | "relink" | "channels" | "verify" | "delete" | "id-map";
-
-function short(id: string): string {
-  return id.length > 8 ? `${id.slice(0, 8)}…` : id;
-}
-
-function str(value: JsonValue | undefined): string {
-  return typeof value === "string" ? value : "";
-}
-
-function opOf(change: ChangeDraft): Op | undefined {
-  const op = change.params.op;
-  return typeof op === "string" ? (op as Op) : undefined;
-}
 
 /** Before the replacement exists (its id is Vonage's to give), its key waits under the id it replaces. */
 export function pendingSinkNameFor(oldAppId: string): string {
@@ -384,7 +374,7 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
     const p = change.params;
     const old = short(str(p.oldId));
     const name = str(p.name);
-    switch (opOf(change)) {
+    switch (opOf<Op>(change)) {
       case "backup":
         return `back up application ${old} "${name}" to evidence/applications/`;
       case "create":
@@ -418,7 +408,7 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
   },
 
   async checkPrecondition(ctx, change) {
-    if (opOf(change) !== "delete") return undefined;
+    if (opOf<Op>(change) !== "delete") return undefined;
     const oldId = str(change.params.oldId);
     // The verify change this delete depends on read exactly this a moment ago, in this process: reading it again
     // would only double the requests. After a resume, or once stale, it is read again.
@@ -430,18 +420,18 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
   },
 
   async prepare(ctx, change) {
-    if (opOf(change) === "backup") {
+    if (opOf<Op>(change) === "backup") {
       // The create this backup precedes will take a key pair: start generating it now.
       replacementKeyPairs.announce();
       return {};
     }
-    if (opOf(change) !== "create") return {};
+    if (opOf<Op>(change) !== "create") return {};
     const oldId = str(change.params.oldId);
     return prepareApplicationKey(ctx, oldId, pendingSinkNameFor(oldId));
   },
 
   async apply(ctx, change, prepared) {
-    switch (opOf(change)) {
+    switch (opOf<Op>(change)) {
       case "backup":
         return applyBackup(ctx, change);
       case "create":
@@ -462,7 +452,7 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
   },
 
   async reconcile(ctx, change, prepared) {
-    const op = opOf(change);
+    const op = opOf<Op>(change);
     if (op === "create") {
       const wanted = str(prepared.publicKeyFingerprint);
       if (!wanted) return undefined;
@@ -784,17 +774,6 @@ async function applyDelete(ctx: ActionContext, change: Change): Promise<ApplyOut
 }
 
 async function applyIdMap(ctx: ActionContext, change: Change): Promise<ApplyOutcome> {
-  const creates = Array.isArray(change.params.creates) ? change.params.creates : [];
-  const entries = creates.map((id) => {
-    const output = resolveRef(ctx.outputs, ref(str(id)));
-    const o = (output ?? {}) as JsonObject;
-    return {
-      oldId: str(o.oldId),
-      newId: str(o.newId),
-      name: str(o.name),
-      keyPath: str(o.keyPath),
-      publicKeyFingerprint: str(o.publicKeyFingerprint),
-    };
-  });
-  return { status: "done", output: await writeIdMap(ctx, entries) };
+  const ids = Array.isArray(change.params.creates) ? change.params.creates : [];
+  return { status: "done", output: await writeIdMap(ctx, ids) };
 }

@@ -11,9 +11,11 @@ import {
   replacementKeyPairs,
   safeFingerprint,
   selectApplications,
+  opOf,
+  short,
+  str,
   writeIdMap,
   writeJson,
-  type IdMapEntry,
 } from "./application-keys.js";
 import { findSuspectWebhooks, suspectLine } from "./find-suspect-webhooks.js";
 import {
@@ -32,7 +34,6 @@ import {
   type Change,
   type ChangeDraft,
   type JsonObject,
-  type JsonValue,
 } from "./action.js";
 
 export const rekeyApplicationsParams = applicationStepParams;
@@ -66,19 +67,6 @@ async function currentApplication(ctx: ActionContext, appId: string): Promise<Ap
     entry = fresh;
   }
   return (await entry.apps).get(appId) ?? (await ctx.gateway.getApplication(appId));
-}
-
-function str(value: JsonValue | undefined): string {
-  return typeof value === "string" ? value : "";
-}
-
-function short(id: string): string {
-  return id.length > 8 ? `${id.slice(0, 8)}…` : id;
-}
-
-function opOf(change: ChangeDraft): Op | undefined {
-  const op = change.params.op;
-  return typeof op === "string" ? (op as Op) : undefined;
 }
 
 export const rekeyApplications: Action<RekeyApplicationsParams> = {
@@ -182,7 +170,7 @@ export const rekeyApplications: Action<RekeyApplicationsParams> = {
   describe(change) {
     const p = change.params;
     const id = short(str(p.appId));
-    switch (opOf(change)) {
+    switch (opOf<Op>(change)) {
       case "backup":
         return `back up application ${id} "${str(p.name)}" to evidence/applications/`;
       case "rekey":
@@ -199,16 +187,16 @@ export const rekeyApplications: Action<RekeyApplicationsParams> = {
   warmUp(changes) {
     // Every rekey still to apply takes a key pair: generating them while the evidence and secrets steps run keeps
     // key generation (~70 ms of CPU each) off the attacker window.
-    replacementKeyPairs.announce(changes.filter((c) => opOf(c) === "rekey").length);
+    replacementKeyPairs.announce(changes.filter((c) => opOf<Op>(c) === "rekey").length);
   },
 
   async prepare(ctx, change) {
-    if (opOf(change) !== "rekey") return {};
+    if (opOf<Op>(change) !== "rekey") return {};
     return prepareApplicationKey(ctx, str(change.params.appId));
   },
 
   async apply(ctx, change, prepared) {
-    switch (opOf(change)) {
+    switch (opOf<Op>(change)) {
       case "backup":
         return applyBackup(ctx, change);
       case "rekey":
@@ -223,7 +211,7 @@ export const rekeyApplications: Action<RekeyApplicationsParams> = {
   },
 
   async reconcile(ctx, change, prepared) {
-    if (opOf(change) !== "rekey") return undefined;
+    if (opOf<Op>(change) !== "rekey") return undefined;
     const wanted = str(prepared.publicKeyFingerprint);
     if (!wanted) return undefined;
     const live = await ctx.gateway.getApplication(str(change.params.appId));
@@ -306,16 +294,6 @@ async function applyVerify(ctx: ActionContext, change: Change): Promise<ApplyOut
 }
 
 async function applyIdMap(ctx: ActionContext, change: Change): Promise<ApplyOutcome> {
-  const rekeys = Array.isArray(change.params.rekeys) ? change.params.rekeys : [];
-  const entries: IdMapEntry[] = rekeys.map((id) => {
-    const o = (resolveRef(ctx.outputs, ref(str(id))) ?? {}) as JsonObject;
-    return {
-      oldId: str(o.oldId),
-      newId: str(o.newId),
-      name: str(o.name),
-      keyPath: str(o.keyPath),
-      publicKeyFingerprint: str(o.publicKeyFingerprint),
-    };
-  });
-  return { status: "done", output: await writeIdMap(ctx, entries) };
+  const ids = Array.isArray(change.params.rekeys) ? change.params.rekeys : [];
+  return { status: "done", output: await writeIdMap(ctx, ids) };
 }
