@@ -177,6 +177,17 @@ export interface PlanResult {
   attention?: string[] | undefined;
 }
 
+/**
+ * How `vonage-ir restore` reverses one change an earlier run completed (issue 18). `change`: a draft the restore
+ * run plans and applies through this same action (its apply must recognise it, e.g. by `params.op`); `manual`: no
+ * API can reverse it, here is the exact instruction; `irreversible`: listed as such (a revoked secret, a replaced
+ * key, a deleted application), with why.
+ */
+export type UndoPlan =
+  | { kind: "change"; draft: ChangeDraft }
+  | { kind: "manual"; instructions: string }
+  | { kind: "irreversible"; reason: string };
+
 export interface Action<P = unknown> {
   readonly id: string;
   readonly title: string;
@@ -220,6 +231,11 @@ export interface Action<P = unknown> {
    * no longer holds, which keeps the run from being "done"; undefined when it still holds.
    */
   reverify?(ctx: ActionContext, change: Change, output: JsonObject): Promise<string | undefined>;
+  /**
+   * What `vonage-ir restore` does about a change of this action an earlier run completed (its journaled change and
+   * the output of its done record). Undefined (or no hook): nothing to reverse (a read, a verify, a file).
+   */
+  undo?(change: PriorChange, output: JsonObject): UndoPlan | undefined;
 }
 
 /** Resolves `{ "$ref": "<change id>", "field": "x" }` against the outputs of done changes. */
