@@ -1,6 +1,6 @@
 // One run of a runbook, shared by `run`, `apply` and `drill`: mode, reporters, lock, run directory, journal,
 // plan (or the saved plan, or the journaled plan on resume), apply, report, exit code.
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import type { Attestation, Clock, Registry } from "../actions/action.js";
 import { describeAttackerWindow } from "../actions/attacker-window.js";
@@ -26,7 +26,7 @@ import {
   type EngineDeps,
 } from "../engine/engine.js";
 import { verifySavedPlan } from "../engine/verify-saved-plan.js";
-import { Journal, JOURNAL_VERSION, readJournal, type JournalState } from "../engine/journal.js";
+import { Journal, JOURNAL_VERSION, readJournal, type Actor, type JournalState } from "../engine/journal.js";
 import { acquireLock, lockHolder, type HeldLock } from "../engine/lock.js";
 import { readPriorRuns } from "../engine/read-prior-runs.js";
 import type { Plan } from "../engine/plan-types.js";
@@ -57,6 +57,7 @@ import { SecretSink } from "../security/secret-sink.js";
 import { createDryRunGateway } from "../vonage/dry-run-gateway.js";
 import type { Gateway } from "../vonage/gateway.js";
 import type { CliIo } from "./io.js";
+import { completeActor } from "./actor.js";
 import { printedCommand, printedResume } from "./printed-command.js";
 import { DEFAULT_OUT, planningInput, type Loaded, type Mode, type RateLimitWaits } from "./session.js";
 import { stateDirectory } from "./state-directory.js";
@@ -89,6 +90,10 @@ export interface RunRequest {
   /** Waits Vonage asks for, shown as info events of this run. */
   rateLimitWaits?: RateLimitWaits | undefined;
   prompter: Prompter | undefined;
+  /** Who runs it (cli/actor.ts): stamped on every journal record; the name is asked once if not given. */
+  actor: Actor;
+  /** `--accept-broken-journal` on a resume whose chain is broken: journaled in its resume record. */
+  acceptedBrokenJournal?: { line: number; reason: string } | undefined;
   out: string;
   concurrency: number;
   dryRun: boolean;
@@ -274,8 +279,16 @@ export async function executeRun(request: RunRequest): Promise<number> {
     let journalState: JournalState | undefined;
     if (request.resume) {
       journalState = request.resume.journal;
-      journal = await Journal.open(paths.journal, journalState.nextSeq);
-      await journal.append({ t: "resume", mode: mode.interactive ? "interactive" : "non-interactive" }, true);
+      const actor = await identify();
+      journal = await Journal.open(paths.journal, journalState.nextSeq, { actor });
+      await journal.append(
+        {
+          t: "resume",
+          mode: mode.interactive ? "interactive" : "non-interactive",
+          ...(request.acceptedBrokenJournal ? { acceptedBrokenJournal: request.acceptedBrokenJournal } : {}),
+        },
+        true,
+      );
       thePlan = journalState.plan;
       await restore(thePlan, journalState, deps, state, request.inputs, request.attestations);
       const fresh = unstartedSteps(thePlan, journalState);
@@ -319,13 +332,14 @@ export async function executeRun(request: RunRequest): Promise<number> {
       // Only a run that has a plan gets a directory: a plan-time error (a decision missing from the config)
       // leaves nothing behind. The directory appears with its header and plan durable in its journal.
       const planned = thePlan;
+      const actor = await identify();
       let nextSeq = 1;
       await createRunDirectory(
         outDir,
         runId,
         gateway.apiKey,
         async (staging) => {
-          const first = await Journal.open(staging.journal);
+          const first = await Journal.open(staging.journal, 1, { actor });
           try {
             await first.append({
               t: "run",
@@ -343,6 +357,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
               ...(request.savedPlanSha256 ? { savedPlan: { sha256: request.savedPlanSha256 } } : {}),
               account: gateway.apiKey,
               startedAt: new Date().toISOString(),
+              tool: { name: "vonage-ir", version: await toolVersion() },
             });
             testKillPoint(io, "journal-header");
             nextSeq = (await first.append({ t: "plan", plan: planned }, true)).seq + 1;
@@ -360,7 +375,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
           message: `the out directory ${outDir}${request.out === DEFAULT_OUT ? ` (the default, ./${DEFAULT_OUT} of the current directory)` : ""} is inside the git work tree ${tree}. It holds this run's new API secret and private keys (${paths.sink}): a commit, a push or a copy of the work tree can carry them off. The run directory ignores itself (.gitignore), but secrets are safer outside any repository: for the next run, pass --out DIR (or out: in the config) with a directory of your own outside ${tree}, e.g. --out ~/vonage-ir-runs`,
         });
       }
-      journal = await Journal.open(paths.journal, nextSeq);
+      journal = await Journal.open(paths.journal, nextSeq, { actor });
     }
     started = true;
     stepOrder = thePlan.steps.map((step) => step.id);
@@ -478,6 +493,13 @@ export async function executeRun(request: RunRequest): Promise<number> {
     if (journal) await request.onFinished?.({ runDir: paths.dir, exitCode, reportPath });
   }
 
+  /** The actor of this attempt; its name, once known, also signs the manual steps' attestations. */
+  async function identify(): Promise<Actor> {
+    const actor = await completeActor(request.actor, mode.interactive ? request.prompter : undefined);
+    deps.operator = actor.operator;
+    return actor;
+  }
+
   /** The start screen and its question; Enter alone never starts a plan that revokes, deletes or suspends. */
   async function confirmStart(
     prompter: Prompter,
@@ -506,6 +528,16 @@ async function writePlanList(runDir: string, thePlan: Plan): Promise<void> {
     join(runDir, PLAN_LIST_FILE),
     `${formatPlan(redact(summarisePlan(thePlan)), { colour: false, full: true })}\n`,
   );
+}
+
+let version: Promise<string> | undefined;
+
+/** This tool's version (package.json), journaled in every run header. */
+export function toolVersion(): Promise<string> {
+  version ??= readFile(new URL("../../package.json", import.meta.url), "utf8").then(
+    (text) => (JSON.parse(text) as { version: string }).version,
+  );
+  return version;
 }
 
 /** A path as the operator would type it from here: relative below the working directory, else absolute. */
