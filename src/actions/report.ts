@@ -322,6 +322,8 @@ function timelineLine(
       return `pending: ${summary(record.changeId)} (${record.reason})`;
     case "interrupted":
       return `interrupted by ${record.signal}`;
+    case "notify":
+      return `notification "${record.event}" to ${record.target} not delivered: ${record.error}`;
     case "end":
       return `run ended: ${record.status} (exit ${record.exitCode})`;
     default:

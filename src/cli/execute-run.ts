@@ -58,6 +58,8 @@ import { createDryRunGateway } from "../vonage/dry-run-gateway.js";
 import type { Gateway } from "../vonage/gateway.js";
 import type { CliIo } from "./io.js";
 import { completeActor } from "./actor.js";
+import { RunNotifications } from "./run-notifications.js";
+import type { NotifyTarget } from "../io/notify.js";
 import { printedCommand, printedResume } from "./printed-command.js";
 import { DEFAULT_OUT, planningInput, type Loaded, type Mode, type RateLimitWaits } from "./session.js";
 import { stateDirectory } from "./state-directory.js";
@@ -92,6 +94,8 @@ export interface RunRequest {
   prompter: Prompter | undefined;
   /** Who runs it (cli/actor.ts): stamped on every journal record; the name is asked once if not given. */
   actor: Actor;
+  /** Where the run's events are POSTed (cli/run-notifications.ts); none when undefined. */
+  notify?: NotifyTarget | undefined;
   /** `--accept-broken-journal` on a resume whose chain is broken: journaled in its resume record. */
   acceptedBrokenJournal?: { line: number; reason: string } | undefined;
   out: string;
@@ -163,8 +167,15 @@ export async function executeRun(request: RunRequest): Promise<number> {
   const ui = reporters.ui;
   const steps: { stepId: string; status: StepStatus; durationMs: number; earlier?: boolean }[] = [];
   let changesDoneNow = 0;
+  const runId = request.resume?.runId ?? newRunId();
+  // A dry run changes nothing: nobody needs to hear about it.
+  const notifications =
+    request.notify && !request.dryRun
+      ? new RunNotifications(request.notify, runId, reporters.events)
+      : undefined;
   const events: EventSink = {
     emit(event) {
+      notifications?.onEvent(event);
       if (event.kind === "step.finished")
         steps.push({ stepId: event.stepId, status: event.status, durationMs: event.durationMs });
       if (event.kind === "change.finished" && (event.status === "done" || event.status === "reconciled"))
@@ -173,7 +184,6 @@ export async function executeRun(request: RunRequest): Promise<number> {
     },
   };
   request.rateLimitWaits?.listen((message) => events.emit({ kind: "info", message }));
-  const runId = request.resume?.runId ?? newRunId();
   const gateway = request.dryRun ? createDryRunGateway(request.gateway) : request.gateway;
   const outDir = resolve(io.cwd, request.out);
   const paths = runPaths(outDir, runId);
@@ -378,6 +388,10 @@ export async function executeRun(request: RunRequest): Promise<number> {
       journal = await Journal.open(paths.journal, nextSeq, { actor });
     }
     started = true;
+    if (notifications) {
+      notifications.attach(journal);
+      events.emit({ kind: "info", message: `Notifications go to ${notifications.shown}` });
+    }
     stepOrder = thePlan.steps.map((step) => step.id);
     events.emit({
       kind: "run.started",
@@ -445,7 +459,8 @@ export async function executeRun(request: RunRequest): Promise<number> {
     let attackerWindow: AttackerWindowSummary | undefined;
     if (journal) {
       await journal.append({ t: "end", status, exitCode }, true).catch(() => undefined);
-      await journal.close().catch(() => undefined);
+      // Open until the last notification is sent or given up on: a failed one is journaled after the end.
+      if (!notifications) await journal.close().catch(() => undefined);
       const written = await writeReport(paths.dir).catch((error: unknown) => {
         events.emit({ kind: "warning", message: `could not write the report: ${messageOf(error)}` });
         return undefined;
@@ -487,6 +502,11 @@ export async function executeRun(request: RunRequest): Promise<number> {
             }
           : {}),
       });
+      if (notifications) {
+        notifications.finished(status, exitCode, written?.report);
+        await notifications.close();
+        await journal.close().catch(() => undefined);
+      }
     }
     for (const lock of locks.reverse()) await lock.release().catch(() => undefined);
     // Only a run that has a directory has something to show there.

@@ -62,6 +62,8 @@ export type JournalRecord =
       source: "operator" | "config";
     }
   | { t: "interrupted"; changeId?: string | undefined; signal: string }
+  /** A notification that could not be delivered (the target as shown: scheme, host, fingerprint). */
+  | { t: "notify"; event: string; target: string; error: string; attempts: number }
   | { t: "end"; status: string; exitCode: number };
 
 /** Who wrote a record: the OS user and host, and the operator's name when one was given or asked for. */
@@ -294,6 +296,7 @@ const recordSchema = z
     z.looseObject({ t: z.literal("skipped"), ...changeRecord, reason: z.string() }),
     z.looseObject({ t: z.literal("attest"), ...changeRecord, by: z.string(), at: z.string() }),
     z.looseObject({ t: z.literal("interrupted") }),
+    z.looseObject({ t: z.literal("notify"), event: z.string(), error: z.string() }),
     z.looseObject({ t: z.literal("end"), status: z.string(), exitCode: z.number() }),
   ])
   .and(z.looseObject({ seq: z.number().int(), ts: z.string() }));

@@ -1,4 +1,5 @@
 // `vonage-ir run <runbook>`: plan and apply (or --dry-run: plan only), or --resume a run.
+import { notifyTargetOf } from "../run-notifications.js";
 import { givenActor } from "../actor.js";
 import { join, resolve } from "node:path";
 import { UsageError, ValidationError } from "../../engine/errors.js";
@@ -107,6 +108,7 @@ export default async function run(
     rateLimitWaits: waits,
     prompter,
     actor: givenActor(values, io),
+    notify: notifyTargetOf(values, io, loaded.config),
     out,
     concurrency,
     dryRun,
