@@ -2,54 +2,26 @@
 // Slack text), the URL is never printed, and the run ends as it would without them when the server is down or
 // slower than the timeout (a warning and a journal record, never a failure).
 import { copyFile, readdir, readFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { readJournal } from "../../../src/engine/journal.js";
 import { offlineEnv, removeTempDirs, runMain, tempDir, writeConfig } from "../../helpers/cli-io.js";
+import { deadUrl, webhookReceiver, type Receiver } from "../../helpers/webhook-receiver.js";
 
 const FIXTURE = resolve(import.meta.dirname, "../../fixtures/runbooks/manual-only.yaml");
 /** The part of the URL that is a credential (as in a Slack webhook URL). */
 const TOKEN = "T0KEN-b7c9e2f4a1d8";
 
-const servers: Server[] = [];
+const receivers: Receiver[] = [];
 afterEach(async () => {
-  for (const server of servers) server.closeAllConnections();
-  await Promise.all(servers.splice(0).map((s) => new Promise((done) => s.close(done))));
+  await Promise.all(receivers.splice(0).map((r) => r.close()));
   await removeTempDirs();
 });
 
-interface Receiver {
-  url: string;
-  bodies: Record<string, unknown>[];
-}
-
-/** A webhook receiver on loopback; `delayMs` holds each answer that long. */
 async function receiver(options: { delayMs?: number } = {}): Promise<Receiver> {
-  const bodies: Record<string, unknown>[] = [];
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => {
-      bodies.push(JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>);
-      const timer = setTimeout(() => response.writeHead(200).end("ok"), options.delayMs ?? 0);
-      response.on("close", () => clearTimeout(timer));
-    });
-  });
-  servers.push(server);
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hooks/${TOKEN}`, bodies };
-}
-
-/** A URL nothing listens on. */
-async function deadUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((done) => server.close(done));
-  return `http://127.0.0.1:${port}/hooks/${TOKEN}`;
+  const started = await webhookReceiver(`/hooks/${TOKEN}`, options);
+  receivers.push(started);
+  return started;
 }
 
 async function run(env: Record<string, string>, config?: Record<string, unknown>, argv: string[] = []) {
@@ -115,7 +87,7 @@ describe("notifications", () => {
   });
 
   it("to a server that is down: the run exits as before, with a warning and a journal record, still chained", async () => {
-    const url = await deadUrl();
+    const url = await deadUrl(`/hooks/${TOKEN}`);
     const result = await run({ VONAGE_IR_NOTIFY_URL: url });
     expect(result.code).toBe(3);
     expect(result.stderr()).toMatch(
