@@ -192,3 +192,29 @@ describe("corrupted journals", () => {
     );
   });
 });
+
+describe("the stamp every append puts on a record", () => {
+  it("chains each record to the line before and carries the actor of the handle that wrote it, across reopens", async () => {
+    const { verifyChain, GENESIS } = await import("../../../src/engine/journal-chain.js");
+    const path = join(await tempDir(), "journal.jsonl");
+    const alice = { user: "alice", host: "laptop", operator: "Alice" };
+    const first = await Journal.open(path, 1, { actor: alice });
+    await first.append(HEADER);
+    await first.append({ t: "plan", plan: PLAN }, true);
+    await first.close();
+    // A crash tears the next record: reopening cuts it and chains on from the last whole line.
+    await writeFile(path, `${await readFile(path, "utf8")}{"t":"resu`);
+    const read = await readJournal(path);
+    const bob = { user: "bob", host: "other-machine" };
+    const second = await Journal.open(path, read.nextSeq, { actor: bob });
+    const stamped = await second.append({ t: "resume", mode: "non-interactive" });
+    await second.close();
+    expect(stamped).toMatchObject({ seq: 3, prev: read.finalHash, actor: bob });
+    const records = (await readJournal(path)).records;
+    expect(records.map((r) => r.actor)).toEqual([alice, alice, bob]);
+    expect(records[0]?.prev).toBe(GENESIS);
+    const verdict = verifyChain(await readFile(path));
+    expect(verdict.broken).toBeUndefined();
+    expect(verdict.finalHash).toBe(second.finalHash);
+  });
+});
