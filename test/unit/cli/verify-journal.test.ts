@@ -95,6 +95,9 @@ describe("the hash chain", () => {
     const report = await readFile(join(run.out, run.runId, "report.md"), "utf8");
     expect(report).toContain(`sha256 of the last: \`${final}\``);
     expect((await verify(run, "--expect", final)).code).toBe(0);
+    const latest = await runMain(["verify-journal", "latest", "--out", run.out], { cwd: run.dir });
+    expect(latest.code).toBe(0);
+    expect(latest.stderr()).toContain(`verify-journal latest: run ${run.runId}`);
     const json = await verify(run, "--json");
     expect(JSON.parse(json.stdout())).toMatchObject({ ok: true, finalHash: final, legacyLines: 0 });
   });
