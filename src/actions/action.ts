@@ -164,6 +164,8 @@ export interface ActionContext {
   readonly resumeCommand?: string | undefined;
   /** Registers a value that must never appear in any output (redaction). */
   registerSecret(value: string): void;
+  /** The operator's name when the run knows it (`--operator`, asked at the start): attestations sign with it. */
+  readonly operator?: string | undefined;
 }
 
 export interface PlanResult {

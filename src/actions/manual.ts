@@ -132,7 +132,7 @@ export async function runManualChange(
       prompter.say(`  ✔ verified: ${verdict.detail}`);
     }
     const attestation: Attestation = {
-      by: await operatorName(prompter),
+      by: ctx.operator ?? (await operatorName(prompter)),
       at: ctx.clock.now().toISOString(),
       evidence,
     };

@@ -5,7 +5,7 @@ import { basename, join } from "node:path";
 import { z } from "zod";
 import type { Action, JsonObject, JsonValue } from "./action.js";
 import { attackerWindow, describeAttackerWindow, type AttackerWindow } from "./attacker-window.js";
-import { readJournal, type JournalState } from "../engine/journal.js";
+import { readJournal, type Actor, type JournalState } from "../engine/journal.js";
 import { foreignText } from "../io/foreign-text.js";
 import { redact } from "../io/redact.js";
 import { shellQuote } from "../io/shell-quote.js";
@@ -40,7 +40,8 @@ export interface Report {
   attention: string[];
   /** Each suspect webhook's decision (keep / clear / replace), as planned, and who made it. */
   webhookDecisions: string[];
-  timeline: { at: string; what: string }[];
+  /** Each journal record worth a line, with who did it (absent in journals written before actors). */
+  timeline: { at: string; what: string; by?: string | undefined }[];
   changes: ReportChange[];
   suspects: JsonValue[];
   applicationIdMap: JsonValue[];
@@ -50,6 +51,8 @@ export interface Report {
   reverse: string[];
   /** What the operator must do now that credentials were replaced (absent when none was). */
   afterRotation?: AfterRotation | undefined;
+  /** The journal as this report read it: its records and the sha256 of its last line (the chain's head). */
+  journal: { lines: number; finalHash: string };
 }
 
 export interface AfterRotation {
@@ -83,7 +86,7 @@ export function buildReport(state: JournalState, now: Date = new Date()): Report
     }
     if (record.t === "intent") started.add(record.changeId);
     const line = timelineLine(record, summaries);
-    if (line) timeline.push({ at: record.ts, what: line });
+    if (line) timeline.push({ at: record.ts, what: line, by: describeActor(record.actor) });
   }
   const changes: ReportChange[] = [];
   const pending: Report["pending"] = [];
@@ -200,7 +203,15 @@ export function buildReport(state: JournalState, now: Date = new Date()): Report
     evidenceManifestSha256: manifest,
     reverse,
     ...(afterRotation ? { afterRotation } : {}),
+    journal: { lines: state.records.length, finalHash: state.finalHash },
   });
+}
+
+/** `Alice (ops@laptop)`, or `ops@laptop` when no name was given: who did a thing, in the timeline. */
+function describeActor(actor: Actor | undefined): string | undefined {
+  if (!actor) return undefined;
+  const where = `${actor.user}@${actor.host}`;
+  return actor.operator ? `${actor.operator} (${where})` : where;
 }
 
 /** From the plan's actions and kinds (not output shapes): the new secrets' files, the id map, what was revoked. */
@@ -294,7 +305,9 @@ function timelineLine(
     case "run":
       return `run started for account ${record.account}`;
     case "resume":
-      return `run resumed (${record.mode})`;
+      return `run resumed (${record.mode})${record.acceptedBrokenJournal ? `, accepting the broken journal chain at line ${record.acceptedBrokenJournal.line}` : ""}`;
+    case "confirm":
+      return `confirmed: ${record.changes} change(s) of step ${record.stepId}`;
     case "step":
       return record.status === "started"
         ? undefined
@@ -309,6 +322,8 @@ function timelineLine(
       return `pending: ${summary(record.changeId)} (${record.reason})`;
     case "interrupted":
       return `interrupted by ${record.signal}`;
+    case "notify":
+      return `notification "${record.event}" to ${record.target} not delivered: ${record.error}`;
     case "end":
       return `run ended: ${record.status} (exit ${record.exitCode})`;
     default:
@@ -390,7 +405,14 @@ export function renderMarkdown(report: Report): string {
     for (const r of report.reverse) lines.push(`- ${r}`);
   }
   lines.push("", "## Timeline", "");
-  for (const t of report.timeline) lines.push(`- ${t.at} ${t.what}`);
+  for (const t of report.timeline) lines.push(`- ${t.at} ${t.what}${t.by ? ` (by ${t.by})` : ""}`);
+  lines.push(
+    "",
+    "## Journal",
+    "",
+    `- ${report.journal.lines} records; sha256 of the last: \`${report.journal.finalHash}\``,
+    "- A copy of this report pins the journal: `vonage-ir verify-journal` with `--expect` and this hash checks the journal's hash chain and that this record is still in it.",
+  );
   return `${lines.join("\n")}\n`;
 }
 

@@ -1,6 +1,6 @@
 // One run of a runbook, shared by `run`, `apply` and `drill`: mode, reporters, lock, run directory, journal,
 // plan (or the saved plan, or the journaled plan on resume), apply, report, exit code.
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import type { Attestation, Clock, Registry } from "../actions/action.js";
 import { describeAttackerWindow } from "../actions/attacker-window.js";
@@ -26,7 +26,7 @@ import {
   type EngineDeps,
 } from "../engine/engine.js";
 import { verifySavedPlan } from "../engine/verify-saved-plan.js";
-import { Journal, JOURNAL_VERSION, readJournal, type JournalState } from "../engine/journal.js";
+import { Journal, JOURNAL_VERSION, readJournal, type Actor, type JournalState } from "../engine/journal.js";
 import { acquireLock, lockHolder, type HeldLock } from "../engine/lock.js";
 import { readPriorRuns } from "../engine/read-prior-runs.js";
 import type { Plan } from "../engine/plan-types.js";
@@ -57,6 +57,9 @@ import { SecretSink } from "../security/secret-sink.js";
 import { createDryRunGateway } from "../vonage/dry-run-gateway.js";
 import type { Gateway } from "../vonage/gateway.js";
 import type { CliIo } from "./io.js";
+import { completeActor } from "./actor.js";
+import { RunNotifications } from "./run-notifications.js";
+import type { NotifyTarget } from "../io/notify.js";
 import { printedCommand, printedResume } from "./printed-command.js";
 import { DEFAULT_OUT, planningInput, type Loaded, type Mode, type RateLimitWaits } from "./session.js";
 import { stateDirectory } from "./state-directory.js";
@@ -89,6 +92,12 @@ export interface RunRequest {
   /** Waits Vonage asks for, shown as info events of this run. */
   rateLimitWaits?: RateLimitWaits | undefined;
   prompter: Prompter | undefined;
+  /** Who runs it (cli/actor.ts): stamped on every journal record; the name is asked once if not given. */
+  actor: Actor;
+  /** Where the run's events are POSTed (cli/run-notifications.ts); none when undefined. */
+  notify?: NotifyTarget | undefined;
+  /** `--accept-broken-journal` on a resume whose chain is broken: journaled in its resume record. */
+  acceptedBrokenJournal?: { line: number; reason: string } | undefined;
   out: string;
   concurrency: number;
   dryRun: boolean;
@@ -158,8 +167,15 @@ export async function executeRun(request: RunRequest): Promise<number> {
   const ui = reporters.ui;
   const steps: { stepId: string; status: StepStatus; durationMs: number; earlier?: boolean }[] = [];
   let changesDoneNow = 0;
+  const runId = request.resume?.runId ?? newRunId();
+  // A dry run changes nothing: nobody needs to hear about it.
+  const notifications =
+    request.notify && !request.dryRun
+      ? new RunNotifications(request.notify, runId, reporters.events)
+      : undefined;
   const events: EventSink = {
     emit(event) {
+      notifications?.onEvent(event);
       if (event.kind === "step.finished")
         steps.push({ stepId: event.stepId, status: event.status, durationMs: event.durationMs });
       if (event.kind === "change.finished" && (event.status === "done" || event.status === "reconciled"))
@@ -168,7 +184,6 @@ export async function executeRun(request: RunRequest): Promise<number> {
     },
   };
   request.rateLimitWaits?.listen((message) => events.emit({ kind: "info", message }));
-  const runId = request.resume?.runId ?? newRunId();
   const gateway = request.dryRun ? createDryRunGateway(request.gateway) : request.gateway;
   const outDir = resolve(io.cwd, request.out);
   const paths = runPaths(outDir, runId);
@@ -274,8 +289,16 @@ export async function executeRun(request: RunRequest): Promise<number> {
     let journalState: JournalState | undefined;
     if (request.resume) {
       journalState = request.resume.journal;
-      journal = await Journal.open(paths.journal, journalState.nextSeq);
-      await journal.append({ t: "resume", mode: mode.interactive ? "interactive" : "non-interactive" }, true);
+      const actor = await identify();
+      journal = await Journal.open(paths.journal, journalState.nextSeq, { actor });
+      await journal.append(
+        {
+          t: "resume",
+          mode: mode.interactive ? "interactive" : "non-interactive",
+          ...(request.acceptedBrokenJournal ? { acceptedBrokenJournal: request.acceptedBrokenJournal } : {}),
+        },
+        true,
+      );
       thePlan = journalState.plan;
       await restore(thePlan, journalState, deps, state, request.inputs, request.attestations);
       const fresh = unstartedSteps(thePlan, journalState);
@@ -319,13 +342,14 @@ export async function executeRun(request: RunRequest): Promise<number> {
       // Only a run that has a plan gets a directory: a plan-time error (a decision missing from the config)
       // leaves nothing behind. The directory appears with its header and plan durable in its journal.
       const planned = thePlan;
+      const actor = await identify();
       let nextSeq = 1;
       await createRunDirectory(
         outDir,
         runId,
         gateway.apiKey,
         async (staging) => {
-          const first = await Journal.open(staging.journal);
+          const first = await Journal.open(staging.journal, 1, { actor });
           try {
             await first.append({
               t: "run",
@@ -343,6 +367,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
               ...(request.savedPlanSha256 ? { savedPlan: { sha256: request.savedPlanSha256 } } : {}),
               account: gateway.apiKey,
               startedAt: new Date().toISOString(),
+              tool: { name: "vonage-ir", version: await toolVersion() },
             });
             testKillPoint(io, "journal-header");
             nextSeq = (await first.append({ t: "plan", plan: planned }, true)).seq + 1;
@@ -360,9 +385,13 @@ export async function executeRun(request: RunRequest): Promise<number> {
           message: `the out directory ${outDir}${request.out === DEFAULT_OUT ? ` (the default, ./${DEFAULT_OUT} of the current directory)` : ""} is inside the git work tree ${tree}. It holds this run's new API secret and private keys (${paths.sink}): a commit, a push or a copy of the work tree can carry them off. The run directory ignores itself (.gitignore), but secrets are safer outside any repository: for the next run, pass --out DIR (or out: in the config) with a directory of your own outside ${tree}, e.g. --out ~/vonage-ir-runs`,
         });
       }
-      journal = await Journal.open(paths.journal, nextSeq);
+      journal = await Journal.open(paths.journal, nextSeq, { actor });
     }
     started = true;
+    if (notifications) {
+      notifications.attach(journal);
+      events.emit({ kind: "info", message: `Notifications go to ${notifications.shown}` });
+    }
     stepOrder = thePlan.steps.map((step) => step.id);
     events.emit({
       kind: "run.started",
@@ -430,7 +459,8 @@ export async function executeRun(request: RunRequest): Promise<number> {
     let attackerWindow: AttackerWindowSummary | undefined;
     if (journal) {
       await journal.append({ t: "end", status, exitCode }, true).catch(() => undefined);
-      await journal.close().catch(() => undefined);
+      // Open until the last notification is sent or given up on: a failed one is journaled after the end.
+      if (!notifications) await journal.close().catch(() => undefined);
       const written = await writeReport(paths.dir).catch((error: unknown) => {
         events.emit({ kind: "warning", message: `could not write the report: ${messageOf(error)}` });
         return undefined;
@@ -472,10 +502,22 @@ export async function executeRun(request: RunRequest): Promise<number> {
             }
           : {}),
       });
+      if (notifications) {
+        notifications.finished(status, exitCode, written?.report);
+        await notifications.close();
+        await journal.close().catch(() => undefined);
+      }
     }
     for (const lock of locks.reverse()) await lock.release().catch(() => undefined);
     // Only a run that has a directory has something to show there.
     if (journal) await request.onFinished?.({ runDir: paths.dir, exitCode, reportPath });
+  }
+
+  /** The actor of this attempt; its name, once known, also signs the manual steps' attestations. */
+  async function identify(): Promise<Actor> {
+    const actor = await completeActor(request.actor, mode.interactive ? request.prompter : undefined);
+    deps.operator = actor.operator;
+    return actor;
   }
 
   /** The start screen and its question; Enter alone never starts a plan that revokes, deletes or suspends. */
@@ -506,6 +548,16 @@ async function writePlanList(runDir: string, thePlan: Plan): Promise<void> {
     join(runDir, PLAN_LIST_FILE),
     `${formatPlan(redact(summarisePlan(thePlan)), { colour: false, full: true })}\n`,
   );
+}
+
+let version: Promise<string> | undefined;
+
+/** This tool's version (package.json), journaled in every run header. */
+export function toolVersion(): Promise<string> {
+  version ??= readFile(new URL("../../package.json", import.meta.url), "utf8").then(
+    (text) => (JSON.parse(text) as { version: string }).version,
+  );
+  return version;
 }
 
 /** A path as the operator would type it from here: relative below the working directory, else absolute. */

@@ -74,6 +74,22 @@ const runOptions: OptionSpecs = {
   },
 };
 
+/** Who runs it and who hears about it: for the commands that write a journal. */
+const TRAIL: OptionSpecs = {
+  operator: {
+    type: "string",
+    value: "NAME",
+    description:
+      "your name or email, journaled on every record (or VONAGE_IR_OPERATOR; else asked in a terminal)",
+  },
+  "notify-url": {
+    type: "string",
+    value: "URL",
+    description:
+      "POST the run's events to this URL (a secret: prefer VONAGE_IR_NOTIFY_URL or notify.url in the config)",
+  },
+};
+
 /** What each exit code means where it is not said otherwise (the README's table). */
 const EXIT = {
   0: "done",
@@ -99,9 +115,14 @@ export const commands: Command[] = [
       "vonage-ir run <runbook id or file> [--config FILE] [--dry-run] [--yes] [--json] [--out DIR]\n       vonage-ir run --resume <run-id>|latest [--config FILE] [--out DIR]",
     options: {
       ...runOptions,
+      ...TRAIL,
       "dry-run": {
         type: "boolean",
         description: "print the plan (a diff per step); send no mutating request",
+      },
+      "accept-broken-journal": {
+        type: "boolean",
+        description: "resume although verify-journal finds the journal's hash chain broken (journaled)",
       },
       resume: {
         type: "string",
@@ -136,7 +157,7 @@ export const commands: Command[] = [
     name: "apply",
     summary: "apply exactly a saved plan; each change's precondition is re-checked (drift → exit 4)",
     usage: "vonage-ir apply <plan.json> [--config FILE] [--yes] [--json] [--out DIR]",
-    options: runOptions,
+    options: { ...runOptions, ...TRAIL },
     positionals: "file",
     exitCodes: EXIT,
     run: lazy(() => import("./commands/apply.js")),
@@ -168,6 +189,29 @@ export const commands: Command[] = [
     positionals: "run-id",
     exitCodes: { 0: "done", 2: "no such run, a corrupt journal, or a usage error" },
     run: lazy(() => import("./commands/report.js")),
+  },
+  {
+    name: "verify-journal",
+    summary: "check a run's hash-chained journal: exit 0 intact, 1 naming the first line that breaks it",
+    usage: "vonage-ir verify-journal <run-id>|latest [--out DIR] [--expect SHA256] [--json]",
+    options: {
+      ...OUT,
+      expect: {
+        type: "string",
+        value: "SHA256",
+        description: "the journal hash a copy of the report gives: that record must still be in the journal",
+      },
+      json: { type: "boolean", description: "print the verdict as one JSON object" },
+    },
+    details:
+      "Each record carries the sha256 of the line before it (the first: 64 zeros). A torn last line (a crash mid-write)\nis ignored; records missing after the last one the run's report.json pinned are not. Journals written before\nthe chain have lines without a hash: they cannot be verified (exit 1, said as such).",
+    positionals: "run-id",
+    exitCodes: {
+      0: "intact",
+      1: "broken (the first line that breaks the chain, or the missing tail), or not chained (an older journal)",
+      2: "no such run, or a usage error",
+    },
+    run: lazy(() => import("./commands/verify-journal.js")),
   },
   {
     name: "simulate",
@@ -238,6 +282,7 @@ export const commands: Command[] = [
         description: "print the drill's plan against a fresh simulator; send no mutating request",
       },
       ...FULL,
+      operator: TRAIL.operator!,
     },
     exitCodes: {
       0: "the drill finished",
@@ -381,7 +426,9 @@ export const ENV_HELP = `Environment:
   VONAGE_API_HOST, VONAGE_REST_HOST   API hosts (default https://api.nexmo.com, https://rest.nexmo.com)
   CI                                  set (and not false, 0, no or off): never prompt (like --yes)
   NO_COLOR                            set: no colours
-  VONAGE_IR_STATE_DIR                 the account locks and the plan seal key (default ~/.local/state/vonage-ir)`;
+  VONAGE_IR_STATE_DIR                 the account locks and the plan seal key (default ~/.local/state/vonage-ir)
+  VONAGE_IR_OPERATOR                  your name or email, journaled on every record (like --operator)
+  VONAGE_IR_NOTIFY_URL                where a run POSTs its events (like --notify-url; the URL is a secret)`;
 
 function exitCodesHelp(codes: Command["exitCodes"]): string {
   const lines = Object.entries(codes).map(([code, meaning]) => `  ${code.padEnd(4)} ${meaning}`);

@@ -56,6 +56,8 @@ export interface EngineDeps {
   resumeCommand?: string | undefined;
   /** How the confirm screens show their changes (colour, where the whole of a cut list is). */
   planStyle?: PlanStyle | undefined;
+  /** The operator's name, when known before the run (manual steps then sign with it instead of asking). */
+  operator?: string | undefined;
 }
 
 export interface PlanInput {
@@ -134,6 +136,7 @@ function makeContext(
     outputs: state.outputs,
     priorRuns: deps.priorRuns,
     resumeCommand: deps.resumeCommand,
+    operator: deps.operator,
     emit: (event) => deps.events.emit(event),
     progress: (done, total, label) => {
       const now = deps.clock.now().getTime();
@@ -492,7 +495,9 @@ export async function apply(
         message: `Apply ${remaining.length} change(s) of "${step.title}"?`,
         default: !remaining.some((c) => isDestructive(c.kind) || c.killsCredential !== undefined),
       });
-      if (!go) {
+      if (go) {
+        await journal.append({ t: "confirm", stepId: step.id, changes: remaining.length });
+      } else {
         for (const change of remaining) {
           await journal.append({ t: "skipped", changeId: change.id, reason: "declined by the operator" });
           skipped.set(change.id, "declined by the operator");

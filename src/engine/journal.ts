@@ -1,12 +1,15 @@
 // The run's append-only JSONL journal. An `intent` is durable (fully written and fsynced) before the API call
 // it announces; concurrent intents share one fsync (group commit) without changing their write order. Records
 // are redacted as they are built. A line without its newline is torn (a crash mid-write): it never happened.
+// Every record is stamped here, wherever it is appended from: seq, time, who (the actor) and the hash of the
+// line before it (the chain: journal-chain.ts), so no caller can write an unchained or anonymous record.
 import { open, readFile, truncate } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import { z } from "zod";
 import { redact } from "../io/redact.js";
 import type { JsonObject } from "../actions/action.js";
 import { StorageError, ValidationError, diskProblemOf, messageOf } from "./errors.js";
+import { GENESIS, chainHead, lineHash } from "./journal-chain.js";
 import type { Plan } from "./plan-types.js";
 
 export const JOURNAL_VERSION = 1;
@@ -26,10 +29,18 @@ export type JournalRecord =
       savedPlan?: { sha256: string } | undefined;
       account: string;
       startedAt: string;
+      /** The tool that wrote the header (absent before the chain): such a journal is chained from line 1. */
+      tool?: { name: string; version: string } | undefined;
     }
   | { t: "plan"; plan: Plan }
   | { t: "replan"; stepId: string; plan: Plan["steps"][number] }
-  | { t: "resume"; mode: string }
+  | {
+      t: "resume";
+      mode: string;
+      /** `--accept-broken-journal`: the break this resume went on from (verify-journal still reports it). */
+      acceptedBrokenJournal?: { line: number; reason: string } | undefined;
+    }
+  | { t: "confirm"; stepId: string; changes: number }
   | {
       t: "step";
       stepId: string;
@@ -51,9 +62,30 @@ export type JournalRecord =
       source: "operator" | "config";
     }
   | { t: "interrupted"; changeId?: string | undefined; signal: string }
+  /** A notification that could not be delivered (the target as shown: scheme, host, fingerprint). */
+  | { t: "notify"; event: string; target: string; error: string; attempts: number }
   | { t: "end"; status: string; exitCode: number };
 
-export type StampedRecord = JournalRecord & { seq: number; ts: string };
+/** Who wrote a record: the OS user and host, and the operator's name when one was given or asked for. */
+export interface Actor {
+  user: string;
+  host: string;
+  operator?: string | undefined;
+}
+
+/**
+ * A record as written: `prev` (the chain) and `actor` are absent only in journals written before them, which
+ * are still read.
+ */
+export type StampedRecord = JournalRecord & { seq: number; ts: string; actor?: Actor; prev?: string };
+
+export interface JournalOptions {
+  now?: (() => Date) | undefined;
+  /** How the file is opened for appending (a test injects a failing one). */
+  openFile?: ((path: string) => Promise<JournalFile>) | undefined;
+  /** Stamped on every record this handle appends. */
+  actor?: Actor | undefined;
+}
 
 /** The part of a file handle the journal writes through (a test injects a failing one). */
 export interface JournalFile {
@@ -84,42 +116,56 @@ export class Journal {
   private broken: StorageError | undefined;
   /** fsync calls made; a benchmark figure (group commit keeps it below the number of intents). */
   syncs = 0;
+  /** The hash of the last line appended (or found): the next record's `prev`. */
+  private head: string;
 
   private constructor(
     readonly path: string,
     private readonly file: JournalFile,
     nextSeq: number,
     size: number,
+    head: string,
     private readonly now: () => Date,
+    private readonly actor: Actor | undefined,
   ) {
     this.seq = nextSeq;
     this.size = size;
+    this.head = head;
   }
 
-  static async open(
-    path: string,
-    nextSeq = 1,
-    now: () => Date = () => new Date(),
-    openFile: (path: string) => Promise<JournalFile> = openForAppend,
-  ): Promise<Journal> {
+  static async open(path: string, nextSeq = 1, options: JournalOptions = {}): Promise<Journal> {
     // A torn last line never happened (see readJournal); cut it, or the next record would be glued to it
     // and turn into a corrupted line in the middle of the journal.
     const existing = await readFile(path).catch(() => undefined);
     if (existing && wholeLinesLength(existing) < existing.length) {
       await truncate(path, wholeLinesLength(existing));
     }
-    const file = await openFile(path);
+    const file = await (options.openFile ?? openForAppend)(path);
     const size = (await file.stat()).size;
-    return new Journal(path, file, nextSeq, size, now);
+    const head = existing ? chainHead(existing.subarray(0, wholeLinesLength(existing))) : GENESIS;
+    return new Journal(path, file, nextSeq, size, head, options.now ?? (() => new Date()), options.actor);
+  }
+
+  /** The hash of the last record appended: what a copy of the report pins. */
+  get finalHash(): string {
+    return this.head;
   }
 
   /**
-   * Appends a record; resolves once it is written whole (and, with `durable`, fsynced). A write or fsync that
-   * fails rejects with a StorageError, and so does every later append: the caller must not act on it.
+   * Appends a record, stamped with seq, time, actor and `prev`; resolves once it is written whole (and, with
+   * `durable`, fsynced). A write or fsync that fails rejects with a StorageError, and so does every later
+   * append: the caller must not act on it. Records are chained in the order append is called, which is the
+   * order they are written in.
    */
   async append(record: JournalRecord, durable = false): Promise<StampedRecord> {
-    const stamped = { ...redact(record), seq: this.seq++, ts: this.now().toISOString() } as StampedRecord;
+    const stamped = {
+      ...redact(this.actor ? { ...record, actor: this.actor } : record),
+      seq: this.seq++,
+      ts: this.now().toISOString(),
+      prev: this.head,
+    } as StampedRecord;
     const bytes = Buffer.from(`${JSON.stringify(stamped)}\n`, "utf8");
+    this.head = lineHash(bytes);
     const written = this.writing.then(() => this.writeWhole(bytes));
     this.writing = written.catch(() => undefined);
     await written;
@@ -207,6 +253,8 @@ export interface JournalState {
   failed: Map<string, string>;
   ended: Extract<StampedRecord, { t: "end" }> | undefined;
   nextSeq: number;
+  /** The sha256 of the last whole line (journal-chain.ts): what the report's footer pins. */
+  finalHash: string;
 }
 
 // What reading relies on in each record (extra fields are kept): a line that parses as JSON but is not
@@ -235,6 +283,7 @@ const recordSchema = z
     z.looseObject({ t: z.literal("plan"), plan: planShape }),
     z.looseObject({ t: z.literal("replan"), stepId: z.string(), plan: planShape.shape.steps.element }),
     z.looseObject({ t: z.literal("resume") }),
+    z.looseObject({ t: z.literal("confirm"), stepId: z.string(), changes: z.number() }),
     z.looseObject({ t: z.literal("step"), stepId: z.string(), status: z.string() }),
     z.looseObject({ t: z.literal("intent"), ...changeRecord, data: z.record(z.string(), z.unknown()) }),
     z.looseObject({
@@ -247,14 +296,15 @@ const recordSchema = z
     z.looseObject({ t: z.literal("skipped"), ...changeRecord, reason: z.string() }),
     z.looseObject({ t: z.literal("attest"), ...changeRecord, by: z.string(), at: z.string() }),
     z.looseObject({ t: z.literal("interrupted") }),
+    z.looseObject({ t: z.literal("notify"), event: z.string(), error: z.string() }),
     z.looseObject({ t: z.literal("end"), status: z.string(), exitCode: z.number() }),
   ])
   .and(z.looseObject({ seq: z.number().int(), ts: z.string() }));
 
 export async function readJournal(path: string): Promise<JournalState> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, "utf8");
+    bytes = await readFile(path);
   } catch (error) {
     throw new ValidationError([
       { file: path, path: "", message: `cannot read journal (${(error as NodeJS.ErrnoException).code})` },
@@ -262,7 +312,8 @@ export async function readJournal(path: string): Promise<JournalState> {
   }
   // Only whole lines count (the rule Journal.open cuts by): an unterminated final line is a crash during
   // write, so that record never became durable and did not happen, whatever it parses to.
-  const lines = text.slice(0, text.lastIndexOf("\n") + 1).split("\n");
+  const whole = bytes.subarray(0, wholeLinesLength(bytes));
+  const lines = whole.toString("utf8").split("\n");
   const records: StampedRecord[] = [];
   lines.forEach((line, index) => {
     if (line.trim() === "") return;
@@ -317,6 +368,7 @@ export async function readJournal(path: string): Promise<JournalState> {
     failed: new Map(),
     ended: undefined,
     nextSeq: (records.at(-1)?.seq ?? 0) + 1,
+    finalHash: chainHead(whole),
   };
   for (const record of records) {
     switch (record.t) {

@@ -17,7 +17,14 @@ import {
 import { MiB, readUserFile } from "../io/read-user-file.js";
 import { INSTANT_HINT, parseInstant } from "./parse-instant.js";
 
-export const RESERVED_CONFIG_KEYS = ["runbook", "out", "concurrency", "attest"] as const;
+export const RESERVED_CONFIG_KEYS = ["runbook", "out", "concurrency", "attest", "notify"] as const;
+
+/** `notify:` in the config: where a run POSTs its events (the URL is a secret: never echoed in a message). */
+export interface NotifyConfig {
+  url: string;
+  format: "json" | "slack";
+  timeoutSeconds: number | undefined;
+}
 
 export interface RunConfig {
   file: string | undefined;
@@ -34,6 +41,7 @@ export interface RunConfig {
   canonical: string;
   /** A digest per input the config gives, journaled so a resume names the input that changed. */
   inputDigests: Record<string, string>;
+  notify?: NotifyConfig | undefined;
 }
 
 /** How far ahead of this machine's clock a date may be (another machine's clock, a typed minute). */
@@ -68,7 +76,26 @@ const settingsSchema = z.object({
   out: z.string().min(1).optional(),
   concurrency: z.number().int().min(1).max(64).optional(),
   attest: z.record(z.string(), attestationSchema).optional(),
+  notify: z
+    .strictObject({
+      // The message never quotes the value: the URL is a credential.
+      url: z
+        .string({ error: "an http(s) URL" })
+        .refine(isHttpUrl, { error: "must be an http:// or https:// URL" }),
+      format: z.enum(["json", "slack"]).default("json"),
+      timeoutSeconds: z.number().min(0.1).max(60).optional(),
+    })
+    .optional(),
 });
+
+export function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || url.protocol === "http:";
+  } catch {
+    return false;
+  }
+}
 
 export function inputValueSchema(spec: InputSpec): z.ZodType {
   switch (spec.type) {
@@ -241,6 +268,11 @@ export function validateConfig(
     attest,
     canonical: canonicalJson({ values }),
     inputDigests: digestInputs(values),
+    notify: settings.data?.notify && {
+      url: settings.data.notify.url,
+      format: settings.data.notify.format,
+      timeoutSeconds: settings.data.notify.timeoutSeconds,
+    },
   };
 }
 

@@ -2,7 +2,7 @@
 // No is "declined", not an error), the plan's legend once, colour only on a terminal without NO_COLOR, warnings
 // under their change, drill --dry-run, and --secret-stdin typed in a terminal.
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -76,6 +76,8 @@ describe("destructive confirms", () => {
     const start = await pty.waitFor(/Proceed\? \(y\/N\)/);
     expect(start).toMatch(/secrets\s+2 delete, 1 create, 2 verify/);
     pty.line("y");
+    await pty.waitFor("Your name or email");
+    pty.line("Frank");
     const confirm = await pty.waitFor(/Apply 5 change\(s\) of "Rotate the API secret\(s\)"\? \(y\/N\)/);
     expect(confirm).toMatch(/- revoke secret/);
     pty.type(KEY.enter);
@@ -86,6 +88,16 @@ describe("destructive confirms", () => {
     expect(pty.screen).not.toMatch(/error:/);
     expect(sim.dumpState().primary.secrets.map((s) => s.id)).toEqual(secretsBefore);
     expect(writeRequests(sim)).toEqual([]);
+    // Each decline says who declined.
+    const [runId = ""] = await runDirectories(join(dir, "runs"));
+    const journal = await readFile(join(dir, "runs", runId, "journal.jsonl"), "utf8");
+    const declined = journal
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { t: string; reason?: string; actor?: { operator?: string } })
+      .filter((r) => r.t === "skipped" && r.reason === "declined by the operator");
+    expect(declined).toHaveLength(5);
+    for (const record of declined) expect(record.actor?.operator).toBe("Frank");
   });
 
   it("Enter at the start screen of a destructive plan declines it: nothing done, no run directory named or left", async () => {

@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { e2eRunStarter, type E2eRun } from "./helpers/e2e-run.js";
 import { userinfoPasswords } from "./helpers/scan-for-secrets.js";
+import { webhookReceiver } from "../helpers/webhook-receiver.js";
+import { readJournal } from "../../src/engine/journal.js";
 
 const startRun = e2eRunStarter();
 
@@ -61,6 +63,32 @@ describe.concurrent("outputs", () => {
     const state = await e.sim.fetchState();
     expect(JSON.stringify(state.applications)).toContain(`ops-hook:${password ?? ""}@`);
     expect(await e.scan()).toEqual([]);
+  });
+
+  it("notifications: a full run posts its events, no body holds a secret, the URL is never printed, every record has an actor", async () => {
+    const e = await start();
+    const token = "T0KEN-6f1e0c9d2b7a";
+    const hook = await webhookReceiver(`/services/${token}`);
+    try {
+      const result = await e.run(["--operator", "Alice Oncall"], { env: { VONAGE_IR_NOTIFY_URL: hook.url } });
+      expect(result.code, result.stderr).toBe(0);
+      const events = hook.bodies.map((b) => b.event);
+      expect(events[0]).toBe("run.started");
+      expect(events.at(-1)).toBe("run.finished");
+      expect(events.filter((event) => event === "step.finished").length).toBeGreaterThan(5);
+      expect(await e.scan(hook.raw)).toEqual([]);
+      const [runId] = await e.runIds();
+      const runDir = e.runDir(runId ?? "");
+      const files = await Promise.all(
+        ["journal.jsonl", "report.md", "report.json"].map((f) => readFile(join(runDir, f), "utf8")),
+      );
+      for (const text of [result.stdout, result.stderr, ...files]) expect(text).not.toContain(token);
+      const { records } = await readJournal(join(runDir, "journal.jsonl"));
+      for (const record of records) expect(record.actor).toMatchObject({ operator: "Alice Oncall" });
+      expect((await e.cli(["verify-journal", runId ?? "", "--out", e.out])).code).toBe(0);
+    } finally {
+      await hook.close();
+    }
   });
 
   it("an application named with an escape sequence is shown without it, in the plan and the report", async () => {

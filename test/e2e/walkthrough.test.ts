@@ -109,6 +109,9 @@ describe("the walkthrough in a terminal", () => {
     // Destructive confirms default to No: each takes a typed yes.
     expect(await pty.waitFor("(y/N)")).toBe(" (y/N)"); // right after "Proceed?"
     pty.line("y");
+    // Who is at the terminal: asked once, on every record of the run (and signing each attestation).
+    await pty.waitFor("Your name or email (recorded with every step of this run)");
+    pty.line("Alice Oncall");
     const secrets = await pty.waitFor(/Apply 5 change\(s\) of "Rotate the API secret\(s\)"\?/);
     expect(secrets).toMatch(/why: a leaked API secret/);
     expect(secrets).toMatch(/\+ new API secret/);
@@ -121,8 +124,6 @@ describe("the walkthrough in a terminal", () => {
     await pty.waitFor("Switch auto-reload off in the dashboard: is it done?");
     pty.type(KEY.enter);
     await pty.waitFor(/verified: autoReload is false/);
-    await pty.waitFor("Your name or email");
-    pty.line("Alice Oncall");
 
     await answerManual(pty, /Remove unknown dashboard users: is it done\?/, [
       ["Users removed", "intruder@example.net"],
@@ -289,6 +290,8 @@ describe("the example config, copied as the README says", () => {
     pty.type(KEY.enter);
     await pty.waitFor("Proceed?");
     pty.line("y");
+    await pty.waitFor("Your name or email");
+    pty.line("Erin");
     await pty.waitFor(/Apply \d+ change\(s\) of "Rotate the API secret\(s\)"\?/);
     pty.line("y");
     // A key replaced in place kills the old one like a revoke: Enter alone must not do it.
@@ -359,6 +362,9 @@ describe("the scripted handoff", () => {
     // The new secret is what authenticates now: a resume reads it from the sink, not from the env.
     const resumeArgs = ["run", "--resume", runId!, "--config", config, "--out", out];
     const pty = new PtySession(resumeArgs, { cwd: dir, env: simEnv(sim) });
+    // Whoever takes over is asked who they are before anything of theirs is journaled.
+    await pty.waitFor("Your name or email");
+    pty.line("dave@example.com");
     const start = await pty.waitFor("Proceed?");
     expect(start).toMatch(/Resuming compromise/);
     expect(start).toMatch(/secrets\s+nothing left to do/);
@@ -375,13 +381,13 @@ describe("the scripted handoff", () => {
 
     await switchAutoreloadOff(sim);
     const again = new PtySession(resumeArgs, { cwd: dir, env: simEnv(sim) });
+    await again.waitFor("Your name or email");
+    again.line("carol@example.com");
     await again.waitFor("Proceed?");
     again.type(KEY.enter);
     await again.waitFor("Switch auto-reload off in the dashboard: is it done?");
     again.type(KEY.enter);
     await again.waitFor(/verified: autoReload is false/);
-    await again.waitFor("Your name or email");
-    again.line("carol@example.com");
     await answerManual(again, /Remove unknown dashboard users: is it done\?/, [["Users removed", "none"]]);
     await answerManual(again, /Verify the MFA \(two-factor\) contacts: is it done\?/, [
       ["MFA phone", "0123"],
@@ -401,6 +407,13 @@ describe("the scripted handoff", () => {
     const end = await again.waitFor(/Run \S+: done \(exit 0\)/);
     expect(end).not.toMatch(/Check the credentials and what the account can use \[/); // done steps are not run again
     expect(await again.exited).toBe(0);
+
+    // The timeline says who did what: the unattended start (no name given: the OS user and host), then each
+    // person who took over, by the name they gave.
+    const timeline = await readFile(join(out, runId!, "report.md"), "utf8");
+    expect(timeline).toMatch(/run started for account \S+ \(by [^()\s]+@[^()\s]+\)/);
+    expect(timeline).toMatch(/run resumed \(interactive\) \(by dave@example\.com \([^()\s]+@[^()\s]+\)\)/);
+    expect(timeline).toMatch(/done: manual: open a Vonage support ticket .*\(by carol@example\.com \(/);
 
     // The support ticket draft and everything else hold no secret.
     const runDir = join(out, runId!);

@@ -2,6 +2,7 @@
 // in-memory store and counts every call; `test.gateway-write` writes through the gateway, so a dry run can
 // be proven to send nothing. Plus a fake gateway that records calls, and `runWithRegistry`, which drives
 // executeRun() with a test registry the way `vonage-ir run` drives it with the shipped one.
+import { givenActor } from "../../src/cli/actor.js";
 import { resolve } from "node:path";
 import { z } from "zod";
 import type { Action, Registry } from "../../src/actions/action.js";
@@ -200,6 +201,7 @@ export async function runWithRegistry(options: RegistryRunOptions): Promise<numb
       attestations: loaded.config.attest,
       gateway: options.gateway,
       prompter,
+      actor: givenActor({}, io),
       out,
       concurrency: options.concurrency ?? 1,
       dryRun: Boolean(options.dryRun),

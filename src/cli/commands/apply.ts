@@ -1,6 +1,8 @@
 // `vonage-ir apply plan.json`: applies exactly a saved plan. The file must be intact (its sha256 catches corruption,
 // not tampering: anyone can recompute it), for this account and the runbook file as it is now; every change must
 // be one the runbook plans against live state now (engine/verify-saved-plan.ts), and is re-checked before it runs.
+import { notifyTargetOf } from "../run-notifications.js";
+import { givenActor } from "../actor.js";
 import { join, resolve } from "node:path";
 import { planSealKey, sealedByMe } from "../plan-seal.js";
 import { DriftError, ExitCode, UsageError, ValidationError } from "../../engine/errors.js";
@@ -148,6 +150,8 @@ export default async function applyCommand(
     gateway,
     rateLimitWaits: waits,
     prompter,
+    actor: givenActor(values, io),
+    notify: notifyTargetOf(values, io, loaded.config),
     out,
     concurrency,
     dryRun: false,

@@ -1,6 +1,7 @@
 // `vonage-ir drill`: the compromise runbook against an in-process simulator (`compromised` scenario).
 // Interactive on a terminal (you make the decisions); without one it uses the scenario's own drill config
 // and attestations, so it works anywhere. The simulated dashboard stands in for what has no API.
+import { givenActor } from "../actor.js";
 import type { Action, Attestation } from "../../actions/action.js";
 import { writeReport } from "../../actions/report.js";
 import { UsageError } from "../../engine/errors.js";
@@ -131,6 +132,7 @@ export default async function drill(
       attestations: config.attest,
       gateway,
       prompter,
+      actor: givenActor(values, io),
       out,
       concurrency: 8,
       dryRun,

@@ -1,6 +1,9 @@
 // `vonage-ir run <runbook>`: plan and apply (or --dry-run: plan only), or --resume a run.
-import { resolve } from "node:path";
-import { UsageError } from "../../engine/errors.js";
+import { notifyTargetOf } from "../run-notifications.js";
+import { givenActor } from "../actor.js";
+import { join, resolve } from "node:path";
+import { UsageError, ValidationError } from "../../engine/errors.js";
+import { verifyJournalFile } from "../../engine/verify-journal.js";
 import { createShippedRegistry } from "../shipped-registry.js";
 import { executeRun, loadResume } from "../execute-run.js";
 import type { CliIo } from "../io.js";
@@ -49,6 +52,9 @@ export default async function run(
   }
   const runId = resumeId === "latest" ? await latestRunOf(given.apiKey, out, io) : resumeId;
   const resume = runId ? { runId, journal: await loadResume(resolve(io.cwd, out), runId) } : undefined;
+  const acceptedBrokenJournal = resume
+    ? await checkChain(resolve(io.cwd, out, resume.runId), Boolean(values["accept-broken-journal"]), io)
+    : undefined;
   const startedWith = resume?.journal.header.config?.file;
   if (resume && startedWith && !values.config) {
     throw new UsageError(
@@ -101,13 +107,48 @@ export default async function run(
     gateway,
     rateLimitWaits: waits,
     prompter,
+    actor: givenActor(values, io),
+    notify: notifyTargetOf(values, io, loaded.config),
     out,
     concurrency,
     dryRun,
     full: Boolean(values.full),
     breakLock: Boolean(values["break-lock"]),
     resume,
+    acceptedBrokenJournal,
   });
+}
+
+/**
+ * A resume goes on only from a journal whose chain holds (exit 2 naming the line), unless the operator accepts
+ * the break with --accept-broken-journal: then it is returned, to be journaled in the resume record.
+ */
+async function checkChain(
+  runDir: string,
+  accept: boolean,
+  io: CliIo,
+): Promise<{ line: number; reason: string } | undefined> {
+  const verdict = await verifyJournalFile(runDir);
+  if (!verdict.broken) return undefined;
+  const journal = join(runDir, "journal.jsonl");
+  if (!accept) {
+    throw new ValidationError(
+      [
+        {
+          file: journal,
+          line: verdict.broken.line,
+          column: 1,
+          path: "",
+          message: `the journal's hash chain is broken: ${verdict.broken.reason}`,
+        },
+      ],
+      "the journal may have been edited: compare it with a backup or the report's Journal hash; to resume from it anyway, add --accept-broken-journal (journaled)",
+    );
+  }
+  io.stderr.write(
+    `warning: resuming from a journal whose hash chain is broken at line ${verdict.broken.line} (--accept-broken-journal): ${verdict.broken.reason}\n`,
+  );
+  return verdict.broken;
 }
 
 /** `--resume latest`: the newest run of this account (API key) in the out directory, said aloud. */

@@ -32,8 +32,8 @@ export interface E2eRun {
    * and calling `afterKill` after every kill; a run killed before its journal existed is started afresh.
    */
   untilDone(options?: UntilDoneOptions): Promise<UntilDoneResult>;
-  /** Scans every output of this workspace (stdout, stderr, every file in `dir` but the run sinks). */
-  scan(): Promise<SecretHit[]>;
+  /** Scans every output of this workspace (stdout, stderr, every file in `dir` but the run sinks, `extra` texts). */
+  scan(extra?: string[]): Promise<SecretHit[]>;
   close(): Promise<void>;
 }
 
@@ -158,7 +158,7 @@ export async function startE2eRun(
         `no exit 0 after ${attempts.length} attempts; last stderr:\n${attempts.at(-1)?.stderr ?? ""}`,
       );
     },
-    async scan() {
+    async scan(extra = []) {
       const ids = await runIds(out);
       const secrets = await allSecrets(
         [sim.initialState, sim.dumpState()],
@@ -166,11 +166,7 @@ export async function startE2eRun(
         sim.adminToken,
       );
       // the whole workspace (cwd, config, out directory, lock), every run's sink excluded
-      return scanForSecrets(
-        [dir],
-        results.flatMap((r) => [r.stdout, r.stderr]),
-        secrets,
-      );
+      return scanForSecrets([dir], [...results.flatMap((r) => [r.stdout, r.stderr]), ...extra], secrets);
     },
     async close() {
       await sim.close();

@@ -129,6 +129,7 @@ describe("guided steps through the scripted prompter", () => {
     const later = Array.from({ length: 7 }, () => ({ match: "is it done?", answer: "later" }));
     const prompter = new ScriptedPrompter([
       { match: "Start:", answer: true },
+      { match: "Your name or email", answer: "erin@example.com" },
       { match: 'of "Rotate the API secret(s)"', answer: true },
       { match: "secrets.revoke (", answer: "immediately" },
       { match: "applications.strategy", answer: "rekey" },

@@ -51,6 +51,7 @@ describe("secrets.revoke: immediately", () => {
       { match: "secrets.revoke (", answer: "immediately" },
       { match: "applications.strategy", answer: "rekey" },
       { match: "Start:", answer: true },
+      { match: "Your name or email", answer: "ops@example.com" },
       { match: 'of "Rotate the API secret(s)"', answer: false },
       { match: 'of "Replace every application', answer: false },
       { match: 'of "Suspend unknown subaccounts"', answer: false },

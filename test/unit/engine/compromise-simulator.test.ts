@@ -1,7 +1,7 @@
 // The shipped compromise runbook through main(), against a `compromised` simulator: dry run sends no write,
 // plan --save → apply round trip, tampered plan refused, drift refused, resume after a crash between intent
 // and done repeats no completed change.
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { StampedRecord } from "../../../src/engine/journal.js";
@@ -200,6 +200,9 @@ describe("run --resume after a crash between intent and done", () => {
       .flatMap((r) => (r.t === "done" ? [r.changeId] : []));
     expect(doneBefore.some((id) => id.startsWith("secrets:"))).toBe(true);
     await writeFile(path, `${lines.slice(0, suspend + 1).join("\n")}\n`);
+    // A crash there leaves no report of the records after it (the report pins the journal's last record: a
+    // report.json that names records no longer there is a cut journal, which a resume refuses).
+    await rm(join(s.out, runId, "report.json"));
     const before = s.sim.requests().length;
 
     const resumed = await s.main(["run", "--resume", runId, "--yes", "--config", s.config, "--out", s.out]);

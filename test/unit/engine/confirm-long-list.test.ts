@@ -39,6 +39,7 @@ steps:
     const prompter = new ScriptedPrompter([
       { match: "Proceed?", answer: true },
       { match: `Apply ${KEYS.length} change(s)`, answer: false },
+      { match: "Your name or email", answer: "ops@example.com" },
     ]);
     const io = fakeIo({ cwd: dir, prompter });
     const out = join(dir, "runs");

@@ -85,7 +85,7 @@ describe("writing", () => {
   it("a short write on a full disk fails the append, cuts the partial record, and refuses every later append", async () => {
     const path = await journalWithHeader();
     const before = await readFile(path, "utf8");
-    const journal = await Journal.open(path, 3, undefined, faultyFile({ shortWriteOf: 10 }));
+    const journal = await Journal.open(path, 3, { openFile: faultyFile({ shortWriteOf: 10 }) });
     const intent = journal.append({ t: "intent", changeId: "s:a", summary: "create a", data: {} }, true);
     await expect(intent).rejects.toBeInstanceOf(StorageError);
     await expect(intent).rejects.toThrow(/journal .* the disk is full \(ENOSPC\)/);
@@ -101,7 +101,7 @@ describe("writing", () => {
 
   it("writes the rest of a record after a partial write that made progress", async () => {
     const path = await journalWithHeader();
-    const journal = await Journal.open(path, 3, undefined, faultyFile({ chunk: 7 }));
+    const journal = await Journal.open(path, 3, { openFile: faultyFile({ chunk: 7 }) });
     await journal.append({ t: "intent", changeId: "s:a", summary: "create a", data: { n: 1 } }, true);
     await journal.append({ t: "done", changeId: "s:a", output: { id: "x" } }, true);
     await journal.close();
@@ -112,7 +112,7 @@ describe("writing", () => {
 
   it("a failed fsync fails the durable append (the intent is not durable) and every later one", async () => {
     const path = await journalWithHeader();
-    const journal = await Journal.open(path, 3, undefined, faultyFile({ failFsync: true }));
+    const journal = await Journal.open(path, 3, { openFile: faultyFile({ failFsync: true }) });
     const intent = journal.append({ t: "intent", changeId: "s:a", summary: "create a", data: {} }, true);
     await expect(intent).rejects.toThrow(/cannot fsync the journal .*input\/output error \(EIO\)/);
     await expect(journal.append({ t: "done", changeId: "s:a" })).rejects.toBeInstanceOf(StorageError);
@@ -121,7 +121,7 @@ describe("writing", () => {
 
   it("a disk error names the run to resume and exits 1", async () => {
     const path = await journalWithHeader();
-    const journal = await Journal.open(path, 3, undefined, faultyFile({ shortWriteOf: 0 }));
+    const journal = await Journal.open(path, 3, { openFile: faultyFile({ shortWriteOf: 0 }) });
     const error = await journal
       .append({ t: "step", stepId: "s", status: "started" })
       .catch((e: unknown) => e);
@@ -190,5 +190,31 @@ describe("corrupted journals", () => {
     expect((error as ValidationError).message).toMatch(
       /journal\.jsonl:1:1 corrupted journal line \(not a journal record: runbook: /,
     );
+  });
+});
+
+describe("the stamp every append puts on a record", () => {
+  it("chains each record to the line before and carries the actor of the handle that wrote it, across reopens", async () => {
+    const { verifyChain, GENESIS } = await import("../../../src/engine/journal-chain.js");
+    const path = join(await tempDir(), "journal.jsonl");
+    const alice = { user: "alice", host: "laptop", operator: "Alice" };
+    const first = await Journal.open(path, 1, { actor: alice });
+    await first.append(HEADER);
+    await first.append({ t: "plan", plan: PLAN }, true);
+    await first.close();
+    // A crash tears the next record: reopening cuts it and chains on from the last whole line.
+    await writeFile(path, `${await readFile(path, "utf8")}{"t":"resu`);
+    const read = await readJournal(path);
+    const bob = { user: "bob", host: "other-machine" };
+    const second = await Journal.open(path, read.nextSeq, { actor: bob });
+    const stamped = await second.append({ t: "resume", mode: "non-interactive" });
+    await second.close();
+    expect(stamped).toMatchObject({ seq: 3, prev: read.finalHash, actor: bob });
+    const records = (await readJournal(path)).records;
+    expect(records.map((r) => r.actor)).toEqual([alice, alice, bob]);
+    expect(records[0]?.prev).toBe(GENESIS);
+    const verdict = verifyChain(await readFile(path));
+    expect(verdict.broken).toBeUndefined();
+    expect(verdict.finalHash).toBe(second.finalHash);
   });
 });

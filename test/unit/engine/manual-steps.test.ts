@@ -121,6 +121,7 @@ describe("an interactive run driven through a ScriptedPrompter", () => {
       { match: "Remove unknown dashboard users: is it done?", answer: "skip" },
       { match: "Why is it skipped?", answer: "the account has a single user" },
       { match: "Open a support ticket: is it done?", answer: "later" },
+      { match: "Your name or email", answer: "alice@example.com" },
     ]);
     const result = await runMain(["run", runbook, "--out", out], { cwd: dir, env: offlineEnv, prompter });
     expect(result.code).toBe(3);
@@ -221,7 +222,10 @@ describe("run --resume", () => {
     expect((await runMain(["run", runbook, "--yes", ...argv], { cwd: dir, env: offlineEnv })).code).toBe(3);
     const runId = await onlyRun(out);
     const before = await readFile(join(out, runId, "journal.jsonl"), "utf8");
-    const prompter = new ScriptedPrompter([{ match: /^Continue: 1 change\(s\)/, answer: false }]);
+    const prompter = new ScriptedPrompter([
+      { match: /^Continue: 1 change\(s\)/, answer: false },
+      { match: "Your name or email", answer: "alice@example.com" },
+    ]);
     const result = await runMain(["run", "--resume", runId, ...argv], {
       cwd: dir,
       env: offlineEnv,
@@ -426,6 +430,7 @@ describe("required inputs the config does not give", () => {
     const prompter = new ScriptedPrompter([
       { match: "ticketPrefix (the prefix of your ticket numbers)", answer: "SEC" },
       { match: "Proceed?", answer: true },
+      { match: "Your name or email", answer: "alice@example.com" },
       { match: "Remove unknown dashboard users: is it done?", answer: "later" },
       { match: "Open a support ticket: is it done?", answer: "later" },
     ]);
@@ -441,6 +446,7 @@ describe("required inputs the config does not give", () => {
       { match: "ticketPrefix", answer: "SEC" },
       { match: "Proceed?", answer: true },
       { match: "Remove unknown dashboard users: is it done?", answer: "abort" },
+      { match: "Your name or email", answer: "alice@example.com" },
     ]);
     const first = await runMain(["run", runbook, "--out", out], { cwd: dir, env: offlineEnv, prompter });
     expect(first.code).toBe(130);
@@ -448,6 +454,7 @@ describe("required inputs the config does not give", () => {
     const again = new ScriptedPrompter([
       { match: "Proceed?", answer: true },
       { match: "Remove unknown dashboard users: is it done?", answer: "later" },
+      { match: "Your name or email", answer: "alice@example.com" },
       { match: "Open a support ticket: is it done?", answer: "later" },
     ]);
     const resumed = await runMain(["run", "--resume", runId, "--out", out], {

@@ -395,6 +395,7 @@ steps:
     const prompter = new ScriptedPrompter([
       { match: "Proceed?", answer: true },
       { match: 'Apply 1 change(s) of "Count a"?', answer: false },
+      { match: "Your name or email", answer: "dana@example.com" },
     ]);
     const io = fakeIo({ cwd: s.dir, prompter });
     const code = await runWithRegistry({
@@ -411,7 +412,10 @@ steps:
     const runId = await onlyRun(s.out);
     expect(recordsFor(await journal(s.out, runId), "first:a")).toEqual(["skipped"]);
 
-    const again = new ScriptedPrompter([{ match: "Proceed?", answer: true }]);
+    const again = new ScriptedPrompter([
+      { match: "Proceed?", answer: true },
+      { match: "Your name or email", answer: "erin@example.com" },
+    ]);
     const resumed = await runWithRegistry({
       registry,
       io: fakeIo({ cwd: s.dir, prompter: again }).io,
@@ -421,7 +425,8 @@ steps:
       yes: false,
     });
     expect(resumed).toBe(0);
-    expect(again.asked).toHaveLength(1);
+    // Who is resuming, and whether to: never the declined step again.
+    expect(again.asked).toHaveLength(2);
     expect(s.store.applied).toEqual([]);
   });
 });
