@@ -51,6 +51,10 @@ export type JournalRecord =
       source: "operator" | "config";
     }
   | { t: "interrupted"; changeId?: string | undefined; signal: string }
+  /** `vonage-ir export`: the run moved to another responder; this copy must not continue it. */
+  | { t: "handoff"; to: string; file: string; sha256: string; bytes: number }
+  /** `vonage-ir import`: this copy of the run came from a hand-off file. */
+  | { t: "imported"; sha256: string; from?: string | undefined }
   | { t: "end"; status: string; exitCode: number };
 
 export type StampedRecord = JournalRecord & { seq: number; ts: string };
@@ -247,6 +251,8 @@ const recordSchema = z
     z.looseObject({ t: z.literal("skipped"), ...changeRecord, reason: z.string() }),
     z.looseObject({ t: z.literal("attest"), ...changeRecord, by: z.string(), at: z.string() }),
     z.looseObject({ t: z.literal("interrupted") }),
+    z.looseObject({ t: z.literal("handoff"), to: z.string(), file: z.string(), sha256: z.string() }),
+    z.looseObject({ t: z.literal("imported"), sha256: z.string() }),
     z.looseObject({ t: z.literal("end"), status: z.string(), exitCode: z.number() }),
   ])
   .and(z.looseObject({ seq: z.number().int(), ts: z.string() }));
