@@ -17,7 +17,9 @@ import { configOut, readConfigSource } from "../../runbook/config.js";
 import { REDACTED } from "../../io/redact.js";
 import { checkResumeMatches } from "../check-resume-matches.js";
 import { printedResume } from "../printed-command.js";
-import { readRunHeaders } from "../../engine/read-run-headers.js";
+import { latestRunOf } from "../latest-run.js";
+import { refuseHandedOff } from "../../engine/handoff.js";
+import { executeRestore } from "./restore.js";
 
 export default async function run(
   { values, positionals }: { values: Values; positionals: string[] },
@@ -49,6 +51,14 @@ export default async function run(
   }
   const runId = resumeId === "latest" ? await latestRunOf(given.apiKey, out, io) : resumeId;
   const resume = runId ? { runId, journal: await loadResume(resolve(io.cwd, out), runId) } : undefined;
+  if (resume) refuseHandedOff(resume.runId, resume.journal);
+  const restoring = resume?.journal.plan.restoreOf;
+  if (resume && restoring) {
+    // A restore run has no runbook file nor config: its journaled plan is what it applies.
+    const credentials = requireCredentials(given);
+    checkAccount(resume.runId, resume.journal.header.account, credentials.apiKey);
+    return executeRestore({ values, io, mode, credentials, out, targetRunId: restoring.runId, resume });
+  }
   const startedWith = resume?.journal.header.config?.file;
   if (resume && startedWith && !values.config) {
     throw new UsageError(
@@ -74,11 +84,7 @@ export default async function run(
     }
   }
   const credentials = requireCredentials(given);
-  if (resume && resume.journal.header.account !== credentials.apiKey) {
-    throw new UsageError(
-      `run ${resume.runId} is for account ${resume.journal.header.account}, but VONAGE_API_KEY is ${credentials.apiKey}`,
-    );
-  }
+  if (resume) checkAccount(resume.runId, resume.journal.header.account, credentials.apiKey);
   const { prompter, inputs, concurrency, gateway, waits } = await prepareExecution(
     values,
     io,
@@ -110,18 +116,7 @@ export default async function run(
   });
 }
 
-/** `--resume latest`: the newest run of this account (API key) in the out directory, said aloud. */
-async function latestRunOf(apiKey: string | undefined, out: string, io: CliIo): Promise<string> {
-  if (!apiKey)
-    throw new UsageError("--resume latest picks the newest run of VONAGE_API_KEY, which is not set");
-  const outDir = resolve(io.cwd, out);
-  const latest = (await readRunHeaders(outDir)).find((header) => header.account === apiKey);
-  if (!latest) {
-    throw new UsageError(
-      `no run of account ${apiKey} in ${outDir}`,
-      "pass the --out (or the --config with `out:`) the run used, or its run id",
-    );
-  }
-  io.stderr.write(`--resume latest: run ${latest.runId}, the newest of account ${apiKey} in ${outDir}\n`);
-  return latest.runId;
+function checkAccount(runId: string, account: string, apiKey: string): void {
+  if (account !== apiKey)
+    throw new UsageError(`run ${runId} is for account ${account}, but VONAGE_API_KEY is ${apiKey}`);
 }
