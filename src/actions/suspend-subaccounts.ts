@@ -75,7 +75,7 @@ function unsuspendDraft(change: PriorChange): UndoPlan | undefined {
       },
       precondition: { exists: apiKey },
       warnings: [
-        `re-opens subaccount ${apiKey}${p.suspect === true ? ", created after the compromise," : ""}: its API key and secret work again (suspended by ${change.changeId})`,
+        `re-opens subaccount ${apiKey}${p.suspect === true ? " (created after the compromise)" : ""}: its API key and secret work again (suspended by ${change.changeId})`,
       ],
     },
   };

@@ -15,6 +15,8 @@ export const HANDOFF_FORMAT = "vonage-ir-handoff";
 export const HANDOFF_VERSION = 1;
 /** The run's config file, carried in the archive and written beside the journal on import. */
 export const HANDOFF_CONFIG = "handoff-config.yaml";
+/** The run's runbook file: a resume elsewhere reads it when the path the journal names is not there. */
+export const HANDOFF_RUNBOOK = "handoff-runbook.yaml";
 
 const entrySchema = z.strictObject({
   path: z.string().min(1).max(1024),
@@ -54,19 +56,18 @@ async function walk(root: string, relative = ""): Promise<Entry[]> {
   return entries;
 }
 
-/** The archive of a run directory (and the run's config file, kept beside the journal under HANDOFF_CONFIG). */
+/**
+ * The archive of a run directory, with `extras` (the run's config and runbook, by the names HANDOFF_CONFIG and
+ * HANDOFF_RUNBOOK) beside the journal unless an earlier import already put them there.
+ */
 export async function packRun(
   runDir: string,
-  meta: { runId: string; account: string; now: Date; config?: string | undefined },
+  meta: { runId: string; account: string; now: Date; extras: Record<string, string | undefined> },
 ): Promise<Buffer> {
   const entries = await walk(runDir);
-  if (meta.config !== undefined && !entries.some((e) => e.path === HANDOFF_CONFIG)) {
-    entries.push({
-      path: HANDOFF_CONFIG,
-      type: "file",
-      mode: 0o600,
-      data: Buffer.from(meta.config, "utf8").toString("base64"),
-    });
+  for (const [path, text] of Object.entries(meta.extras)) {
+    if (text === undefined || entries.some((e) => e.path === path)) continue;
+    entries.push({ path, type: "file", mode: 0o600, data: Buffer.from(text, "utf8").toString("base64") });
   }
   const archive: HandoffArchive = {
     format: HANDOFF_FORMAT,

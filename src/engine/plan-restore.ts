@@ -83,7 +83,7 @@ export function planRestore(
       listingStep(
         "restore.manual",
         "Not reversed by vonage-ir: a person may reverse these (no API)",
-        restoreOf.manual.map((m) => `${m.summary}: ${m.instructions}`),
+        restoreOf.manual.map((m) => m.instructions),
       ),
     );
   }
@@ -92,7 +92,7 @@ export function planRestore(
       listingStep(
         "restore.irreversible",
         "Not reversible: these stay as they are",
-        restoreOf.irreversible.map((i) => `${i.summary}: ${i.reason}`),
+        restoreOf.irreversible.map((i) => i.reason),
       ),
     );
   }

@@ -7,7 +7,7 @@ import { mkdir, open } from "node:fs/promises";
 import { resolve } from "node:path";
 import { writeReport } from "../../actions/report.js";
 import { ExitCode, UsageError } from "../../engine/errors.js";
-import { packRun, refuseHandedOff } from "../../engine/handoff.js";
+import { HANDOFF_CONFIG, HANDOFF_RUNBOOK, packRun, refuseHandedOff } from "../../engine/handoff.js";
 import { Journal, type JournalState } from "../../engine/journal.js";
 import { acquireLock, type HeldLock } from "../../engine/lock.js";
 import { runPaths } from "../../engine/run-directory.js";
@@ -91,11 +91,16 @@ export default async function exportRun(
   const locks = await holdLocks(io, outDir, journal.header.account, runId);
   try {
     const config = await configText(journal, values.config as string | undefined, io);
+    const runbook = await readUserFile(journal.header.runbook.file, MiB);
+    const extras = {
+      [HANDOFF_CONFIG]: config,
+      [HANDOFF_RUNBOOK]: "bytes" in runbook ? runbook.bytes.toString("utf8") : undefined,
+    };
     const plain = await packRun(paths.dir, {
       runId,
       account: journal.header.account,
       now: new Date(),
-      config,
+      extras,
     });
     const sealed = await encryptTo(recipient, plain);
     await writeNew(to, sealed);

@@ -1,5 +1,6 @@
 // `vonage-ir run <runbook>`: plan and apply (or --dry-run: plan only), or --resume a run.
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { UsageError } from "../../engine/errors.js";
 import { createShippedRegistry } from "../shipped-registry.js";
 import { executeRun, loadResume } from "../execute-run.js";
@@ -18,7 +19,8 @@ import { REDACTED } from "../../io/redact.js";
 import { checkResumeMatches } from "../check-resume-matches.js";
 import { printedResume } from "../printed-command.js";
 import { latestRunOf } from "../latest-run.js";
-import { refuseHandedOff } from "../../engine/handoff.js";
+import { HANDOFF_RUNBOOK, refuseHandedOff } from "../../engine/handoff.js";
+import { runPaths } from "../../engine/run-directory.js";
 import { executeRestore } from "./restore.js";
 
 export default async function run(
@@ -67,7 +69,12 @@ export default async function run(
     );
   }
   const loaded = await loadRunbookAndConfig(
-    resume ? resume.journal.header.runbook.file : positionals[0],
+    resume
+      ? resumeRunbookFile(
+          resume.journal.header.runbook.file,
+          runPaths(resolve(io.cwd, out), resume.runId).dir,
+        )
+      : positionals[0],
     values.config as string | undefined,
     io,
     registry,
@@ -119,4 +126,13 @@ export default async function run(
 function checkAccount(runId: string, account: string, apiKey: string): void {
   if (account !== apiKey)
     throw new UsageError(`run ${runId} is for account ${account}, but VONAGE_API_KEY is ${apiKey}`);
+}
+
+/**
+ * The runbook a resume reads: the file the journal names, or, for a run imported from another machine where that
+ * path is not, the copy the hand-off carried (the journal's hash still has to match either).
+ */
+function resumeRunbookFile(file: string, runDir: string): string {
+  const carried = join(runDir, HANDOFF_RUNBOOK);
+  return existsSync(file) || !existsSync(carried) ? file : carried;
 }
