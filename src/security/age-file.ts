@@ -1,7 +1,8 @@
 // Hand-off files are age-encrypted (https://age-encryption.org, the `age-encryption` package by the format's
 // author) to the next responder's X25519 public key (`age1…`); only their identity (`AGE-SECRET-KEY-1…`, from
-// `age-keygen` or `vonage-ir keygen`) opens one. Binary age format, as `age -r` writes it.
-import { Decrypter, Encrypter, generateX25519Identity, identityToRecipient } from "age-encryption";
+// `age-keygen` or `vonage-ir keygen`) opens one. ASCII-armored, as `age -a -r` writes it: it survives email,
+// tickets and chat, and `age -d` opens it too; a binary age file is accepted on import.
+import { armor, Decrypter, Encrypter, generateX25519Identity, identityToRecipient } from "age-encryption";
 import { UsageError } from "../engine/errors.js";
 import { registerSecret } from "../io/redact.js";
 
@@ -19,10 +20,18 @@ export function checkRecipient(recipient: string): string {
   return trimmed;
 }
 
-export async function encryptTo(recipient: string, plaintext: Uint8Array): Promise<Uint8Array> {
+const ARMOR_BEGIN = "-----BEGIN AGE ENCRYPTED FILE-----";
+
+/** The armored age file of `plaintext`, encrypted to `recipient` only. */
+export async function encryptTo(recipient: string, plaintext: Uint8Array): Promise<Buffer> {
   const encrypter = new Encrypter();
   encrypter.addRecipient(checkRecipient(recipient));
-  return encrypter.encrypt(plaintext);
+  return Buffer.from(armor.encode(await encrypter.encrypt(plaintext)), "utf8");
+}
+
+function dearmored(file: Uint8Array): Uint8Array {
+  const head = Buffer.from(file.subarray(0, 64)).toString("utf8").trimStart();
+  return head.startsWith(ARMOR_BEGIN) ? armor.decode(Buffer.from(file).toString("utf8")) : file;
 }
 
 /**
@@ -53,7 +62,7 @@ export async function decryptWith(
   const decrypter = new Decrypter();
   for (const identity of identities) decrypter.addIdentity(identity);
   try {
-    return await decrypter.decrypt(ciphertext);
+    return await decrypter.decrypt(dearmored(ciphertext));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/no identity matched/.test(message)) {
