@@ -1,11 +1,12 @@
 // Hand-off of a run to another responder: the run directory (journal, evidence, report, sink) packed into one
-// archive (a JSON manifest of relative paths, modes and base64 contents: no dependency, easy to audit), which
-// the CLI encrypts; unpacked only into a new run directory, with owner-only modes. A run handed off is
+// archive (a JSON manifest of relative paths, modes and base64 contents, gzipped: no dependency, easy to audit),
+// which the CLI encrypts; unpacked only into a new run directory, with owner-only modes. A run handed off is
 // refused here from then on: its journal says to whom, when and which file.
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { z } from "zod";
 import { InternalError, LockError, UsageError } from "./errors.js";
 import type { JournalState, StampedRecord } from "./journal.js";
@@ -17,6 +18,8 @@ export const HANDOFF_VERSION = 1;
 export const HANDOFF_CONFIG = "handoff-config.yaml";
 /** The run's runbook file: a resume elsewhere reads it when the path the journal names is not there. */
 export const HANDOFF_RUNBOOK = "handoff-runbook.yaml";
+
+const MAX_UNPACKED_BYTES = 512 * 1024 * 1024;
 
 const entrySchema = z.strictObject({
   path: z.string().min(1).max(1024),
@@ -77,7 +80,7 @@ export async function packRun(
     exportedAt: meta.now.toISOString(),
     entries,
   };
-  return Buffer.from(JSON.stringify(archive), "utf8");
+  return gzipSync(Buffer.from(JSON.stringify(archive), "utf8"));
 }
 
 /** A relative path of plain names: nothing absolute, no `.`/`..`, no backslash or NUL, so it stays inside. */
@@ -90,7 +93,8 @@ function isConfined(path: string): boolean {
 export function unpackArchive(bytes: Uint8Array, file: string): HandoffArchive {
   let data: unknown;
   try {
-    data = JSON.parse(Buffer.from(bytes).toString("utf8"));
+    // Bounded: a hand-off holds one run directory, far below this once unpacked.
+    data = JSON.parse(gunzipSync(bytes, { maxOutputLength: MAX_UNPACKED_BYTES }).toString("utf8"));
   } catch {
     data = undefined;
   }

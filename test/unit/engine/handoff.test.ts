@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   handoffOf,
@@ -34,7 +35,7 @@ async function runDir(root: string): Promise<string> {
 }
 
 function archive(entries: HandoffArchive["entries"]): Uint8Array {
-  return Buffer.from(
+  return gzipSync(
     JSON.stringify({
       format: "vonage-ir-handoff",
       version: 1,
