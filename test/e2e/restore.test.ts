@@ -37,6 +37,17 @@ describe.concurrent("restore", () => {
     for (const key of suspended) expect(dry.stderr).toContain(`unsuspend subaccount ${key}`);
     expect(dry.stderr).toMatch(/Not reversible: these stay as they are/);
     expect(dry.stderr).toMatch(/was revoked: Vonage cannot restore a revoked secret/);
+    const json = await e.cli(["restore", runId, "--out", e.out, "--dry-run", "--json"], { env });
+    expect(json.code, json.stderr).toBe(0);
+    const events = json.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { kind: string; steps?: { id: string }[] });
+    expect(events.find((ev) => ev.kind === "plan.ready")?.steps?.map((st) => st.id)).toEqual([
+      "undo.subaccounts.suspend",
+      "restore.irreversible",
+    ]);
+    expect(writeRequests(e.sim).length - writesBefore).toBe(0);
     expect(await e.runIds()).toEqual([runId]);
 
     const restored = await e.cli(["restore", runId, "--out", e.out, "--yes"], { env });
