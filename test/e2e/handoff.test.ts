@@ -1,7 +1,7 @@
 // Hand-off: a run killed mid-way on one machine is exported to the next responder's age key, imported into another
 // out directory under another HOME (the identity on stdin), and resumed there, as printed, to exit 0. The file
 // holds no plaintext secret or key line, a wrong identity cannot open it, and the old copy refuses to resume.
-import { mkdir, readFile, stat } from "node:fs/promises";
+import { mkdir, readFile, rename, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { e2eRunStarter } from "./helpers/e2e-run.js";
@@ -114,6 +114,12 @@ describe("hand-off", () => {
     });
     expect(twice.code).toBe(2);
     expect(twice.stderr).toContain("refusing to overwrite it");
+
+    // as on another machine, the config path the journal names is not there: a resume names the carried copy
+    await rename(e.config, `${e.config}.elsewhere`);
+    const noConfig = await runCli(["run", "--resume", runId, "--out", "runs"], { cwd: home, env: secondEnv });
+    expect(noConfig.code).toBe(2);
+    expect(printedLine(noConfig.stderr, "resume with:")).toBe(printedLine(imported.stderr, "resume with:"));
 
     const resumed = await runPrinted(printedLine(imported.stderr, "resume with:"), {
       cwd: home,

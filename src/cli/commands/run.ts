@@ -19,7 +19,7 @@ import { REDACTED } from "../../io/redact.js";
 import { checkResumeMatches } from "../check-resume-matches.js";
 import { printedResume } from "../printed-command.js";
 import { latestRunOf } from "../latest-run.js";
-import { HANDOFF_RUNBOOK, refuseHandedOff } from "../../engine/handoff.js";
+import { HANDOFF_CONFIG, HANDOFF_RUNBOOK, refuseHandedOff } from "../../engine/handoff.js";
 import { runPaths } from "../../engine/run-directory.js";
 import { executeRestore } from "./restore.js";
 
@@ -61,7 +61,9 @@ export default async function run(
     checkAccount(resume.runId, resume.journal.header.account, credentials.apiKey);
     return executeRestore({ values, io, mode, credentials, out, targetRunId: restoring.runId, resume });
   }
-  const startedWith = resume?.journal.header.config?.file;
+  const runDir = (id: string) => runPaths(resolve(io.cwd, out), id).dir;
+  const named = resume?.journal.header.config?.file;
+  const startedWith = resume && named ? carriedOr(named, runDir(resume.runId), HANDOFF_CONFIG) : undefined;
   if (resume && startedWith && !values.config) {
     throw new UsageError(
       `run ${resume.runId} was started with the config ${startedWith}: a resume needs it again (unchanged)`,
@@ -70,10 +72,7 @@ export default async function run(
   }
   const loaded = await loadRunbookAndConfig(
     resume
-      ? resumeRunbookFile(
-          resume.journal.header.runbook.file,
-          runPaths(resolve(io.cwd, out), resume.runId).dir,
-        )
+      ? carriedOr(resume.journal.header.runbook.file, runDir(resume.runId), HANDOFF_RUNBOOK)
       : positionals[0],
     values.config as string | undefined,
     io,
@@ -129,10 +128,10 @@ function checkAccount(runId: string, account: string, apiKey: string): void {
 }
 
 /**
- * The runbook a resume reads: the file the journal names, or, for a run imported from another machine where that
- * path is not, the copy the hand-off carried (the journal's hash still has to match either).
+ * A file a resume reads (runbook, config): the one the journal names, or, for a run imported from another machine
+ * where that path is not, the copy the hand-off carried beside the journal (its hash or inputs must still match).
  */
-function resumeRunbookFile(file: string, runDir: string): string {
-  const carried = join(runDir, HANDOFF_RUNBOOK);
+function carriedOr(file: string, runDir: string, carriedName: string): string {
+  const carried = join(runDir, carriedName);
   return existsSync(file) || !existsSync(carried) ? file : carried;
 }
