@@ -75,6 +75,11 @@ export const disableAutoreload: Action<z.infer<typeof disableAutoreloadParams>> 
     };
   },
   describe: () => "manual: switch auto-reload off in the dashboard (then verified through the balance API)",
+  undo: () => ({
+    kind: "manual",
+    instructions:
+      "Only if you want auto-reload back, and once the fraudulent traffic has stopped: in the Vonage API Dashboard, Billing & payments → Auto reload → switch auto-reload ON. There is no API for this switch.",
+  }),
   apply(ctx, change) {
     const timeoutSeconds = Number(change.params.timeoutSeconds ?? 120);
     const pollSeconds = Number(change.params.pollSeconds ?? 3);

@@ -43,6 +43,11 @@ Until every verifier has the new secret, their signature checks fail: deploy fir
     };
   },
   describe: () => "manual: set a new signature secret (candidate generated into the sink)",
+  undo: () => ({
+    kind: "irreversible",
+    reason:
+      "the signature secret was replaced in the dashboard: the old one may be the attacker's, and a compromised credential is never set back",
+  }),
   async prepare(ctx) {
     const existing = (await ctx.sink.exists(SIGNATURE_SINK_NAME))
       ? await ctx.sink.read(SIGNATURE_SINK_NAME)

@@ -22,6 +22,7 @@ import {
   type ChangeDraft,
   type JsonObject,
   type JsonValue,
+  type UndoPlan,
 } from "./action.js";
 import { withWebhookCredentials } from "./with-webhook-credentials.js";
 import { findSuspectWebhooks, suspectLine, type SuspectWebhook } from "./find-suspect-webhooks.js";
@@ -368,6 +369,24 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
       notes.push(`${flagged} application(s) have http:// or GET webhooks (flagged, carried over unchanged)`);
     }
     return { changes, notes, attention: webhooks.attention };
+  },
+
+  undo(change, output): UndoPlan | undefined {
+    const p = (change.params ?? {}) as JsonObject;
+    const name = `${str(p.oldId)} "${str(p.name)}"`;
+    if (p.op === "delete") {
+      return {
+        kind: "irreversible",
+        reason: `application ${name} was deleted with its compromised key: Vonage cannot restore a deleted application (its configuration is in evidence/applications/); its replacement stays, with the numbers and channels moved to it`,
+      };
+    }
+    if (p.op === "create") {
+      return {
+        kind: "irreversible",
+        reason: `the replacement application ${str(output.newId) || "(new id)"} of ${name} stays: the numbers and channels point at it now, and its key is in the run's sink`,
+      };
+    }
+    return undefined;
   },
 
   describe(change) {

@@ -34,6 +34,7 @@ import {
   type Change,
   type ChangeDraft,
   type JsonObject,
+  type UndoPlan,
 } from "./action.js";
 
 export const rekeyApplicationsParams = applicationStepParams;
@@ -165,6 +166,15 @@ export const rekeyApplications: Action<RekeyApplicationsParams> = {
       `${selected.length} of ${apps.length} application(s) get a new key pair in place: ${WHAT_BREAKS}`,
     );
     return { changes, notes, ...(suspects.length > 0 ? { attention: suspects.map(suspectLine) } : {}) };
+  },
+
+  undo(change): UndoPlan | undefined {
+    const p = (change.params ?? {}) as JsonObject;
+    if (p.op !== "rekey") return undefined;
+    return {
+      kind: "irreversible",
+      reason: `application ${str(p.appId)} "${str(p.name)}": its old private key was replaced in place and is gone (a compromised key is never set back); the application keeps its id, numbers and channels, with the new key from the run's sink`,
+    };
   },
 
   describe(change) {

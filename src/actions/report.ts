@@ -49,10 +49,19 @@ export interface Report {
   pending: { step: string; summary: string; reason: string }[];
   evidenceManifestSha256: string | undefined;
   reverse: string[];
+  /** A `restore` run: the run it reverses, what it reversed, and what it left to a person or as it is. */
+  restore?: RestoreSection | undefined;
   /** What the operator must do now that credentials were replaced (absent when none was). */
   afterRotation?: AfterRotation | undefined;
   /** The journal as this report read it: its records and the sha256 of its last line (the chain's head). */
   journal: { lines: number; finalHash: string };
+}
+
+export interface RestoreSection {
+  of: string;
+  reversed: { summary: string; status: ReportChange["status"] }[];
+  manual: { summary: string; instructions: string }[];
+  irreversible: { summary: string; reason: string }[];
 }
 
 export interface AfterRotation {
@@ -184,6 +193,13 @@ export function buildReport(state: JournalState, now: Date = new Date()): Report
       (c) =>
         `${c.summary}: reverse with PATCH /accounts/${state.header.account}/subaccounts/<key> {"suspended": false} or in the dashboard (Subaccounts)`,
     );
+  const restoreOf = state.plan.restoreOf;
+  const restore: RestoreSection | undefined = restoreOf && {
+    of: restoreOf.runId,
+    reversed: changes.map((c) => ({ summary: c.summary, status: c.status })),
+    manual: restoreOf.manual.map(({ summary, instructions }) => ({ summary, instructions })),
+    irreversible: restoreOf.irreversible.map(({ summary, reason }) => ({ summary, reason })),
+  };
   return shown({
     runId: state.header.runId,
     runbook: `${state.plan.runbook.title} (${state.plan.runbook.id} v${state.plan.runbook.version})`,
@@ -202,6 +218,7 @@ export function buildReport(state: JournalState, now: Date = new Date()): Report
     pending,
     evidenceManifestSha256: manifest,
     reverse,
+    ...(restore ? { restore } : {}),
     ...(afterRotation ? { afterRotation } : {}),
     journal: { lines: state.records.length, finalHash: state.finalHash },
   });
@@ -324,6 +341,10 @@ function timelineLine(
       return `interrupted by ${record.signal}`;
     case "notify":
       return `notification "${record.event}" to ${record.target} not delivered: ${record.error}`;
+    case "handoff":
+      return `handed off to ${record.to} (${record.file}, sha256 ${record.sha256.slice(0, 16)}…): continued elsewhere`;
+    case "imported":
+      return `imported from a hand-off file (sha256 ${record.sha256.slice(0, 16)}…)`;
     case "end":
       return `run ended: ${record.status} (exit ${record.exitCode})`;
     default:
@@ -365,6 +386,7 @@ export function renderMarkdown(report: Report): string {
     for (const d of report.webhookDecisions) lines.push(`- ${d}`);
     lines.push("");
   }
+  if (report.restore) lines.push(...restoreLines(report.restore));
   lines.push("## Pending", "");
   if (report.pending.length === 0) lines.push("Nothing is pending.");
   for (const p of report.pending) lines.push(`- **${p.step}**: ${p.summary} (${p.reason})`);
@@ -414,6 +436,21 @@ export function renderMarkdown(report: Report): string {
     "- A copy of this report pins the journal: `vonage-ir verify-journal` with `--expect` and this hash checks the journal's hash chain and that this record is still in it.",
   );
   return `${lines.join("\n")}\n`;
+}
+
+/** A restore run's own section, as AWS's containment runbook lists its Restore mode: reversed, manual, irreversible. */
+function restoreLines(restore: RestoreSection): string[] {
+  const lines = [`## Restore of run \`${restore.of}\``, "", "### Reversed by this run", ""];
+  if (restore.reversed.length === 0) lines.push("Nothing that run did can be reversed through the API.");
+  for (const r of restore.reversed) lines.push(`- ${STATUS[r.status]}: ${r.summary}`);
+  lines.push("", "### Not reversed: a person may do it (no API)", "");
+  if (restore.manual.length === 0) lines.push("None.");
+  for (const m of restore.manual) lines.push(`- ${m.summary}: ${m.instructions}`);
+  lines.push("", "### Irreversible, or kept on purpose (no credential is re-enabled)", "");
+  if (restore.irreversible.length === 0) lines.push("None.");
+  for (const i of restore.irreversible) lines.push(`- ${i.summary}: ${i.reason}`);
+  lines.push("");
+  return lines;
 }
 
 /** The attacker window, with every live credential named when the line cannot name them all. */

@@ -20,7 +20,9 @@ import type {
   Change,
   ChangeDraft,
   JsonObject,
+  PriorChange,
   PriorSecret,
+  UndoPlan,
 } from "./action.js";
 import { ref, resolveRef } from "./action.js";
 import { runManualChange } from "./manual.js";
@@ -738,6 +740,26 @@ async function reverify(ctx: ActionContext, change: Change, output: JsonObject):
   return `suspect: ${key} holds ${strangers.length === 1 ? "a secret" : "secrets"} that appeared after the rotation was verified: ${listing(ctx, key, strangers, undefined)} (someone still holds the dashboard?). Revoke ${strangers.length === 1 ? "it" : "them"} in the dashboard and resume, or start a new run with secrets.revokeFirst naming ${strangers.length === 1 ? "it" : "one"}`;
 }
 
+/** Restore re-enables no credential: a revoked secret stays revoked, the new one stays the working one. */
+function undo(change: PriorChange): UndoPlan | undefined {
+  const params = (change.params ?? {}) as JsonObject;
+  const key = str(params, "apiKey");
+  const role = params["role"];
+  if (role === "revoke" || role === "revoke-first") {
+    return {
+      kind: "irreversible",
+      reason: `API secret ${short(str(params, "secretId"))} of ${key} was revoked: Vonage cannot restore a revoked secret, and a compromised credential is never re-enabled`,
+    };
+  }
+  if (role === "create") {
+    return {
+      kind: "irreversible",
+      reason: `the new API secret of ${key} stays: it is the account's working credential (in the run's sink)`,
+    };
+  }
+  return undefined;
+}
+
 async function restore(ctx: ActionContext, change: Change): Promise<void> {
   if (roleOf(change) !== "verify-new" || !isPrimary(change)) return;
   ctx.usePrimarySecret(await readNewSecret(ctx, change));
@@ -756,4 +778,5 @@ export const secretsRotate: Action<SecretsRotateParams> = {
   reconcile,
   restore,
   reverify,
+  undo,
 };

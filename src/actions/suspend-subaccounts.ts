@@ -3,7 +3,17 @@
 // decision: the config's allow list, the operator's checkbox, or else the step stays pending with the list.
 import { z } from "zod";
 import type { SubaccountRecord } from "../vonage/gateway.js";
-import type { Action, ApplyOutcome, Change, ChangeDraft, JsonObject, JsonValue } from "./action.js";
+import type {
+  Action,
+  ActionContext,
+  ApplyOutcome,
+  Change,
+  ChangeDraft,
+  JsonObject,
+  JsonValue,
+  PriorChange,
+  UndoPlan,
+} from "./action.js";
 
 export const suspendSubaccountsParams = z.strictObject({
   /** API keys of the legitimate subaccounts; every other active one is suspended. */
@@ -39,6 +49,43 @@ function suspendDraft(primary: string, sub: SubaccountRecord, suspect: boolean):
     params: { apiKey: sub.apiKey, name: sub.name, createdAt: sub.createdAt, suspect, primary },
     precondition: { exists: sub.apiKey, suspended: false },
   };
+}
+
+/** `vonage-ir restore`: a suspension this action made is lifted by this action (params.op "unsuspend"). */
+function unsuspendDraft(change: PriorChange): UndoPlan | undefined {
+  const p = (change.params ?? {}) as JsonObject;
+  if (change.kind !== "suspend" || p.op === "unsuspend") return undefined;
+  const apiKey = str(p.apiKey);
+  return {
+    kind: "change",
+    draft: {
+      id: `unsuspend/${apiKey}`,
+      kind: "update",
+      target: `subaccount ${apiKey} "${str(p.name)}"`,
+      before: { apiKey, suspended: true },
+      after: { apiKey, suspended: false },
+      reversible: true,
+      idempotent: true,
+      params: {
+        op: "unsuspend",
+        apiKey,
+        name: str(p.name),
+        primary: str(p.primary),
+        suspendedBy: change.changeId,
+      },
+      precondition: { exists: apiKey },
+      warnings: [
+        `re-opens subaccount ${apiKey}${p.suspect === true ? " (created after the compromise)" : ""}: its API key and secret work again (suspended by ${change.changeId})`,
+      ],
+    },
+  };
+}
+
+async function unsuspend(ctx: ActionContext, change: Change): Promise<ApplyOutcome> {
+  const apiKey = str(change.params.apiKey);
+  const updated = await ctx.gateway.setSubaccountSuspended(apiKey, false);
+  if (updated.suspended) throw new Error(`Vonage still reports subaccount ${apiKey} as suspended`);
+  return { status: "done", output: { apiKey, suspended: false } };
 }
 
 function describeSub(sub: SubaccountRecord, suspect: boolean): string {
@@ -125,26 +172,34 @@ export const suspendSubaccounts: Action<SuspendSubaccountsParams> = {
     return { changes: chosen.map((sub) => suspendDraft(primary, sub, isSuspect(sub, since))), notes };
   },
 
+  undo: unsuspendDraft,
+
   describe(change) {
     if (change.kind === "manual") return `manual: ${change.target}`;
     const p = change.params;
+    if (p.op === "unsuspend")
+      return `unsuspend subaccount ${str(p.apiKey)} "${str(p.name)}" (lifts this account's earlier suspension)`;
     const created = str(p.createdAt) || "?";
     return `suspend subaccount ${str(p.apiKey)} "${str(p.name)}" (created ${created}${p.suspect === true ? ", suspect" : ""})`;
   },
 
   async checkPrecondition(ctx, change) {
-    if (change.kind !== "suspend") return undefined;
+    const unsuspending = change.params.op === "unsuspend";
+    if (change.kind !== "suspend" && !unsuspending) return undefined;
     const apiKey = str(change.params.apiKey);
     const listed = await ctx.gateway.listSubaccounts();
     if (!listed.available) return `Subaccounts are no longer available: ${listed.reason}`;
     const sub = listed.value.find((s) => s.apiKey === apiKey);
     if (!sub) return `subaccount ${apiKey} no longer exists`;
+    // Someone lifted it already: the PATCH that follows changes nothing and says so.
+    if (unsuspending) return undefined;
     if (sub.suspended) return `subaccount ${apiKey} is already suspended (by someone else?)`;
     return undefined;
   },
 
   async apply(ctx, change): Promise<ApplyOutcome> {
     if (change.kind === "manual") return pendingDecision(change);
+    if (change.params.op === "unsuspend") return unsuspend(ctx, change);
     const apiKey = str(change.params.apiKey);
     const updated = await ctx.gateway.setSubaccountSuspended(apiKey, true);
     if (!updated.suspended) throw new Error(`Vonage did not report subaccount ${apiKey} as suspended`);

@@ -106,6 +106,11 @@ export interface RunRequest {
   breakLock: boolean;
   /** Resume this run id. */
   resume?: { runId: string; journal: JournalState } | undefined;
+  /**
+   * Makes the plan instead of planning the runbook (`restore`: the reversal of an earlier run). A resume applies
+   * the journaled plan as it is: no step is re-planned.
+   */
+  planner?: (() => Plan) | undefined;
   /** Apply exactly this saved plan. */
   savedPlan?: Plan | undefined;
   /** The sha256 of the saved plan file: journaled, so applying the same plan again finds this run. */
@@ -242,7 +247,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
         message: `run ${holder.runId} is in progress on account ${gateway.apiKey} (since ${holder.startedAt}, pid ${holder.pid} on ${holder.host}): this dry run reads the account while that run changes it, so its plan may already be out of date`,
       });
     }
-    const thePlan = await planningInput(() => plan(planInput, deps, state));
+    const thePlan = await planningInput(async () => request.planner?.() ?? plan(planInput, deps, state));
     events.emit({ kind: "plan.ready", runId, steps: summarisePlan(thePlan) });
     events.emit({ kind: "info", message: "Dry run: nothing was changed (no mutating request was sent)." });
     return ExitCode.ok;
@@ -301,7 +306,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
       );
       thePlan = journalState.plan;
       await restore(thePlan, journalState, deps, state, request.inputs, request.attestations);
-      const fresh = unstartedSteps(thePlan, journalState);
+      const fresh = request.planner ? new Set<string>() : unstartedSteps(thePlan, journalState);
       if (fresh.size > 0) {
         const replanned = await planSteps(planInput, deps, state, fresh);
         for (const step of replanned) {
@@ -322,12 +327,12 @@ export async function executeRun(request: RunRequest): Promise<number> {
         });
       }
       const saved = request.savedPlan;
-      thePlan = await planningInput(() =>
+      thePlan = await planningInput(async () =>
         saved
           ? verifySavedPlan(saved, planInput, deps, state, {
               replayAnswers: request.savedPlanTrusted === true,
             })
-          : plan(planInput, deps, state),
+          : (request.planner?.() ?? plan(planInput, deps, state)),
       );
       // Asked before the run directory exists: a declined plan leaves nothing behind and points at nothing.
       if (request.prompter && mode.interactive) {

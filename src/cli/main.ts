@@ -294,6 +294,105 @@ export const commands: Command[] = [
     run: lazy(() => import("./commands/drill.js")),
   },
   {
+    name: "restore",
+    summary:
+      "reverse what an earlier run did that can be reversed (unsuspend its subaccounts), as a run of its own",
+    usage:
+      "vonage-ir restore <run-id>|latest [--dry-run] [--yes] [--json] [--out DIR]\n       (resume it like any run: vonage-ir run --resume <restore-run-id> --out DIR)",
+    options: {
+      ...OUT,
+      yes: { type: "boolean", short: "y", description: "unattended: never prompt" },
+      ...JSON_OUTPUT,
+      ...SECRET_STDIN,
+      ...FULL,
+      "dry-run": {
+        type: "boolean",
+        description: "print the reversal plan (and what stays irreversible); send no mutating request",
+      },
+      concurrency: runOptions.concurrency!,
+      "break-lock": runOptions["break-lock"]!,
+      ...TRAIL,
+    },
+    details:
+      "Plans from the earlier run's journal: each change it completed is reversed through the API (a suspended\nsubaccount is unsuspended), listed with the exact instruction for a person (auto-reload back on), or listed as\nirreversible (a revoked secret, a replaced key, a deleted application: no credential is ever re-enabled).",
+    positionals: "run-id",
+    exitCodes: EXIT,
+    run: lazy(() => import("./commands/restore.js")),
+  },
+  {
+    name: "export",
+    summary: "hand a run to the next responder: one age-encrypted file (journal, evidence, report, secrets)",
+    usage:
+      "vonage-ir export <run-id> --to FILE --recipient AGE_PUBLIC_KEY [--out DIR] [--config FILE] [--json]",
+    options: {
+      to: {
+        type: "string",
+        value: "FILE",
+        description: "the file to write (never overwritten)",
+        complete: "file",
+      },
+      recipient: {
+        type: "string",
+        value: "AGE_PUBLIC_KEY",
+        description: "the next responder's age public key (age1…, from vonage-ir keygen or age-keygen)",
+      },
+      ...OUT,
+      config: {
+        ...CONFIG.config!,
+        description: "the run's config, if it moved since the run started (carried in the file)",
+      },
+      json: { type: "boolean", description: "print one JSON object (file, sha256, recipient) on stdout" },
+    },
+    details:
+      "Afterwards this copy of the run is handed off (journaled: to whom, when, the file's sha256): a resume here is\nrefused (exit 4). The file is in age's binary format, encrypted to the recipient only.",
+    positionals: "run-id",
+    exitCodes: {
+      0: "exported; this copy is handed off",
+      2: "usage error, an unknown run, or an unreadable config (nothing was exported)",
+      4: "refused: the run was already handed off, or a run holds the account's lock",
+    },
+    run: lazy(() => import("./commands/export.js")),
+  },
+  {
+    name: "import",
+    summary: "take over a run another responder exported; prints the command that resumes it",
+    usage: "vonage-ir import FILE [--identity KEY-FILE] [--out DIR] [--json]   (or the key file on stdin)",
+    options: {
+      identity: {
+        type: "string",
+        value: "KEY-FILE",
+        description: "your age identity file (default: read from stdin; never the key itself)",
+        complete: "file",
+      },
+      ...OUT,
+      json: {
+        type: "boolean",
+        description: "print one JSON object (run id, directory, resume command) on stdout",
+      },
+    },
+    positionals: "file",
+    exitCodes: {
+      0: "imported",
+      2: "usage error, a file your identity does not open, or a run of that id already there (nothing was imported)",
+    },
+    run: lazy(() => import("./commands/import.js")),
+  },
+  {
+    name: "keygen",
+    summary: "make an age identity for receiving hand-offs; prints its public key",
+    usage: "vonage-ir keygen --to FILE",
+    options: {
+      to: {
+        type: "string",
+        value: "FILE",
+        description: "where to write the identity (0600, never overwritten)",
+        complete: "file",
+      },
+    },
+    exitCodes: USAGE_ONLY,
+    run: lazy(() => import("./commands/keygen.js")),
+  },
+  {
     name: "audit",
     summary: "audit the account's security posture (read-only); --fail-on sets the exit code for CI",
     usage:
@@ -657,7 +756,7 @@ export async function runCli(argv: string[]): Promise<void> {
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
     if (signals === 1) {
-      const changing = ["run", "apply", "drill"].includes(argv[0] ?? "");
+      const changing = ["run", "apply", "drill", "restore"].includes(argv[0] ?? "");
       process.stderr.write(
         `\n${signal}: ${changing ? "finishing the change in flight, then stopping" : "stopping"} (again to stop at once)…\n`,
       );

@@ -7,6 +7,7 @@ import type {
   ApplyOutcome,
   Attestation,
   Change,
+  ChangeDraft,
   Clock,
   JsonObject,
   PriorRuns,
@@ -314,22 +315,25 @@ async function planStep(
     base.attention = redact(result.attention.map((line) => foreignText(line, MAX_SUMMARY)));
   }
   if (recorder) base.decisions = redact(recorder.decisions);
-  base.changes = result.changes.map((draft) => {
-    const change: Change = {
-      ...draft,
-      id: `${step.id}:${draft.id}`,
-      stepId: step.id,
-      action: actionId,
-      summary: describeChange(action, draft),
-      ...(draft.warnings ? { warnings: draft.warnings.map((w) => foreignText(w, MAX_SUMMARY)) } : {}),
-      ...(draft.killsCredential !== undefined
-        ? { killsCredential: foreignText(draft.killsCredential, MAX_SUMMARY) }
-        : {}),
-      dependsOn: draft.dependsOn,
-    };
-    return redact(change);
-  });
+  base.changes = result.changes.map((draft) => planChange(step.id, actionId, action, draft));
   return base;
+}
+
+/** A draft as a plan holds it: its id prefixed with the step's, described once, foreign text bounded, redacted. */
+export function planChange(stepId: string, actionId: string, action: Action, draft: ChangeDraft): Change {
+  const change: Change = {
+    ...draft,
+    id: `${stepId}:${draft.id}`,
+    stepId,
+    action: actionId,
+    summary: describeChange(action, draft),
+    ...(draft.warnings ? { warnings: draft.warnings.map((w) => foreignText(w, MAX_SUMMARY)) } : {}),
+    ...(draft.killsCredential !== undefined
+      ? { killsCredential: foreignText(draft.killsCredential, MAX_SUMMARY) }
+      : {}),
+    dependsOn: draft.dependsOn,
+  };
+  return redact(change);
 }
 
 export async function plan(input: PlanInput, deps: EngineDeps, state: RunState): Promise<Plan> {

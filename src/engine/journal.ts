@@ -64,6 +64,10 @@ export type JournalRecord =
   | { t: "interrupted"; changeId?: string | undefined; signal: string }
   /** A notification that could not be delivered (the target as shown: scheme, host, fingerprint). */
   | { t: "notify"; event: string; target: string; error: string; attempts: number }
+  /** `vonage-ir export`: the run moved to another responder; this copy must not continue it. */
+  | { t: "handoff"; to: string; file: string; sha256: string; bytes: number }
+  /** `vonage-ir import`: this copy of the run came from a hand-off file. */
+  | { t: "imported"; sha256: string; from?: string | undefined }
   | { t: "end"; status: string; exitCode: number };
 
 /** Who wrote a record: the OS user and host, and the operator's name when one was given or asked for. */
@@ -297,6 +301,8 @@ const recordSchema = z
     z.looseObject({ t: z.literal("attest"), ...changeRecord, by: z.string(), at: z.string() }),
     z.looseObject({ t: z.literal("interrupted") }),
     z.looseObject({ t: z.literal("notify"), event: z.string(), error: z.string() }),
+    z.looseObject({ t: z.literal("handoff"), to: z.string(), file: z.string(), sha256: z.string() }),
+    z.looseObject({ t: z.literal("imported"), sha256: z.string() }),
     z.looseObject({ t: z.literal("end"), status: z.string(), exitCode: z.number() }),
   ])
   .and(z.looseObject({ seq: z.number().int(), ts: z.string() }));

@@ -25,6 +25,18 @@ export interface PlanStep {
   decisions?: RecordedDecision[] | undefined;
 }
 
+/**
+ * On the plan of a `vonage-ir restore` run: the run it reverses, and what of that run it does not reverse itself
+ * (its steps hold the changes it does).
+ */
+export interface RestoreOf {
+  runId: string;
+  /** Changes no API reverses: the exact instruction for a person who wants them reversed. */
+  manual: { changeId: string; summary: string; instructions: string }[];
+  /** Changes that stay as they are (a revoked secret, a replaced key, a deleted application), with why. */
+  irreversible: { changeId: string; summary: string; reason: string }[];
+}
+
 export interface Plan {
   version: number;
   runbook: { id: string; title: string; version: string | number; file: string; hash: string };
@@ -34,4 +46,5 @@ export interface Plan {
   /** Input values (redacted) the plan was made with. */
   inputs: Record<string, unknown>;
   steps: PlanStep[];
+  restoreOf?: RestoreOf | undefined;
 }

@@ -7,6 +7,8 @@ import { RUN_ID_PATTERN } from "./run-directory.js";
 export interface RunHeader {
   runId: string;
   account: string;
+  /** The id of the runbook it ran (`restore` for a restore run). */
+  runbookId?: string | undefined;
   /** The config file the run started with (journals of older versions do not say). */
   configFile?: string | undefined;
   /** The sha256 of the saved plan an `apply` run applied. */
@@ -49,9 +51,11 @@ export async function readRunHeaders(outDir: string): Promise<RunHeader[]> {
     if (record["t"] !== "run" || record["runId"] !== runId || typeof record["account"] !== "string") continue;
     const config = record["config"] as { file?: unknown } | undefined;
     const saved = record["savedPlan"] as { sha256?: unknown } | undefined;
+    const runbook = record["runbook"] as { id?: unknown } | undefined;
     headers.push({
       runId,
       account: record["account"],
+      runbookId: typeof runbook?.id === "string" ? runbook.id : undefined,
       configFile: typeof config?.file === "string" ? config.file : undefined,
       savedPlanSha256: typeof saved?.sha256 === "string" ? saved.sha256 : undefined,
     });

@@ -1,4 +1,5 @@
 // `vonage-ir run <runbook>`: plan and apply (or --dry-run: plan only), or --resume a run.
+import { existsSync } from "node:fs";
 import { notifyTargetOf } from "../run-notifications.js";
 import { givenActor } from "../actor.js";
 import { join, resolve } from "node:path";
@@ -20,7 +21,10 @@ import { configOut, readConfigSource } from "../../runbook/config.js";
 import { REDACTED } from "../../io/redact.js";
 import { checkResumeMatches } from "../check-resume-matches.js";
 import { printedResume } from "../printed-command.js";
-import { readRunHeaders } from "../../engine/read-run-headers.js";
+import { latestRunOf } from "../latest-run.js";
+import { HANDOFF_CONFIG, HANDOFF_RUNBOOK, refuseHandedOff } from "../../engine/handoff.js";
+import { runPaths } from "../../engine/run-directory.js";
+import { executeRestore } from "./restore.js";
 
 export default async function run(
   { values, positionals }: { values: Values; positionals: string[] },
@@ -52,10 +56,20 @@ export default async function run(
   }
   const runId = resumeId === "latest" ? await latestRunOf(given.apiKey, out, io) : resumeId;
   const resume = runId ? { runId, journal: await loadResume(resolve(io.cwd, out), runId) } : undefined;
+  if (resume) refuseHandedOff(resume.runId, resume.journal);
   const acceptedBrokenJournal = resume
     ? await checkChain(resolve(io.cwd, out, resume.runId), Boolean(values["accept-broken-journal"]), io)
     : undefined;
-  const startedWith = resume?.journal.header.config?.file;
+  const restoring = resume?.journal.plan.restoreOf;
+  if (resume && restoring) {
+    // A restore run has no runbook file nor config: its journaled plan is what it applies.
+    const credentials = requireCredentials(given);
+    checkAccount(resume.runId, resume.journal.header.account, credentials.apiKey);
+    return executeRestore({ values, io, mode, credentials, out, targetRunId: restoring.runId, resume });
+  }
+  const runDir = (id: string) => runPaths(resolve(io.cwd, out), id).dir;
+  const named = resume?.journal.header.config?.file;
+  const startedWith = resume && named ? carriedOr(named, runDir(resume.runId), HANDOFF_CONFIG) : undefined;
   if (resume && startedWith && !values.config) {
     throw new UsageError(
       `run ${resume.runId} was started with the config ${startedWith}: a resume needs it again (unchanged)`,
@@ -63,7 +77,9 @@ export default async function run(
     );
   }
   const loaded = await loadRunbookAndConfig(
-    resume ? resume.journal.header.runbook.file : positionals[0],
+    resume
+      ? carriedOr(resume.journal.header.runbook.file, runDir(resume.runId), HANDOFF_RUNBOOK)
+      : positionals[0],
     values.config as string | undefined,
     io,
     registry,
@@ -80,11 +96,7 @@ export default async function run(
     }
   }
   const credentials = requireCredentials(given);
-  if (resume && resume.journal.header.account !== credentials.apiKey) {
-    throw new UsageError(
-      `run ${resume.runId} is for account ${resume.journal.header.account}, but VONAGE_API_KEY is ${credentials.apiKey}`,
-    );
-  }
+  if (resume) checkAccount(resume.runId, resume.journal.header.account, credentials.apiKey);
   const { prompter, inputs, concurrency, gateway, waits } = await prepareExecution(
     values,
     io,
@@ -151,18 +163,16 @@ async function checkChain(
   return verdict.broken;
 }
 
-/** `--resume latest`: the newest run of this account (API key) in the out directory, said aloud. */
-async function latestRunOf(apiKey: string | undefined, out: string, io: CliIo): Promise<string> {
-  if (!apiKey)
-    throw new UsageError("--resume latest picks the newest run of VONAGE_API_KEY, which is not set");
-  const outDir = resolve(io.cwd, out);
-  const latest = (await readRunHeaders(outDir)).find((header) => header.account === apiKey);
-  if (!latest) {
-    throw new UsageError(
-      `no run of account ${apiKey} in ${outDir}`,
-      "pass the --out (or the --config with `out:`) the run used, or its run id",
-    );
-  }
-  io.stderr.write(`--resume latest: run ${latest.runId}, the newest of account ${apiKey} in ${outDir}\n`);
-  return latest.runId;
+function checkAccount(runId: string, account: string, apiKey: string): void {
+  if (account !== apiKey)
+    throw new UsageError(`run ${runId} is for account ${account}, but VONAGE_API_KEY is ${apiKey}`);
+}
+
+/**
+ * A file a resume reads (runbook, config): the one the journal names, or, for a run imported from another machine
+ * where that path is not, the copy the hand-off carried beside the journal (its hash or inputs must still match).
+ */
+function carriedOr(file: string, runDir: string, carriedName: string): string {
+  const carried = join(runDir, carriedName);
+  return existsSync(file) || !existsSync(carried) ? file : carried;
 }

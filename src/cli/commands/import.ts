@@ -1,0 +1,108 @@
+// `vonage-ir import FILE [--identity KEY-FILE] [--out DIR]`: takes over a run another responder exported. The age
+// identity comes from a file or a pipe on stdin, never from argv; the run directory is restored under the out
+// directory with owner-only permissions, never over an existing run, and the command that resumes it is printed.
+import { createHash } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { ExitCode, UsageError } from "../../engine/errors.js";
+import { HANDOFF_CONFIG, unpackArchive, writeRunFrom } from "../../engine/handoff.js";
+import { Journal, readJournal } from "../../engine/journal.js";
+import { MiB, readUserFile } from "../../io/read-user-file.js";
+import { registerSecret } from "../../io/redact.js";
+import { decryptWith, identitiesIn } from "../../security/age-file.js";
+import { assertPrivateDirectory } from "../../security/private-file.js";
+import type { Values } from "../command.js";
+import type { CliIo } from "../io.js";
+import { exportSecretCommand, printedResume } from "../printed-command.js";
+import { DEFAULT_OUT } from "../session.js";
+
+/** Hand-off files of the largest runs stay far below this. */
+const MAX_HANDOFF_BYTES = 1024 * MiB;
+
+async function readOrRefuse(file: string, maxBytes: number, what: string): Promise<Buffer> {
+  const read = await readUserFile(file, maxBytes);
+  if ("problem" in read) throw new UsageError(`cannot read the ${what} ${file}: ${read.problem}`);
+  return read.bytes;
+}
+
+/** The identity file's text: `--identity FILE`, else a pipe on stdin; a key typed as the flag's value is refused. */
+async function identityText(values: Values, io: CliIo): Promise<string> {
+  const flag = values.identity;
+  if (typeof flag === "string") {
+    if (flag.trim().startsWith("AGE-SECRET-KEY-")) {
+      registerSecret(flag.trim());
+      throw new UsageError(
+        "--identity takes the FILE that holds the key, never the key itself (argv is visible to every process and kept in shell history)",
+        "vonage-ir import FILE --identity KEY-FILE, or pipe the key file on stdin",
+      );
+    }
+    return (await readOrRefuse(resolve(io.cwd, flag), MiB, "identity file")).toString("utf8");
+  }
+  if (io.stdin.isTTY) {
+    throw new UsageError(
+      "no identity: pass --identity KEY-FILE, or pipe the key file on stdin (a terminal would echo it)",
+      "e.g. vonage-ir import handoff.age --identity ~/vonage-ir-key.txt",
+    );
+  }
+  let text = "";
+  for await (const chunk of io.stdin) {
+    text += typeof chunk === "string" ? chunk : (chunk as Buffer).toString("utf8");
+    if (text.length > MiB) throw new UsageError("stdin holds more than an identity file (over 1 MiB)");
+  }
+  return text;
+}
+
+export default async function importRun(
+  { values, positionals }: { values: Values; positionals: string[] },
+  io: CliIo,
+): Promise<number> {
+  const [file, ...extra] = positionals;
+  if (file === undefined || file.trim() === "" || extra.length > 0)
+    throw new UsageError(
+      "expected one hand-off file",
+      "usage: vonage-ir import FILE [--identity KEY-FILE] [--out DIR]",
+    );
+  const identities = identitiesIn(await identityText(values, io));
+  const sealed = await readOrRefuse(resolve(io.cwd, file), MAX_HANDOFF_BYTES, "hand-off file");
+  const archive = unpackArchive(await decryptWith(identities, sealed, file), file);
+  const out = (values.out as string | undefined) ?? DEFAULT_OUT;
+  const outDir = resolve(io.cwd, out);
+  await mkdir(outDir, { recursive: true, mode: 0o700 });
+  await assertPrivateDirectory(outDir, "out directory");
+  const sha256 = createHash("sha256").update(sealed).digest("hex");
+  const runDir = await writeRunFrom(archive, outDir, async (staging) => {
+    // A journal that does not read is refused before the run lands; the import is its next record.
+    const path = join(staging, "journal.jsonl");
+    const journal = await Journal.open(path, (await readJournal(path)).nextSeq);
+    try {
+      await journal.append({ t: "imported", sha256, from: basename(file) }, true);
+    } finally {
+      await journal.close();
+    }
+  });
+  const hasConfig = archive.entries.some((e) => e.path === HANDOFF_CONFIG);
+  const secretFile = join(runDir, "secrets", `api-secret-${archive.account}`);
+  const hasSecret = archive.entries.some((e) => e.path === `secrets/api-secret-${archive.account}`);
+  const resume = printedResume(io, archive.runId, {
+    configFile: hasConfig ? join(runDir, HANDOFF_CONFIG) : undefined,
+    out: outDir,
+  });
+  if (values.json) {
+    io.stdout.write(
+      `${JSON.stringify({ v: 1, kind: "run.imported", runId: archive.runId, account: archive.account, runDir, sha256, resumeCommand: resume })}\n`,
+    );
+  }
+  io.stderr.write(
+    [
+      `Imported run ${archive.runId} (account ${archive.account}, exported ${archive.exportedAt}) into ${runDir}`,
+      `  ${archive.entries.length} entries; directories 0700, files 0600; sha256 of the file ${sha256}.`,
+      ...(hasConfig
+        ? [`  Its config: ${join(runDir, HANDOFF_CONFIG)} (add attest: entries there, keep the inputs).`]
+        : []),
+      `Credentials: export VONAGE_API_KEY=${archive.account}${hasSecret ? `, and the run's new secret without printing it: ${exportSecretCommand(secretFile)}` : " and its API secret"}`,
+      `resume with: ${resume}`,
+      "",
+    ].join("\n"),
+  );
+  return ExitCode.ok;
+}

@@ -1,0 +1,154 @@
+// Hand-off: a run killed mid-way on one machine is exported to the next responder's age key, imported into another
+// out directory under another HOME (the identity on stdin), and resumed there, as printed, to exit 0. The file
+// holds no plaintext secret or key line, a wrong identity cannot open it, and the old copy refuses to resume.
+import { mkdir, readFile, rename, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { e2eRunStarter } from "./helpers/e2e-run.js";
+import { printedLine, runPrinted } from "./helpers/run-printed.js";
+import { runCli, runIds } from "./helpers/run-cli.js";
+import { allSecrets, filesUnder, needlesOf, scanForSecrets, sinkValues } from "./helpers/scan-for-secrets.js";
+
+const start = e2eRunStarter();
+
+describe("hand-off", () => {
+  it("export → import under another HOME → resume to exit 0; the old copy refuses; a wrong key cannot open it", async () => {
+    const e = await start({ scenario: "compromised" });
+    await e.sim.setAutoReload(false);
+    // killed at the subaccount suspension: secrets rotated and keys replaced, the rest to do
+    const killed = await e.run([], {
+      kill: { sim: e.sim, when: (_n, r) => r.method === "PATCH" && r.path.includes("/subaccounts/") },
+    });
+    expect(killed.killed, killed.stderr).toBe(true);
+    const [runId = ""] = await e.runIds();
+    const sink = join(e.runDir(runId), "secrets");
+
+    const home = join(e.dir, "second-home");
+    const keyFile = join(e.dir, "next-responder.key");
+    const keygen = await e.cli(["keygen", "--to", keyFile]);
+    expect(keygen.code, keygen.stderr).toBe(0);
+    const recipient = keygen.stdout.trim();
+    expect(recipient).toMatch(/^age1[0-9a-z]{58}$/);
+    expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+
+    const file = join(e.dir, "handoff.age");
+    const exported = await e.cli(["export", runId, "--to", file, "--recipient", recipient, "--out", e.out]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const sealed = await readFile(file);
+    expect(sealed.toString("utf8")).toMatch(
+      /^-----BEGIN AGE ENCRYPTED FILE-----\n[A-Za-z0-9+/=\n]+-----END AGE ENCRYPTED FILE-----\n$/,
+    );
+
+    // no plaintext secret: every sink value and key line, every secret the account held, in every encoding
+    const sinkFiles = await sinkValues(sink);
+    expect(sinkFiles.map((f) => f.name)).toEqual(
+      expect.arrayContaining([`api-secret-${e.sim.primary.apiKey}`]),
+    );
+    const needles = sinkFiles.flatMap((f) => needlesOf(f.value));
+    expect(needles.length).toBeGreaterThan(5);
+    const secrets = await allSecrets([e.sim.initialState, e.sim.dumpState()], [sink], e.sim.adminToken);
+    expect(await scanForSecrets([file], [], secrets)).toEqual([]);
+    for (const needle of needles) expect(sealed.includes(needle)).toBe(false);
+
+    // the old machine: the run is handed off, its resume refused naming to whom and the file
+    const old = await e.resume(runId);
+    expect(old.code, old.stderr).toBe(4);
+    expect(old.stderr).toContain(`run ${runId} was handed off`);
+    expect(old.stderr).toContain(recipient);
+    expect(old.stderr).toContain(file);
+    const again = await e.cli([
+      "export",
+      runId,
+      "--to",
+      join(e.dir, "again.age"),
+      "--recipient",
+      recipient,
+      "--out",
+      e.out,
+    ]);
+    expect(again.code).toBe(4);
+
+    // a wrong identity opens nothing and imports nothing
+    const otherKey = join(e.dir, "someone-else.key");
+    expect((await e.cli(["keygen", "--to", otherKey])).code).toBe(0);
+    const secondEnv = { ...e.sim.env(), HOME: home, VONAGE_IR_STATE_DIR: join(home, "state") };
+    await mkdir(home, { recursive: true, mode: 0o700 });
+    const wrong = await runCli(["import", file, "--identity", otherKey, "--out", "runs"], {
+      cwd: home,
+      env: secondEnv,
+    });
+    e.results.push(wrong);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain("is not encrypted to this identity");
+    expect(await runIds(join(home, "runs"))).toEqual([]);
+
+    // the key itself as the flag's value is refused, and not echoed
+    const identity =
+      (await readFile(otherKey, "utf8")).split("\n").find((l) => l.startsWith("AGE-SECRET-KEY-")) ?? "";
+    const inArgv = await runCli(["import", file, "--identity", identity, "--out", "runs"], {
+      cwd: home,
+      env: secondEnv,
+    });
+    expect(inArgv.code).toBe(2);
+    expect(inArgv.stderr).toContain("never the key itself");
+    expect(inArgv.stderr + inArgv.stdout).not.toContain(identity);
+
+    // the next responder: another HOME and out directory, the identity piped on stdin
+    const imported = await runCli(["import", file, "--out", "runs"], {
+      cwd: home,
+      env: secondEnv,
+      stdin: await readFile(keyFile, "utf8"),
+    });
+    e.results.push(imported);
+    expect(imported.code, imported.stderr).toBe(0);
+    const newDir = join(home, "runs", runId);
+    expect((await stat(newDir)).mode & 0o777).toBe(0o700);
+    expect((await stat(join(newDir, "secrets"))).mode & 0o777).toBe(0o700);
+    for (const path of await filesUnder(newDir)) expect((await stat(path)).mode & 0o077).toBe(0);
+    for (const f of await sinkValues(join(newDir, "secrets")))
+      expect((await stat(join(newDir, "secrets", f.name))).mode & 0o777).toBe(0o600);
+    const twice = await runCli(["import", file, "--out", "runs"], {
+      cwd: home,
+      env: secondEnv,
+      stdin: await readFile(keyFile, "utf8"),
+    });
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain("refusing to overwrite it");
+
+    // as on another machine, the config path the journal names is not there: a resume names the carried copy
+    await rename(e.config, `${e.config}.elsewhere`);
+    const noConfig = await runCli(["run", "--resume", runId, "--out", "runs"], { cwd: home, env: secondEnv });
+    expect(noConfig.code).toBe(2);
+    expect(printedLine(noConfig.stderr, "resume with:")).toBe(printedLine(imported.stderr, "resume with:"));
+
+    const resumed = await runPrinted(printedLine(imported.stderr, "resume with:"), {
+      cwd: home,
+      env: secondEnv,
+    });
+    e.results.push(resumed);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    // the trail: the old copy ends with the hand-off, the new one records the import, then the resume's work
+    const oldRecords = (await readFile(join(e.runDir(runId), "journal.jsonl"), "utf8")).trim().split("\n");
+    expect(JSON.parse(oldRecords.at(-1) ?? "{}")).toMatchObject({ t: "handoff", to: recipient, file });
+    const newRecords = (await readFile(join(newDir, "journal.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { t: string });
+    const kinds = newRecords.map((r) => r.t);
+    expect(kinds.slice(0, oldRecords.length)).toEqual(
+      oldRecords
+        .map((l) => (JSON.parse(l) as { t: string }).t)
+        .slice(0, -1)
+        .concat("imported"),
+    );
+    expect(kinds).toContain("resume");
+    expect(newRecords.at(-1)).toMatchObject({ t: "end", status: "done", exitCode: 0 });
+    const state = await e.sim.fetchState();
+    expect(
+      state.subaccounts.filter(
+        (s) => !e.sim.meta.legitimateSubaccountKeys.includes(s.apiKey) && !s.suspended,
+      ),
+    ).toEqual([]);
+    expect(await e.scan()).toEqual([]);
+  });
+});
