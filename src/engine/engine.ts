@@ -8,6 +8,7 @@ import type {
   Attestation,
   Change,
   Clock,
+  DeliverySetup,
   JsonObject,
   PriorRuns,
   Registry,
@@ -56,6 +57,10 @@ export interface EngineDeps {
   resumeCommand?: string | undefined;
   /** How the confirm screens show their changes (colour, where the whole of a cut list is). */
   planStyle?: PlanStyle | undefined;
+  /** Delivery targets and service checks (undefined: none configured). */
+  delivery?: DeliverySetup | undefined;
+  /** The API secret the process started with, for the proof that it is rejected after the rotation. */
+  operatorSecret?: string | undefined;
 }
 
 export interface PlanInput {
@@ -162,6 +167,8 @@ function makeContext(
       state.gateway = state.gateway.withSecret(secret);
     },
     registerSecret,
+    delivery: deps.delivery,
+    operatorSecret: deps.operatorSecret,
   };
 }
 
@@ -424,6 +431,7 @@ export async function apply(
   const done = new Set<string>(journalState?.done.keys() ?? []);
   const skipped = new Map<string, string>(journalState?.skipped ?? []);
   const openIntents = new Map<string, JsonObject>(journalState?.openIntents ?? []);
+  const pendingReasons = new Map<string, string>();
   const statusOf = new Map<string, ChangeStatus>();
   for (const id of done) statusOf.set(id, "done");
   for (const id of skipped.keys()) statusOf.set(id, "skipped");
@@ -588,6 +596,8 @@ export async function apply(
         done.add(change.id);
       } else if (outcome.status === "pending") {
         await journal.append({ t: "pending", changeId: change.id, reason: outcome.reason });
+        // A manual step's reason is the attest how-to, said once at the end; an automated one's is shown with it.
+        if (change.kind !== "manual") pendingReasons.set(change.id, outcome.reason);
       } else {
         await journal.append({ t: "skipped", changeId: change.id, reason: outcome.reason });
         skipped.set(change.id, outcome.reason);
@@ -601,7 +611,7 @@ export async function apply(
         changeId: change.id,
         summary: change.summary,
         status,
-        detail,
+        detail: detail ?? (status === "pending" ? pendingReasons.get(change.id) : undefined),
       });
     };
 

@@ -110,6 +110,7 @@ export async function createHarness(
           gateway = gateway.withSecret(secret);
         },
         registerSecret,
+        operatorSecret: sim.primary.apiSecret,
       };
     },
     async close() {

@@ -146,6 +146,7 @@ export default async function applyCommand(
     inputs,
     attestations: loaded.config.attest,
     gateway,
+    operatorSecret: credentials.apiSecret,
     rateLimitWaits: waits,
     prompter,
     out,

@@ -60,6 +60,7 @@ export function drillConfig(sim: RunningSimulator, interactive: boolean, now: st
     concurrency: undefined,
     values,
     attest,
+    delivery: undefined,
     canonical: canonicalJson({ values }),
     inputDigests: digestInputs(values),
   };
@@ -130,6 +131,7 @@ export default async function drill(
       inputs,
       attestations: config.attest,
       gateway,
+      operatorSecret: sim.primary.apiSecret,
       prompter,
       out,
       concurrency: 8,

@@ -235,7 +235,7 @@ const configCases: { fixture: string; behaviour: string; expected: string }[] = 
     fixture: "group-given-a-value.yaml",
     behaviour: "a group of inputs given a plain value",
     expected:
-      '2:10 secrets: expected a map of secrets.revoke, secrets.revokeFirst, secrets.rotateSubaccounts, received a string (not shown: "secrets" may hold a secret)',
+      '2:10 secrets: expected a map of secrets.revoke, secrets.revokeFirst, secrets.propagationSeconds, secrets.rotateSubaccounts, received a string (not shown: "secrets" may hold a secret)',
   },
   {
     fixture: "given-twice.yaml",
