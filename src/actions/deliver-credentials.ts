@@ -127,7 +127,7 @@ async function deliverOnce(
   value: string,
   fingerprint: string,
 ): Promise<string | undefined> {
-  if ("dotenv" in target) {
+  if (target.dotenv) {
     try {
       await writeDotenv(resolve(target.dotenv.file), target.dotenv.key, value);
       return undefined;
@@ -137,7 +137,7 @@ async function deliverOnce(
   }
   const timeoutMs = target.timeoutSeconds * 1000;
   const result = await runCommand({
-    argv: target.exec,
+    argv: target.exec ?? [],
     stdin: value,
     env: { ...ctx.delivery?.baseEnv, ...metadataEnv(ctx, change, fingerprint) },
     timeoutMs,
@@ -178,7 +178,7 @@ export async function applyDelivery(ctx: ActionContext, change: Change): Promise
   const placedAt = typeof placed?.placedAt === "string" ? Date.parse(placed.placedAt) : Number.NaN;
   const now = ctx.clock.now();
   const gapMs = Number.isNaN(placedAt) ? undefined : now.getTime() - placedAt;
-  const warning = "dotenv" in target ? await gitWarning(target.dotenv.file) : undefined;
+  const warning = target.dotenv ? await gitWarning(target.dotenv.file) : undefined;
   if (warning) ctx.emit({ kind: "warning", message: warning });
   return {
     status: "done",

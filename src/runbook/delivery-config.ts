@@ -3,9 +3,8 @@
 // plan copies each target into the changes that use it, so a saved plan and a resume need nothing else.
 import { z } from "zod";
 
-const argv = z
-  .array(z.string().min(1, "an argument may not be empty"))
-  .min(1, "the command as a list: [program, arg, ...] (no shell)");
+const ARGV_HINT = "the command as a list, one argument per item: [program, arg, ...] (no shell runs it)";
+const argv = z.array(z.string().min(1, "an argument may not be empty")).min(1, ARGV_HINT);
 
 /** Which credentials a target receives: `api-secret`, `subaccount:<api key>`, `application:<id or name>`. */
 const credentialSelector = z
@@ -29,17 +28,23 @@ const common = {
   backoffSeconds: seconds(2, 300),
 };
 
-const execTarget = z.strictObject({ ...common, exec: argv });
-
-const dotenvTarget = z.strictObject({
-  ...common,
-  dotenv: z.strictObject({
-    file: z.string().min(1),
-    key: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "a variable name: letters, digits, _"),
-  }),
+const dotenvFile = z.strictObject({
+  file: z.string().min(1),
+  key: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "a variable name: letters, digits, _"),
 });
 
-export const deliverSchema = z.array(z.union([execTarget, dotenvTarget])).superRefine((targets, ctx) => {
+/** One object with either key (not a union): a mistake in one is reported at its own path, not as "invalid". */
+const targetSchema = z
+  .strictObject({ ...common, exec: argv.optional(), dotenv: dotenvFile.optional() })
+  .superRefine((target, ctx) => {
+    if ((target.exec === undefined) === (target.dotenv === undefined))
+      ctx.addIssue({
+        code: "custom",
+        message: "give exactly one of exec: (a command as a list) or dotenv: { file, key }",
+      });
+  });
+
+export const deliverSchema = z.array(targetSchema).superRefine((targets, ctx) => {
   const seen = new Set<string>();
   targets.forEach((t, i) => {
     if (seen.has(t.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: "given twice" });
@@ -67,5 +72,5 @@ export interface DeliveryConfig {
 
 /** `exec:vault-prod`, `dotenv:app-env`: how plans and reports name a target. */
 export function targetLabel(target: DeliverTarget): string {
-  return `${"exec" in target ? "exec" : "dotenv"}:${target.name}`;
+  return `${target.exec ? "exec" : "dotenv"}:${target.name}`;
 }

@@ -243,6 +243,23 @@ const configCases: { fixture: string; behaviour: string; expected: string }[] = 
     expected: '4:3 secrets.revokeFirst: "secrets.revokeFirst" is given twice (dotted and nested)',
   },
   {
+    fixture: "deliver-shell-string.yaml",
+    behaviour: "a delivery command given as a shell string, not an argv list",
+    expected:
+      '4:11 deliver[0].exec: expected array, received string "vault kv put secret/vonage api_secret=-"',
+  },
+  {
+    fixture: "deliver-bad-for.yaml",
+    behaviour: "a delivery target for a credential it cannot name",
+    expected:
+      '5:23 deliver[0].for[1]: one of "api-secret", "subaccount:<api key>", "application:<id or name>"',
+  },
+  {
+    fixture: "verify-unknown-key.yaml",
+    behaviour: "a service check with an unknown key",
+    expected: '5:5 verify[0].deadline: unknown key "deadline"',
+  },
+  {
     fixture: "attest-unknown-step.yaml",
     behaviour: "an attestation for a step the runbook does not have",
     expected: '3:3 attest.users.reveiw: no step "users.reveiw" in runbook compromise',
