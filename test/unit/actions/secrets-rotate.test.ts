@@ -143,7 +143,13 @@ describe("secrets.rotate on an account with one secret", () => {
     const h = await start("clean");
     const oldId = h.sim.meta.legitimateSecretIds[0] ?? "";
     const planned = await planRotation(h, {});
-    expect(localIds(planned.changes)).toEqual(["create", "verify-new", `revoke/${oldId}`, "prove-old-rejected", "verify-end"]);
+    expect(localIds(planned.changes)).toEqual([
+      "create",
+      "verify-new",
+      `revoke/${oldId}`,
+      "prove-old-rejected",
+      "verify-end",
+    ]);
     expect(h.sim.requests().every((r) => r.method === "GET")).toBe(true);
 
     const outputs = new Map<string, JsonObject>();
@@ -173,7 +179,13 @@ describe("secrets.rotate on an account with one secret", () => {
     const h = await start("clean");
     const oldId = h.sim.meta.legitimateSecretIds[0] ?? "";
     const planned = await planRotation(h, { revokeFirst: oldId });
-    expect(localIds(planned.changes)).toEqual(["create", "verify-new", `revoke/${oldId}`, "prove-old-rejected", "verify-end"]);
+    expect(localIds(planned.changes)).toEqual([
+      "create",
+      "verify-new",
+      `revoke/${oldId}`,
+      "prove-old-rejected",
+      "verify-end",
+    ]);
     expect(planned.notes.join("\n")).toMatch(/only secret.*normal order/);
   });
 });
