@@ -23,8 +23,10 @@ export interface CredentialToDeliver {
   /** An API secret of the primary account (not a subaccount's). */
   primary: boolean;
   application?: { id: string; name: string } | undefined;
-  /** Where the new value is in the sink. */
-  sinkName: string;
+  /** Where the new value is in the sink: a name, or a reference to the output field that names it. */
+  sinkName: string | JsonObject;
+  /** The application id the services must use, when known only after apply (a recreate's new id). */
+  applicationIdRef?: JsonObject | undefined;
   /** Full id of the change after which the credential is in place (its output has the fingerprint). */
   after: string;
   /** The field of that change's output (or of `fingerprintFrom`'s) holding the fingerprint. */
@@ -73,7 +75,8 @@ export function deliveryDrafts(
           ...base,
           item: credential.item,
           apiKey: credential.apiKey,
-          applicationId: credential.application?.id ?? null,
+          applicationId: credential.applicationIdRef ?? credential.application?.id ?? null,
+          shownAs: whose(credential),
           name: credential.application?.name ?? null,
           sinkName: credential.sinkName,
           fingerprint: {
@@ -91,8 +94,7 @@ export function deliveryDrafts(
 
 export function describeDelivery(change: ChangeDraft): string {
   const p = change.params;
-  const who = typeof p.applicationId === "string" ? p.applicationId : String(p.apiKey);
-  return `deliver ${String(p.item)} of ${who} to ${String(p.label)}`;
+  return `deliver ${String(p.item)} of ${String(p.shownAs)} to ${String(p.label)}`;
 }
 
 function stringParam(params: JsonObject, key: string): string {
@@ -106,7 +108,7 @@ function metadataEnv(ctx: ActionContext, change: Change, fingerprint: string): R
   return {
     VONAGE_IR_ITEM: stringParam(p, "item"),
     VONAGE_IR_API_KEY: stringParam(p, "apiKey"),
-    VONAGE_IR_APPLICATION_ID: stringParam(p, "applicationId"),
+    VONAGE_IR_APPLICATION_ID: resolvedString(ctx, p.applicationId),
     VONAGE_IR_FINGERPRINT: fingerprint,
     VONAGE_IR_RUN_ID: ctx.runId,
   };
@@ -157,7 +159,7 @@ function resolvedString(ctx: ActionContext, value: JsonValue | undefined): strin
 /** Delivers with retries (exponential backoff); the failure of the last attempt fails the change. */
 export async function applyDelivery(ctx: ActionContext, change: Change): Promise<ApplyOutcome> {
   const target = change.params.deliver as unknown as DeliverTarget;
-  const stored = await ctx.sink.read(stringParam(change.params, "sinkName"));
+  const stored = await ctx.sink.read(resolvedString(ctx, change.params.sinkName));
   // A secret is one token; a PEM keeps its final newline (some readers want it).
   const value = change.params.item === "api-secret" ? stored.trim() : stored;
   ctx.registerSecret(value);

@@ -292,3 +292,45 @@ describe.concurrent("deliver: application keys (rekey)", () => {
     expect(await e.scan()).toEqual([]);
   });
 });
+
+describe.concurrent("verify: service checks before old applications are deleted (recreate)", () => {
+  it("delivers the replacement's key with its new id, and deletes no old application until the checks pass", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "vonage-ir-check-"));
+    const flag = join(dir, "healthy");
+    const e = await start({ scenario: "compromised" }, { values: { "applications.strategy": "recreate" } });
+    const app = e.sim.initialState.applications.find((a) => a.owner === e.sim.primary.apiKey);
+    if (!app) throw new Error("the scenario has no application");
+    const settings = {
+      deliver: [{ name: "keys", exec: [process.execPath, RECORDER, dir], for: [`application:${app.id}`] }],
+      verify: [
+        { name: "health", run: [process.execPath, CHECK, flag], intervalSeconds: 0.2, deadlineSeconds: 0.4 },
+      ],
+    };
+    const { stringify } = await import("yaml");
+    await writeFile(e.config, (await readFile(e.config, "utf8")) + stringify(settings));
+    await e.sim.setAutoReload(false);
+    const first = await e.run();
+    expect(first.code, first.stderr).toBe(3);
+    const oldIds = e.sim.initialState.applications
+      .filter((a) => a.owner === e.sim.primary.apiKey)
+      .map((a) => a.id);
+    const live = () => e.sim.dumpState().applications.map((a) => a.id);
+    for (const id of oldIds) expect(live()).toContain(id);
+    const [record] = await records(dir);
+    if (!record) throw new Error("the target did not run");
+    const newId = record.env.VONAGE_IR_APPLICATION_ID ?? "";
+    expect(newId).not.toBe(app.id);
+    expect(live()).toContain(newId);
+    const [runId] = await e.runIds();
+    expect(record.stdin).toBe(
+      await readFile(join(e.runDir(runId ?? ""), "secrets", `app-${newId}.key`), "utf8"),
+    );
+
+    await writeFile(flag, "");
+    const resumed = await e.resume(runId ?? "");
+    expect(resumed.code, resumed.stderr).toBe(0);
+    for (const id of oldIds) expect(live()).not.toContain(id);
+    expect(await records(dir)).toHaveLength(1);
+    expect(await e.scan()).toEqual([]);
+  });
+});
