@@ -163,6 +163,8 @@ export async function applyDelivery(ctx: ActionContext, change: Change): Promise
   // A secret is one token; a PEM keeps its final newline (some readers want it).
   const value = change.params.item === "api-secret" ? stored.trim() : stored;
   ctx.registerSecret(value);
+  // A store's CLI may echo what it stored, base64-encoded (Kubernetes manifests do): redacted too.
+  ctx.registerSecret(Buffer.from(value).toString("base64").replace(/=+$/, ""));
   const fingerprint = resolvedString(ctx, change.params.fingerprint);
   let failure: string | undefined;
   let attempt = 0;
