@@ -4,7 +4,7 @@
 // and at the end the old secret answers 401. Files holding the delivered secret live outside the scanned
 // workspace: they are meant to hold it.
 import { spawn } from "node:child_process";
-import { mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -149,7 +149,7 @@ describe.concurrent("deliver: an exec target", () => {
 });
 
 describe.concurrent("deliver: a dotenv target", () => {
-  it("sets the key, keeps every other line and comment, and leaves the file 0600", async () => {
+  it("sets the key, keeps every other line and comment, leaves the file 0600, and warns inside a git work tree", async () => {
     const dir = await mkdtemp(join(tmpdir(), "vonage-ir-dotenv-"));
     const file = join(dir, ".env");
     const before = [
@@ -161,6 +161,7 @@ describe.concurrent("deliver: a dotenv target", () => {
       "PORT=8080",
     ];
     await writeFile(file, `${before.join("\n")}\n`, { mode: 0o644 });
+    await mkdir(join(dir, ".git"));
     const e = await start(
       { scenario: "compromised" },
       {
@@ -177,7 +178,8 @@ describe.concurrent("deliver: a dotenv target", () => {
     const after = (await readFile(file, "utf8")).split("\n");
     expect(after).toEqual([...before.slice(0, 2), `VONAGE_API_SECRET=${value}`, ...before.slice(3), ""]);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-    expect((await readdir(dir)).sort()).toEqual([".env"]);
+    expect((await readdir(dir)).sort()).toEqual([".env", ".git"]);
+    expect(result.stderr).toContain(`${file} is inside the git work tree ${dir}: make sure it is ignored`);
     expect(await e.scan()).toEqual([]);
   });
 
@@ -241,6 +243,14 @@ describe.concurrent("verify: service checks before the old secret is revoked", (
     const value = await newSecretOf(e, runId ?? "");
     expect(await statusWith(e, value)).toBe(200);
     expect(e.sim.dumpState().primary.secrets).toHaveLength(2);
+
+    // The checks are part of what the run was planned with: a resume with other ones is refused, naming them.
+    const config = await readFile(e.config, "utf8");
+    await writeFile(e.config, config.replace("deadlineSeconds: 0.6", "deadlineSeconds: 5"));
+    const changed = await e.resume(runId ?? "");
+    expect(changed.code, changed.stderr).toBe(2);
+    expect(changed.stderr).toContain("input verify (changed)");
+    await writeFile(e.config, config);
 
     await writeFile(flag, "");
     const resumed = await e.resume(runId ?? "");
