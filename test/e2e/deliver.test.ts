@@ -15,6 +15,8 @@ import { PACKAGE_ROOT } from "./helpers/run-cli.js";
 const start = e2eRunStarter();
 const RECORDER = join(PACKAGE_ROOT, "test", "fixtures", "deliver", "record-target.mjs");
 const CHECK = join(PACKAGE_ROOT, "test", "fixtures", "deliver", "service-check.mjs");
+/** Replaced by the simulator's URL once the workspace exists (the config is written before). */
+const e2eUrlPlaceholder = "http://simulator.invalid";
 
 /** The HTTP status of a secrets listing with `secret` (200: it authenticates, 401: it is rejected). */
 async function statusWith(e: E2eRun, secret: string): Promise<number> {
@@ -144,6 +146,46 @@ describe.concurrent("deliver: an exec target", () => {
     expect(shown).toContain("= check the services: health");
     expect(shown).toContain("= prove the secret this run started with is rejected (401)");
     expect(await readdir(dir)).toEqual([]);
+    expect(await e.scan()).toEqual([]);
+  });
+});
+
+describe.concurrent("deliver: a crash while a target runs", () => {
+  it("delivers again on resume (intent without done), and the run ends with the old secret rejected", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "vonage-ir-target-"));
+    const e = await start(
+      { scenario: "compromised" },
+      {
+        settings: {
+          deliver: [
+            {
+              name: "recorder",
+              exec: [process.execPath, RECORDER, dir, `${e2eUrlPlaceholder}/_marker/deliver`],
+              for: ["api-secret"],
+            },
+          ],
+        },
+      },
+    );
+    await writeFile(e.config, (await readFile(e.config, "utf8")).replace(e2eUrlPlaceholder, e.sim.url));
+    await e.sim.setAutoReload(false);
+    // The target's own request marks "delivery under way": vonage-ir is SIGKILLed there.
+    const first = await e.run([], {
+      kill: { sim: e.sim, when: (_n, info) => info.path.startsWith("/_marker/") },
+    });
+    expect(first.killed).toBe(true);
+    const [runId] = await e.runIds();
+    const journal = await readFile(join(e.runDir(runId ?? ""), "journal.jsonl"), "utf8");
+    const deliverId = `secrets:deliver/exec:recorder/${e.sim.primary.apiKey}`;
+    expect(journal).toContain(`"t":"intent","changeId":"${deliverId}"`);
+    expect(journal).not.toContain(`"t":"done","changeId":"${deliverId}"`);
+    const resumed = await e.resume(runId ?? "");
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const value = await newSecretOf(e, runId ?? "");
+    // Both attempts got the same value (the orphaned first target finishes on its own).
+    await expect.poll(async () => (await records(dir)).length, { timeout: 5000 }).toBe(2);
+    for (const record of await records(dir)) expect(record.stdin).toBe(value);
+    expect(await statusWith(e, e.sim.primary.apiSecret)).toBe(401);
     expect(await e.scan()).toEqual([]);
   });
 });
