@@ -276,6 +276,29 @@ interface AccountDrafts {
   finish: ChangeDraft[];
 }
 
+/** The deliveries of an account's new secret to the config's targets that want it, after it is proven. */
+function secretDeliveries(
+  ctx: ActionContext,
+  account: AccountToRotate,
+  sinkName: string,
+  createId: string,
+  verifyNewId: string,
+): ChangeDraft[] {
+  return deliveryDrafts(
+    ctx,
+    {
+      item: "api-secret",
+      apiKey: account.apiKey,
+      primary: account.primary,
+      sinkName,
+      after: verifyNewId,
+      fingerprintField: "fingerprint",
+      fingerprintFrom: createId,
+    },
+    { apiKey: account.apiKey, primary: account.primary, role: "deliver" },
+  );
+}
+
 /** Full ids of the step's service checks: every revoke waits for them (known from the config at plan time). */
 function checkIdsOf(ctx: ActionContext): string[] {
   return (ctx.delivery?.config?.checks ?? []).map((c) => `${ctx.step.id}:check/${c.name}`);
@@ -381,19 +404,7 @@ async function planAccount(
   });
 
   const revokeDeps = [full(verifyNewId), ...checkIdsOf(ctx)];
-  drafts.deliver = deliveryDrafts(
-    ctx,
-    {
-      item: "api-secret",
-      apiKey: key,
-      primary: account.primary,
-      sinkName,
-      after: full(verifyNewId),
-      fingerprintField: "fingerprint",
-      fingerprintFrom: full(createId),
-    },
-    { ...base, role: "deliver" },
-  );
+  drafts.deliver = secretDeliveries(ctx, account, sinkName, full(createId), full(verifyNewId));
   revokeDeps.push(...drafts.deliver.map((d) => full(d.id)));
   if (params.revoke === "after-confirmation") {
     const deployId = `${prefix}deploy`;
@@ -452,14 +463,10 @@ async function planAccount(
   }
 
   if (account.primary && revokeIds.length > 0) {
-    const prove = proveRejectedDraft(key, base, params.propagationSeconds, [
-      ...revokeIds,
-      ...(revokeFirstId === undefined ? [] : [full(`${prefix}revoke-first/${revokeFirstId}`)]),
-    ]);
-    drafts.finish.push({
-      ...prove,
-      params: { ...prove.params, sinkName, proven: ref(full(verifyNewId), "provenAt") },
-    });
+    const first = revokeFirstId === undefined ? [] : [full(`${prefix}revoke-first/${revokeFirstId}`)];
+    const prove = proveRejectedDraft(key, base, params.propagationSeconds, [...revokeIds, ...first]);
+    const proven = ref(full(verifyNewId), "provenAt");
+    drafts.finish.push({ ...prove, params: { ...prove.params, sinkName, proven } });
   }
   drafts.finish.push({
     id: `${prefix}verify-end`,
