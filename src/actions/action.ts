@@ -47,6 +47,11 @@ export interface ChangeDraft {
   /** Ids of changes (full ids) that must be done before this one. */
   dependsOn?: string[] | undefined;
   manual?: ManualSpec | undefined;
+  /**
+   * May ask the operator while applying (a failing service check: retry, wait, revoke anyway): applied outside the
+   * progress display, as manual changes are, so that the question and the live output are seen.
+   */
+  asks?: boolean | undefined;
   /** Shown in the plan and the report: things the operator should know (e.g. `http://` webhooks). */
   warnings?: string[] | undefined;
   /**

@@ -17,6 +17,7 @@ export function checkDrafts(ctx: ActionContext, base: JsonObject, dependsOn: str
     idempotent: true,
     params: { ...base, check: check as unknown as JsonObject },
     dependsOn: [...dependsOn],
+    asks: true,
   }));
 }
 

@@ -634,7 +634,7 @@ export async function apply(
     };
     for (const change of remaining) {
       if (failure !== undefined) break;
-      if (change.kind !== "manual") {
+      if (change.kind !== "manual" && change.asks !== true) {
         automated.push(change);
         continue;
       }

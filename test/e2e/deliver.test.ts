@@ -388,3 +388,60 @@ describe.concurrent("verify: service checks before old applications are deleted 
     expect(await e.scan()).toEqual([]);
   });
 });
+
+describe("verify: in a terminal", () => {
+  it("shows the failing check live and lets the operator revoke anyway, journaled as their decision", async () => {
+    const { startE2eSimulator } = await import("./helpers/e2e-simulator.js");
+    const { KEY, PtySession, REPO_ROOT } = await import("./helpers/pty-session.js");
+    const sim = await startE2eSimulator({ scenario: "compromised" });
+    const dir = await mkdtemp(join(tmpdir(), "vonage-ir-check-pty-"));
+    try {
+      const config = join(dir, "vonage-ir.yaml");
+      await writeFile(
+        config,
+        [
+          `compromisedSince: "${sim.meta.compromisedSince}"`,
+          `secrets: { revokeFirst: ${sim.meta.attackerSecretIds[0]} }`,
+          "verify:",
+          `  - { name: health, run: [${JSON.stringify(process.execPath)}, ${JSON.stringify(CHECK)}, ${JSON.stringify(join(dir, "never"))}], intervalSeconds: 0.2, deadlineSeconds: 0.4 }`,
+          "",
+        ].join("\n"),
+      );
+      const runbook = join(REPO_ROOT, "test/fixtures/runbooks/rotate-secrets-confirmed.yaml");
+      const pty = new PtySession(["run", runbook, "--config", config, "--out", join(dir, "runs")], {
+        cwd: dir,
+        env: sim.env(),
+      });
+      await pty.waitFor(/Proceed\? \(y\/N\)/);
+      pty.line("y");
+      await pty.waitFor(/Apply \d+ change\(s\) of "Rotate the API secret\(s\)"\? \(y\/N\)/);
+      pty.line("y");
+      const asked = await pty.waitFor(/Service check health still fails/);
+      expect(asked).toContain("service check health, attempt 1: exit 1");
+      expect(pty.screen).toContain("service unhealthy:");
+      // The cursor starts on "wait": one down is "revoke anyway".
+      await pty.waitFor(/revoke anyway/);
+      pty.type(KEY.down);
+      pty.type(KEY.enter);
+      await pty.waitFor(/Run \S+: \w+ \(exit \d+\)/);
+      expect(await pty.exited).toBe(0);
+      expect(await statusWithSim(sim, sim.primary.apiSecret)).toBe(401);
+      const [runId] = (await readdir(join(dir, "runs"))).filter((n) => /^\d{8}-/.test(n));
+      const journal = await readFile(join(dir, "runs", runId ?? "", "journal.jsonl"), "utf8");
+      expect(journal).toContain('"decision":"revoke anyway"');
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
+async function statusWithSim(
+  sim: { url: string; primary: { apiKey: string } },
+  secret: string,
+): Promise<number> {
+  const key = sim.primary.apiKey;
+  const response = await fetch(`${sim.url}/accounts/${key}/secrets`, {
+    headers: { authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString("base64")}` },
+  });
+  return response.status;
+}
