@@ -4,15 +4,24 @@
 // and at the end the old secret answers 401. Files holding the delivered secret live outside the scanned
 // workspace: they are meant to hold it.
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { fingerprint } from "../../src/security/fingerprint.js";
 import { e2eRunStarter, type E2eRun } from "./helpers/e2e-run.js";
 import { PACKAGE_ROOT } from "./helpers/run-cli.js";
 
 const start = e2eRunStarter();
+/** Directories outside the workspaces (they hold delivered values): removed after the file's tests. */
+const outside: string[] = [];
+afterAll(() => Promise.all(outside.map((d) => rm(d, { recursive: true, force: true }))));
+
+async function outsideDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  outside.push(dir);
+  return dir;
+}
 const RECORDER = join(PACKAGE_ROOT, "test", "fixtures", "deliver", "record-target.mjs");
 const CHECK = join(PACKAGE_ROOT, "test", "fixtures", "deliver", "service-check.mjs");
 /** Replaced by the simulator's URL once the workspace exists (the config is written before). */
@@ -69,7 +78,7 @@ async function records(dir: string): Promise<Recorded[]> {
 
 describe.concurrent("deliver: an exec target", () => {
   it("gets the new secret on stdin and nowhere else (argv, environment, /proc/<pid>/cmdline), with its metadata", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "vonage-ir-target-"));
+    const dir = await outsideDir("vonage-ir-target-");
     const e = await start(
       { scenario: "compromised" },
       {
@@ -129,7 +138,7 @@ describe.concurrent("deliver: an exec target", () => {
   });
 
   it("is a change of the dry run, which runs no target", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "vonage-ir-target-"));
+    const dir = await outsideDir("vonage-ir-target-");
     const e = await start(
       { scenario: "compromised" },
       {
@@ -152,7 +161,7 @@ describe.concurrent("deliver: an exec target", () => {
 
 describe.concurrent("deliver: a crash while a target runs", () => {
   it("delivers again on resume (intent without done), and the run ends with the old secret rejected", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "vonage-ir-target-"));
+    const dir = await outsideDir("vonage-ir-target-");
     const e = await start(
       { scenario: "compromised" },
       {
@@ -194,7 +203,7 @@ describe.concurrent("deliver: a crash while a target runs", () => {
 
 describe.concurrent("deliver: a dotenv target", () => {
   it("sets the key, keeps every other line and comment, leaves the file 0600, and warns inside a git work tree", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "vonage-ir-dotenv-"));
+    const dir = await outsideDir("vonage-ir-dotenv-");
     const file = join(dir, ".env");
     const before = [
       "# production settings",
@@ -228,7 +237,7 @@ describe.concurrent("deliver: a dotenv target", () => {
   });
 
   it("is replaced atomically: a process killed between write and rename leaves the old file whole", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "vonage-ir-dotenv-"));
+    const dir = await outsideDir("vonage-ir-dotenv-");
     const file = join(dir, ".env");
     const old = "# keep me\nVONAGE_API_SECRET=old-value-0\nPORT=8080\n";
     await writeFile(file, old, { mode: 0o600 });
@@ -258,7 +267,7 @@ describe.concurrent("deliver: a dotenv target", () => {
 
 describe.concurrent("verify: service checks before the old secret is revoked", () => {
   it("a failing check keeps the old secret working and exits 3 with its output; a passing one on resume revokes, and the old secret answers 401", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "vonage-ir-check-"));
+    const dir = await outsideDir("vonage-ir-check-");
     const flag = join(dir, "healthy");
     const e = await start(
       { scenario: "compromised" },
@@ -310,7 +319,7 @@ describe.concurrent("verify: service checks before the old secret is revoked", (
 
 describe.concurrent("deliver: application keys (rekey)", () => {
   it("delivers each selected application's new private key right after its rekey, with the measured gap in the report", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "vonage-ir-target-"));
+    const dir = await outsideDir("vonage-ir-target-");
     const e = await start({ scenario: "compromised" });
     const app = e.sim.initialState.applications.find((a) => a.owner === e.sim.primary.apiKey);
     if (!app) throw new Error("the scenario has no application");
@@ -349,7 +358,7 @@ describe.concurrent("deliver: application keys (rekey)", () => {
 
 describe.concurrent("verify: service checks before old applications are deleted (recreate)", () => {
   it("delivers the replacement's key with its new id, and deletes no old application until the checks pass", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "vonage-ir-check-"));
+    const dir = await outsideDir("vonage-ir-check-");
     const flag = join(dir, "healthy");
     const e = await start({ scenario: "compromised" }, { values: { "applications.strategy": "recreate" } });
     const app = e.sim.initialState.applications.find((a) => a.owner === e.sim.primary.apiKey);
@@ -394,7 +403,7 @@ describe("verify: in a terminal", () => {
     const { startE2eSimulator } = await import("./helpers/e2e-simulator.js");
     const { KEY, PtySession, REPO_ROOT } = await import("./helpers/pty-session.js");
     const sim = await startE2eSimulator({ scenario: "compromised" });
-    const dir = await mkdtemp(join(tmpdir(), "vonage-ir-check-pty-"));
+    const dir = await outsideDir("vonage-ir-check-pty-");
     try {
       const config = join(dir, "vonage-ir.yaml");
       await writeFile(

@@ -1,6 +1,6 @@
 // Service checks as changes (issue 17): real check processes; the operator's answer after a failure (retry, wait,
 // revoke anyway, stop) decides the outcome, and a failing check's output is shown redacted.
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,7 +17,10 @@ beforeAll(async () => {
   h = await createHarness({ scenario: "clean" });
   dir = await mkdtemp(join(tmpdir(), "vonage-ir-checks-"));
 });
-afterAll(() => h.close());
+afterAll(async () => {
+  await h.close();
+  await rm(dir, { recursive: true, force: true });
+});
 
 /** Healthy once `flag` exists; otherwise says so on stderr (with `say`) and exits 1. */
 function check(flag: string, say = "unhealthy"): ServiceCheck {

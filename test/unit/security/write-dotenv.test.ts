@@ -1,9 +1,9 @@
 // Setting one key in a .env file: every other line and comment kept, values quoted when a reader could misread
 // them, a multi-line value replaced whole; the file written 0600, and a symlink refused rather than replaced.
-import { mkdtemp, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { dotenvValue, setDotenvKey, writeDotenv } from "../../../src/security/write-dotenv.js";
 
 describe("setDotenvKey", () => {
@@ -37,9 +37,13 @@ describe("setDotenvKey", () => {
   });
 });
 
+const dirs: string[] = [];
+afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
 describe("writeDotenv", () => {
   it("leaves the file 0600 whatever its mode was", async () => {
     const dir = await mkdtemp(join(tmpdir(), "vonage-ir-dotenv-"));
+    dirs.push(dir);
     const file = join(dir, ".env");
     await writeFile(file, "A=1\n", { mode: 0o644 });
     await writeDotenv(file, "KEY", "v1");
@@ -49,6 +53,7 @@ describe("writeDotenv", () => {
 
   it("refuses a symlink instead of replacing it with a file", async () => {
     const dir = await mkdtemp(join(tmpdir(), "vonage-ir-dotenv-"));
+    dirs.push(dir);
     await writeFile(join(dir, "real.env"), "A=1\n");
     await symlink(join(dir, "real.env"), join(dir, ".env"));
     await expect(writeDotenv(join(dir, ".env"), "KEY", "v")).rejects.toThrow(/symbolic link/);
