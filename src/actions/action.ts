@@ -4,11 +4,13 @@ import type { z } from "zod";
 import type { Gateway } from "../vonage/gateway.js";
 import type { Prompter } from "../io/prompter.js";
 import type { EventInput } from "../io/events.js";
+import type { DeliveryConfig } from "../runbook/delivery-config.js";
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
-export type ChangeKind = "create" | "update" | "delete" | "suspend" | "manual" | "verify" | "write-file";
+export type ChangeKind =
+  "create" | "update" | "delete" | "suspend" | "manual" | "verify" | "write-file" | "deliver";
 
 /** What must be shown to an operator before a manual change: instructions and the evidence to collect. */
 export interface ManualSpec {
@@ -45,6 +47,11 @@ export interface ChangeDraft {
   /** Ids of changes (full ids) that must be done before this one. */
   dependsOn?: string[] | undefined;
   manual?: ManualSpec | undefined;
+  /**
+   * May ask the operator while applying (a failing service check: retry, wait, revoke anyway): applied outside the
+   * progress display, as manual changes are, so that the question and the live output are seen.
+   */
+  asks?: boolean | undefined;
   /** Shown in the plan and the report: things the operator should know (e.g. `http://` webhooks). */
   warnings?: string[] | undefined;
   /**
@@ -139,6 +146,14 @@ export interface PriorRuns {
 
 export const NO_PRIOR_RUNS: PriorRuns = { secretsCreated: [] };
 
+/** The config's delivery targets and service checks (issue 17), and the environment their commands start from. */
+export interface DeliverySetup {
+  /** Undefined when the config has neither `deliver:` nor `verify:`. */
+  config: DeliveryConfig | undefined;
+  /** A few variables of the CLI's own environment (PATH, HOME, ...), never a credential. */
+  baseEnv: Readonly<Record<string, string>>;
+}
+
 export interface ActionContext {
   /** Read-only while planning; during apply it authenticates with the current primary secret. */
   readonly gateway: Gateway;
@@ -166,6 +181,12 @@ export interface ActionContext {
   registerSecret(value: string): void;
   /** The operator's name when the run knows it (`--operator`, asked at the start): attestations sign with it. */
   readonly operator?: string | undefined;
+  readonly delivery?: DeliverySetup | undefined;
+  /**
+   * The API secret this process started with (VONAGE_API_SECRET or --secret-stdin): only to prove it is rejected
+   * once the rotation revoked it. Undefined in tests that have no operator.
+   */
+  readonly operatorSecret?: string | undefined;
 }
 
 export interface PlanResult {

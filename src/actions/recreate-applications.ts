@@ -25,6 +25,8 @@ import {
   type UndoPlan,
 } from "./action.js";
 import { withWebhookCredentials } from "./with-webhook-credentials.js";
+import { applyDelivery, deliveryDrafts, describeDelivery } from "./deliver-credentials.js";
+import { applyCheck, checkDrafts, describeCheck } from "./service-checks.js";
 import { findSuspectWebhooks, suspectLine, type SuspectWebhook } from "./find-suspect-webhooks.js";
 import {
   DECISIONS_KEY,
@@ -76,7 +78,7 @@ function verifiedIn(ctx: ActionContext): Map<string, number> {
   return map;
 }
 
-type Op = "backup" | "create" | "relink" | "channels" | "verify" | "delete" | "id-map";
+type Op = "backup" | "create" | "deliver" | "check" | "relink" | "channels" | "verify" | "delete" | "id-map";
 
 /** Before the replacement exists (its id is Vonage's to give), its key waits under the id it replaces. */
 export function pendingSinkNameFor(oldAppId: string): string {
@@ -236,6 +238,9 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
     const full = (draftId: string) => `${ctx.step.id}:${draftId}`;
     const changes: ChangeDraft[] = [];
     const createIds: string[] = [];
+    // What the service checks wait for (every move verified, every key delivered); every delete waits for them.
+    const ready: string[] = [];
+    const checkIds = (ctx.delivery?.config?.checks ?? []).map((c) => full(`check/${c.name}`));
     let flagged = 0;
     selected.forEach((app, index) => {
       const numbers = linked[index] ?? [];
@@ -331,6 +336,9 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
         params: { op: "verify", ...common, newId },
         dependsOn: [full(`${base}/relink`), full(`${base}/channels`)],
       });
+      const delivered = newKeyDeliveries(ctx, app, createId);
+      changes.push(...delivered);
+      ready.push(full(`${base}/verify`), ...delivered.map((d) => full(d.id)));
       changes.push({
         id: `${base}/delete`,
         kind: "delete",
@@ -341,12 +349,16 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
         idempotent: false,
         params: { op: "delete", ...common, newId },
         precondition: { numbersLinkedTo: app.id, externalAccountsLinkedTo: app.id, expected: 0 },
-        dependsOn: [full(`${base}/verify`)],
+        // The service checks (if any) pass before any old application is deleted.
+        dependsOn: [full(`${base}/verify`), ...checkIds],
         // The old application's key signs JWTs until the application is gone.
         killsCredential: `key of application ${app.id} "${app.name}"`,
       });
     });
     for (const id of doneCreates.keys()) if (!createIds.includes(id)) createIds.push(id);
+    const checks = checkDrafts(ctx, { op: "check" }, ready);
+    const firstDelete = changes.findIndex((c) => opOf<Op>(c) === "delete");
+    changes.splice(firstDelete < 0 ? changes.length : firstDelete, 0, ...checks);
     changes.push({
       id: "id-map",
       kind: "write-file",
@@ -419,6 +431,10 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
         return `verify no number nor external account points at ${old} and the replacement exists`;
       case "delete":
         return `delete application ${old} "${name}"`;
+      case "deliver":
+        return describeDelivery(change);
+      case "check":
+        return describeCheck(change);
       case "id-map":
         return `write ${ID_MAP_FILE} (${typeof p.count === "number" ? p.count : "?"} application(s): old → new id, key paths)`;
       default:
@@ -463,6 +479,10 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
         return applyVerify(ctx, change);
       case "delete":
         return applyDelete(ctx, change);
+      case "deliver":
+        return applyDelivery(ctx, change);
+      case "check":
+        return applyCheck(ctx, change);
       case "id-map":
         return applyIdMap(ctx, change);
       default:
@@ -560,7 +580,10 @@ async function createOutput(
     oldId: str(change.params.oldId),
     name: str(change.params.name),
     keyPath: path,
+    sinkName: sinkNameFor(newId),
     publicKeyFingerprint: str(prepared.publicKeyFingerprint),
+    // Where the gap "key in place → delivered" starts.
+    placedAt: ctx.clock.now().toISOString(),
     // webhooks.review reads an operator's "keep" from here (it cannot read this step's plan).
     ...(Array.isArray(change.params.webhookDecisions)
       ? { webhookDecisions: change.params.webhookDecisions }
@@ -795,4 +818,22 @@ async function applyDelete(ctx: ActionContext, change: Change): Promise<ApplyOut
 async function applyIdMap(ctx: ActionContext, change: Change): Promise<ApplyOutcome> {
   const ids = Array.isArray(change.params.creates) ? change.params.creates : [];
   return { status: "done", output: await writeIdMap(ctx, ids) };
+}
+
+/** The deliveries of a replacement's private key (and, in the metadata, its new id) once it is created. */
+function newKeyDeliveries(ctx: ActionContext, app: ApplicationRecord, createId: string): ChangeDraft[] {
+  return deliveryDrafts(
+    ctx,
+    {
+      item: "application-key",
+      apiKey: ctx.gateway.apiKey,
+      primary: false,
+      application: { id: app.id, name: app.name },
+      sinkName: ref(createId, "sinkName"),
+      applicationIdRef: ref(createId, "newId"),
+      after: createId,
+      fingerprintField: "publicKeyFingerprint",
+    },
+    { op: "deliver" },
+  );
 }

@@ -5,6 +5,7 @@ import type { z } from "zod";
 import type { ApplicationRecord } from "../vonage/gateway.js";
 import {
   backupPathFor,
+  sinkNameFor,
   ID_MAP_FILE,
   applicationStepParams,
   prepareApplicationKey,
@@ -18,6 +19,7 @@ import {
   writeJson,
 } from "./application-keys.js";
 import { findSuspectWebhooks, suspectLine } from "./find-suspect-webhooks.js";
+import { applyDelivery, deliveryDrafts, describeDelivery } from "./deliver-credentials.js";
 import {
   applyRecordedDecisions,
   decisionLine,
@@ -40,7 +42,7 @@ import {
 export const rekeyApplicationsParams = applicationStepParams;
 export type RekeyApplicationsParams = z.infer<typeof rekeyApplicationsParams>;
 
-type Op = "backup" | "rekey" | "verify" | "id-map";
+type Op = "backup" | "rekey" | "deliver" | "verify" | "id-map";
 
 const WHAT_BREAKS =
   "services that sign JWTs with the old private key (Voice, Messages, Video, Client SDK tokens) fail until they are given the new one from the sink; ids, numbers, external accounts and webhooks stay as they are";
@@ -141,6 +143,8 @@ export const rekeyApplications: Action<RekeyApplicationsParams> = {
         killsCredential: `application key ${app.id}`,
         ...(decided.length > 0 ? { warnings: decided.map(decisionLine) } : {}),
       });
+      // A rekey has no overlap (the old key dies with the PUT): delivery follows each key change at once.
+      changes.push(...keyDeliveries(ctx, app, rekeyId));
     }
     // The proof that every old key is dead comes after the last PUT, in one listing, so that no read stands
     // between the first key change and the last; each PUT's own answer is checked at once.
@@ -185,6 +189,8 @@ export const rekeyApplications: Action<RekeyApplicationsParams> = {
         return `back up application ${id} "${str(p.name)}" to evidence/applications/`;
       case "rekey":
         return `application ${id} "${str(p.name)}": new key pair in place (the old private key stops working)`;
+      case "deliver":
+        return describeDelivery(change);
       case "verify":
         return `check that ${typeof p.count === "number" ? p.count : "every"} rekeyed application(s) read back with their new public key (one listing)`;
       case "id-map":
@@ -211,6 +217,8 @@ export const rekeyApplications: Action<RekeyApplicationsParams> = {
         return applyBackup(ctx, change);
       case "rekey":
         return applyRekey(ctx, change, prepared);
+      case "deliver":
+        return applyDelivery(ctx, change);
       case "verify":
         return applyVerify(ctx, change);
       case "id-map":
@@ -228,7 +236,7 @@ export const rekeyApplications: Action<RekeyApplicationsParams> = {
     if (live?.publicKey === undefined || safeFingerprint(live.publicKey) !== wanted) return undefined;
     return {
       status: "done",
-      output: rekeyOutput(change, prepared),
+      output: rekeyOutput(change, prepared, ctx.clock.now()),
       note: "the new key was already in place before the interruption",
     };
   },
@@ -261,11 +269,11 @@ async function applyRekey(ctx: ActionContext, change: Change, prepared: JsonObje
       `application ${appId} does not read back with the new public key (${found ?? "none"} instead of ${wanted}): the old private key may still work`,
     );
   }
-  return { status: "done", output: rekeyOutput(change, prepared) };
+  return { status: "done", output: rekeyOutput(change, prepared, ctx.clock.now()) };
 }
 
 /** The same entry shape as a recreate's create output, the id unchanged: the report reads both alike. */
-function rekeyOutput(change: Change, prepared: JsonObject): JsonObject {
+function rekeyOutput(change: Change, prepared: JsonObject, placedAt: Date): JsonObject {
   const appId = str(change.params.appId);
   return {
     oldId: appId,
@@ -273,6 +281,8 @@ function rekeyOutput(change: Change, prepared: JsonObject): JsonObject {
     name: str(change.params.name),
     keyPath: str(prepared.keyPath),
     publicKeyFingerprint: str(prepared.publicKeyFingerprint),
+    // Where the gap "key replaced → delivered" starts (the report gives it per application).
+    placedAt: placedAt.toISOString(),
     // webhooks.review reads a "keep" from here, as from a recreate's create.
     ...(Array.isArray(change.params.webhookDecisions)
       ? { webhookDecisions: change.params.webhookDecisions }
@@ -306,4 +316,21 @@ async function applyVerify(ctx: ActionContext, change: Change): Promise<ApplyOut
 async function applyIdMap(ctx: ActionContext, change: Change): Promise<ApplyOutcome> {
   const ids = Array.isArray(change.params.rekeys) ? change.params.rekeys : [];
   return { status: "done", output: await writeIdMap(ctx, ids) };
+}
+
+/** The deliveries of one application's new private key to the config's targets that want it. */
+function keyDeliveries(ctx: ActionContext, app: ApplicationRecord, rekeyId: string): ChangeDraft[] {
+  return deliveryDrafts(
+    ctx,
+    {
+      item: "application-key",
+      apiKey: ctx.gateway.apiKey,
+      primary: false,
+      application: { id: app.id, name: app.name },
+      sinkName: sinkNameFor(app.id),
+      after: rekeyId,
+      fingerprintField: "publicKeyFingerprint",
+    },
+    { op: "deliver" },
+  );
 }

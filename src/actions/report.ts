@@ -73,6 +73,9 @@ export interface AfterRotation {
   deletedApplications: number;
   /** Applications whose key was replaced in place (rekey): their old private key fails now. */
   rekeyedApplications: number;
+  /** Deliveries to the config's `deliver:` targets done, and whether the plan had any (issue 17). */
+  delivered?: number | undefined;
+  deliveryConfigured?: boolean | undefined;
 }
 
 function obj(value: JsonValue | undefined): JsonObject {
@@ -239,11 +242,15 @@ function afterRotationOf(state: JournalState): AfterRotation | undefined {
     revokedSecrets: 0,
     deletedApplications: 0,
     rekeyedApplications: 0,
+    delivered: 0,
+    deliveryConfigured: false,
   };
   for (const change of state.plan.steps.flatMap((step) => step.changes)) {
+    if (change.kind === "deliver") after.deliveryConfigured = true;
     const output = state.done.get(change.id);
     if (!output) continue;
-    if (change.action === "secrets.rotate" && change.kind === "create") {
+    if (change.kind === "deliver") after.delivered = (after.delivered ?? 0) + 1;
+    else if (change.action === "secrets.rotate" && change.kind === "create") {
       if (typeof output.apiKey === "string" && typeof output.path === "string")
         after.secretFiles.push({ apiKey: output.apiKey, path: output.path });
     } else if (change.action === "secrets.rotate" && change.kind === "delete") after.revokedSecrets++;
@@ -289,9 +296,19 @@ export function afterRotationLines(
       after.rekeyedApplications > 0 ? `${after.rekeyedApplications} application key(s) replaced` : "",
     ].filter(Boolean);
     lines.push(
-      `! Services still using the old secret or the old application keys are failing now (${gone.join(", ")}): deploy the new secret and keys to them.`,
+      after.deliveryConfigured
+        ? `! Services your deliver: targets do not cover still use the old secret or keys and are failing now (${gone.join(", ")}): deploy the new secret and keys to them.`
+        : `! Services still using the old secret or the old application keys are failing now (${gone.join(", ")}): deploy the new secret and keys to them.`,
     );
   }
+  if ((after.delivered ?? 0) > 0)
+    lines.push(
+      `Delivered by your deliver: targets: ${after.delivered} credential(s) (each listed in the report)`,
+    );
+  if (!after.deliveryConfigured)
+    lines.push(
+      "Next time, vonage-ir can deliver the new credentials where your services read them and check the services before the old ones are revoked: see docs/delivery.md (deliver: and verify: in the config)",
+    );
   return lines;
 }
 

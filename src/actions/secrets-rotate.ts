@@ -26,19 +26,33 @@ import type {
 } from "./action.js";
 import { ref, resolveRef } from "./action.js";
 import { runManualChange } from "./manual.js";
+import { applyDelivery, deliveryDrafts, describeDelivery } from "./deliver-credentials.js";
+import { applyCheck, checkDrafts, describeCheck } from "./service-checks.js";
+import { describeProveRejected, proveRejectedDraft, proveSecretRejected } from "./prove-secret-rejected.js";
 
 export const secretsRotateParams = z.strictObject({
   revoke: z.enum(["immediately", "after-confirmation"]).default("immediately"),
   revokeFirst: z.string().min(1).optional(),
   includeSubaccounts: z.boolean().default(false),
   compromisedSince: z.iso.datetime({ offset: true }).optional(),
+  /** How long a revoked secret may keep authenticating before the rotation calls it a failure. */
+  propagationSeconds: z.number().min(0).max(600).default(30),
 });
 export type SecretsRotateParams = z.infer<typeof secretsRotateParams>;
 
 /** Vonage allows at most this many secrets per API key. */
 const MAX_SECRETS = 2;
 
-type Role = "revoke-first" | "create" | "verify-new" | "deploy" | "revoke" | "verify-end";
+type Role =
+  | "revoke-first"
+  | "create"
+  | "verify-new"
+  | "deliver"
+  | "check"
+  | "deploy"
+  | "revoke"
+  | "prove-rejected"
+  | "verify-end";
 
 interface AccountToRotate {
   apiKey: string;
@@ -258,8 +272,38 @@ async function chooseRevokeFirst(
 /** The drafts for one account, in phases so a run can put all manual confirmations together. */
 interface AccountDrafts {
   prepare: ChangeDraft[];
+  /** Deliveries of the new secret to the config's targets (before the step's service checks). */
+  deliver: ChangeDraft[];
   deploy: ChangeDraft[];
   finish: ChangeDraft[];
+}
+
+/** The deliveries of an account's new secret to the config's targets that want it, after it is proven. */
+function secretDeliveries(
+  ctx: ActionContext,
+  account: AccountToRotate,
+  sinkName: string,
+  createId: string,
+  verifyNewId: string,
+): ChangeDraft[] {
+  return deliveryDrafts(
+    ctx,
+    {
+      item: "api-secret",
+      apiKey: account.apiKey,
+      primary: account.primary,
+      sinkName,
+      after: verifyNewId,
+      fingerprintField: "fingerprint",
+      fingerprintFrom: createId,
+    },
+    { apiKey: account.apiKey, primary: account.primary, role: "deliver" },
+  );
+}
+
+/** Full ids of the step's service checks: every revoke waits for them (known from the config at plan time). */
+function checkIdsOf(ctx: ActionContext): string[] {
+  return (ctx.delivery?.config?.checks ?? []).map((c) => `${ctx.step.id}:check/${c.name}`);
 }
 
 async function planAccount(
@@ -280,7 +324,7 @@ async function planAccount(
     suspect: isSuspect(ctx, key, s, since),
   });
   const base = { apiKey: key, primary: account.primary };
-  const drafts: AccountDrafts = { prepare: [], deploy: [], finish: [] };
+  const drafts: AccountDrafts = { prepare: [], deliver: [], deploy: [], finish: [] };
   const knownIds = account.secrets.map((s) => s.id);
 
   if (account.secrets.length === 0) {
@@ -361,7 +405,9 @@ async function planAccount(
     dependsOn: [full(createId)],
   });
 
-  const revokeDeps = [full(verifyNewId)];
+  const revokeDeps = [full(verifyNewId), ...checkIdsOf(ctx)];
+  drafts.deliver = secretDeliveries(ctx, account, sinkName, full(createId), full(verifyNewId));
+  revokeDeps.push(...drafts.deliver.map((d) => full(d.id)));
   if (params.revoke === "after-confirmation") {
     const deployId = `${prefix}deploy`;
     drafts.deploy.push({
@@ -408,7 +454,7 @@ async function planAccount(
       killsCredential: `API secret ${old.id} of ${key}`,
       // Said where the revoke is shown (plan, dry run, the step's confirm), before it happens: the decision is
       // the config's, and this names the key that changes it.
-      ...(params.revoke === "immediately"
+      ...(params.revoke === "immediately" && drafts.deliver.length === 0
         ? {
             warnings: [
               `revoked as soon as the new secret works: production still using this secret fails until it has the new one (from the sink); to deploy it first, set \`secrets.revoke: after-confirmation\` in the config`,
@@ -418,6 +464,12 @@ async function planAccount(
     });
   }
 
+  if (account.primary && revokeIds.length > 0) {
+    const first = revokeFirstId === undefined ? [] : [full(`${prefix}revoke-first/${revokeFirstId}`)];
+    const prove = proveRejectedDraft(key, base, params.propagationSeconds, [...revokeIds, ...first]);
+    const proven = ref(full(verifyNewId), "provenAt");
+    drafts.finish.push({ ...prove, params: { ...prove.params, sinkName, proven } });
+  }
   drafts.finish.push({
     id: `${prefix}verify-end`,
     kind: "verify",
@@ -490,9 +542,20 @@ async function plan(ctx: ActionContext, params: SecretsRotateParams) {
     : [];
   const all = [primaryDrafts];
   for (const sub of subs) all.push(await planAccount(ctx, sub, params, notes, afterPrimary, audit));
+  const delivered = all.flatMap((d) => d.deliver);
+  // The checks run once the new secrets are in place (and delivered): after every account's verify-new.
+  const ready = [
+    ...all.flatMap((d) => d.prepare.filter((c) => roleOf(c) === "verify-new")),
+    ...delivered,
+  ].map((c) => `${ctx.step.id}:${c.id}`);
+  const checks = all.some((d) => d.finish.length > 0)
+    ? checkDrafts(ctx, { role: "check", apiKey: primaryKey, primary: true }, ready)
+    : [];
   return {
     changes: [
       ...all.flatMap((d) => d.prepare),
+      ...delivered,
+      ...checks,
       ...all.flatMap((d) => d.deploy),
       ...all.flatMap((d) => d.finish),
     ],
@@ -518,6 +581,12 @@ function describe(change: ChangeDraft): string {
         : `prove the new secret of ${key} authenticates`;
     case "deploy":
       return `manual: deploy the new API secret of ${key} to your services, then confirm`;
+    case "deliver":
+      return describeDelivery(change);
+    case "check":
+      return describeCheck(change);
+    case "prove-rejected":
+      return describeProveRejected(change);
     case "verify-end":
       return `${key} ends with exactly one secret, the new one, and it authenticates`;
   }
@@ -526,7 +595,7 @@ function describe(change: ChangeDraft): string {
 async function checkPrecondition(ctx: ActionContext, change: Change): Promise<string | undefined> {
   const key = str(change.params, "apiKey");
   const role = roleOf(change);
-  if (role === "deploy" || role === "verify-new" || role === "verify-end") return undefined;
+  if (role !== "revoke-first" && role !== "create" && role !== "revoke") return undefined;
   const secrets = await ctx.gateway.listSecrets(key);
   const ids = secrets.map((s) => s.id);
   if (role === "revoke-first") {
@@ -603,7 +672,13 @@ async function apply(ctx: ActionContext, change: Change, prepared: JsonObject): 
       if (primary) ctx.usePrimarySecret(value);
       return {
         status: "done",
-        output: { apiKey: key, secretId: newId, authenticates: true, switched: primary },
+        output: {
+          apiKey: key,
+          secretId: newId,
+          authenticates: true,
+          switched: primary,
+          provenAt: ctx.clock.now().toISOString(),
+        },
         note: primary ? "the client now uses the new secret" : undefined,
       };
     }
@@ -634,9 +709,26 @@ async function apply(ctx: ActionContext, change: Change, prepared: JsonObject): 
       }
       return { status: "done", output: { apiKey: key, secretId: newId, secrets: 1, authenticates: true } };
     }
+    case "deliver":
+      return applyDelivery(ctx, change);
+    case "check":
+      return applyCheck(ctx, change);
+    case "prove-rejected":
+      return proveSecretRejected(ctx, {
+        apiKey: key,
+        newSecret: await readNewSecret(ctx, change),
+        propagationSeconds: Number(change.params["propagationSeconds"] ?? 30),
+        provenAt: provenAtOf(ctx, change),
+      });
     case "deploy":
       throw new InternalError(`${change.id} has role deploy but kind ${change.kind}`);
   }
+}
+
+function provenAtOf(ctx: ActionContext, change: Change): string | undefined {
+  const proven = change.params["proven"];
+  const value = proven === undefined ? undefined : resolveRef(ctx.outputs, proven);
+  return typeof value === "string" ? value : undefined;
 }
 
 function createOutput(key: string, created: SecretMeta, prepared: JsonObject): JsonObject {

@@ -4,6 +4,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import type { Attestation, Clock, Registry } from "../actions/action.js";
 import { describeAttackerWindow } from "../actions/attacker-window.js";
+import { commandEnv } from "../security/run-command.js";
 import { afterRotationLines, writeReport } from "../actions/report.js";
 import {
   AbortError,
@@ -119,6 +120,8 @@ export interface RunRequest {
   savedPlanTrusted?: boolean | undefined;
   /** A drill: its simulator is gone when it ends, so no command that would use its credentials is printed. */
   rehearsal?: boolean | undefined;
+  /** The API secret the process started with: the rotation proves it rejected once revoked. */
+  operatorSecret?: string | undefined;
   /** What the run command tells the operator to type to resume. */
   resumeCommand?: ((runId: string) => string) | undefined;
   /** Called at the end with the run directory (drill prints its summary). */
@@ -217,6 +220,8 @@ export async function executeRun(request: RunRequest): Promise<number> {
     // suspect nor a default to revoke first.
     priorRuns: await readPriorRuns(outDir),
     resumeCommand,
+    delivery: { config: loaded.config.delivery, baseEnv: commandEnv(io.env, {}) },
+    operatorSecret: request.operatorSecret,
   };
   const state = new RunState(gateway);
   const planInput = {

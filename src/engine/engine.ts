@@ -9,6 +9,7 @@ import type {
   Change,
   ChangeDraft,
   Clock,
+  DeliverySetup,
   JsonObject,
   PriorRuns,
   Registry,
@@ -59,6 +60,10 @@ export interface EngineDeps {
   planStyle?: PlanStyle | undefined;
   /** The operator's name, when known before the run (manual steps then sign with it instead of asking). */
   operator?: string | undefined;
+  /** Delivery targets and service checks (undefined: none configured). */
+  delivery?: DeliverySetup | undefined;
+  /** The API secret the process started with, for the proof that it is rejected after the rotation. */
+  operatorSecret?: string | undefined;
 }
 
 export interface PlanInput {
@@ -166,6 +171,8 @@ function makeContext(
       state.gateway = state.gateway.withSecret(secret);
     },
     registerSecret,
+    delivery: deps.delivery,
+    operatorSecret: deps.operatorSecret,
   };
 }
 
@@ -431,6 +438,7 @@ export async function apply(
   const done = new Set<string>(journalState?.done.keys() ?? []);
   const skipped = new Map<string, string>(journalState?.skipped ?? []);
   const openIntents = new Map<string, JsonObject>(journalState?.openIntents ?? []);
+  const pendingReasons = new Map<string, string>();
   const statusOf = new Map<string, ChangeStatus>();
   for (const id of done) statusOf.set(id, "done");
   for (const id of skipped.keys()) statusOf.set(id, "skipped");
@@ -597,6 +605,8 @@ export async function apply(
         done.add(change.id);
       } else if (outcome.status === "pending") {
         await journal.append({ t: "pending", changeId: change.id, reason: outcome.reason });
+        // A manual step's reason is the attest how-to, said once at the end; an automated one's is shown with it.
+        if (change.kind !== "manual") pendingReasons.set(change.id, outcome.reason);
       } else {
         await journal.append({ t: "skipped", changeId: change.id, reason: outcome.reason });
         skipped.set(change.id, outcome.reason);
@@ -610,7 +620,7 @@ export async function apply(
         changeId: change.id,
         summary: change.summary,
         status,
-        detail,
+        detail: detail ?? (status === "pending" ? pendingReasons.get(change.id) : undefined),
       });
     };
 
@@ -633,7 +643,7 @@ export async function apply(
     };
     for (const change of remaining) {
       if (failure !== undefined) break;
-      if (change.kind !== "manual") {
+      if (change.kind !== "manual" && change.asks !== true) {
         automated.push(change);
         continue;
       }

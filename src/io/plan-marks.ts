@@ -16,7 +16,12 @@ export const PLAN_MARKS: readonly PlanMark[] = [
   { mark: "-", meaning: "revoke, delete or suspend", kinds: ["delete", "suspend"], destructive: true },
   { mark: "=", meaning: "check (reads only)", kinds: ["verify"], destructive: false },
   { mark: "*", meaning: "a person does it", kinds: ["manual"], destructive: false },
-  { mark: ">", meaning: "write a file in the run directory", kinds: ["write-file"], destructive: false },
+  {
+    mark: ">",
+    meaning: "write a file, or deliver a credential to a configured target",
+    kinds: ["write-file", "deliver"],
+    destructive: false,
+  },
   { mark: "!", meaning: "warning about the line above", kinds: [], destructive: false },
 ];
 

@@ -16,8 +16,17 @@ import {
 } from "./yaml-source.js";
 import { MiB, readUserFile } from "../io/read-user-file.js";
 import { INSTANT_HINT, parseInstant } from "./parse-instant.js";
+import { deliverSchema, verifySchema, type DeliveryConfig } from "./delivery-config.js";
 
-export const RESERVED_CONFIG_KEYS = ["runbook", "out", "concurrency", "attest", "notify"] as const;
+export const RESERVED_CONFIG_KEYS = [
+  "runbook",
+  "out",
+  "concurrency",
+  "attest",
+  "notify",
+  "deliver",
+  "verify",
+] as const;
 
 /** `notify:` in the config: where a run POSTs its events (the URL is a secret: never echoed in a message). */
 export interface NotifyConfig {
@@ -34,6 +43,8 @@ export interface RunConfig {
   /** Input values given by the config, keyed by input name. */
   values: Record<string, unknown>;
   attest: Record<string, Attestation>;
+  /** Where new credentials go and the service checks before an old one is revoked (`deliver:`, `verify:`). */
+  delivery: DeliveryConfig | undefined;
   /**
    * Canonical text of the inputs the config gives, hashed into the journal and a saved plan. Attestations are
    * not in it: adding `attest:` entries after an exit 3 and resuming is how an unattended run closes manual steps.
@@ -86,6 +97,8 @@ const settingsSchema = z.object({
       timeoutSeconds: z.number().min(0.1).max(60).optional(),
     })
     .optional(),
+  deliver: deliverSchema.optional(),
+  verify: verifySchema.optional(),
 });
 
 export function isHttpUrl(value: string): boolean {
@@ -147,6 +160,7 @@ export function emptyConfig(): RunConfig {
     concurrency: undefined,
     values: {},
     attest: {},
+    delivery: undefined,
     canonical: canonicalJson({ values: {} }),
     inputDigests: {},
   };
@@ -259,6 +273,7 @@ export function validateConfig(
     };
   }
   if (issues.length > 0) throw new ValidationError(issues);
+  const delivery = deliveryOf(settings.data?.deliver, settings.data?.verify);
   return {
     file: source.file,
     runbook: settings.data?.runbook,
@@ -266,14 +281,27 @@ export function validateConfig(
     concurrency: settings.data?.concurrency,
     values,
     attest,
-    canonical: canonicalJson({ values }),
-    inputDigests: digestInputs(values),
+    delivery,
+    canonical: canonicalJson(delivery ? { values, delivery } : { values }),
+    inputDigests: {
+      ...digestInputs(values),
+      ...(delivery ? digestInputs({ deliver: delivery.targets, verify: delivery.checks }) : {}),
+    },
     notify: settings.data?.notify && {
       url: settings.data.notify.url,
       format: settings.data.notify.format,
       timeoutSeconds: settings.data.notify.timeoutSeconds,
     },
   };
+}
+
+/** Undefined when the config configures neither: the run behaves as before delivery existed. */
+function deliveryOf(
+  targets: DeliveryConfig["targets"] | undefined,
+  checks: DeliveryConfig["checks"] | undefined,
+): DeliveryConfig | undefined {
+  if (!targets?.length && !checks?.length) return undefined;
+  return { targets: targets ?? [], checks: checks ?? [] };
 }
 
 /** One digest per input value, so a resume can say which input changed without journaling the values. */

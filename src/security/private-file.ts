@@ -55,7 +55,7 @@ export async function assertPrivateDirectory(
 export async function writePrivateFile(
   path: string,
   data: string,
-  options: { privateParent?: boolean; sync?: boolean } = {},
+  options: { privateParent?: boolean; sync?: boolean; checkpoint?: (point: string) => void } = {},
 ): Promise<void> {
   const parent = dirname(path);
   const before = await lstat(parent);
@@ -87,6 +87,7 @@ export async function writePrivateFile(
     }
     if (!sameFile(before, await lstat(parent)))
       throw unsafeWrite(path, "its directory was replaced while writing");
+    options.checkpoint?.("before-rename");
     await rename(tmp, path);
   } catch (error) {
     await unlink(tmp).catch(() => undefined);

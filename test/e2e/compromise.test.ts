@@ -58,6 +58,8 @@ describe.concurrent("compromise runbook, unattended, on the compromised scenario
     const runDir = await expectEndState(e, primaryApplications(e));
     // 2 secrets: the one named by secrets.revokeFirst (the attacker's) is revoked before the new one is created
     expect(result.stderr).toContain("named by secrets.revokeFirst");
+    // No deliver: configured: the end screen says where to read how a run can deliver the new credentials itself.
+    expect(result.stderr).toContain("see docs/delivery.md (deliver: and verify: in the config)");
     const { revoked, createdAfter } = secretRequests(e);
     expect(revoked[0]).toBe(e.sim.meta.attackerSecretIds[0]);
     expect(createdAfter).toBe(1);

@@ -74,11 +74,11 @@ describe("destructive confirms", () => {
       env: sim.env(),
     });
     const start = await pty.waitFor(/Proceed\? \(y\/N\)/);
-    expect(start).toMatch(/secrets\s+2 delete, 1 create, 2 verify/);
+    expect(start).toMatch(/secrets\s+2 delete, 1 create, 3 verify/);
     pty.line("y");
     await pty.waitFor("Your name or email");
     pty.line("Frank");
-    const confirm = await pty.waitFor(/Apply 5 change\(s\) of "Rotate the API secret\(s\)"\? \(y\/N\)/);
+    const confirm = await pty.waitFor(/Apply 6 change\(s\) of "Rotate the API secret\(s\)"\? \(y\/N\)/);
     expect(confirm).toMatch(/- revoke secret/);
     pty.type(KEY.enter);
     const end = await pty.waitFor(/Run \S+: \w+ \(exit \d+\)/);

@@ -29,6 +29,36 @@ describe.concurrent("outputs", () => {
     },
   );
 
+  it("delivery targets and a service check that echo what they get: no secret in any output, --json events, journal or report", async () => {
+    // Each target prints the value it receives on stdout and stderr, plain and base64: a careless store CLI.
+    const echo = `let v="";process.stdin.on("data",(d)=>v+=d).on("end",()=>{process.stdout.write("got "+v+"\\n");process.stderr.write("b64 "+Buffer.from(v).toString("base64")+" raw "+v+"\\n")})`;
+    const target = (name: string, selector: string) => ({
+      name,
+      exec: [process.execPath, "-e", echo],
+      for: [selector],
+    });
+    const e = await start({
+      settings: {
+        deliver: [target("secret-echo", "api-secret"), target("key-echo", "application:shop-voice")],
+        verify: [
+          { name: "health", run: [process.execPath, "-e", "console.log('ok');console.error('fine')"] },
+        ],
+      },
+    });
+    const result = await e.run(["--json"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('"kind":"info"');
+    expect(result.stdout).toContain("got [redacted]");
+    const [runId] = await e.runIds();
+    const newSecret = (
+      await readFile(join(e.runDir(runId ?? ""), "secrets", `api-secret-${e.sim.primary.apiKey}`), "utf8")
+    ).trim();
+    const b64 = Buffer.from(newSecret).toString("base64").replace(/=+$/, "");
+    expect(result.stdout + result.stderr).not.toContain(b64);
+    expect(result.stdout).toContain("deliver application-key of");
+    expect(await e.scan()).toEqual([]);
+  });
+
   it("NODE_DEBUG (read by Node before any of our code): refused with exit 2, nothing sent, no secret printed", async () => {
     const e = await start();
     const before = e.sim.requestCount();

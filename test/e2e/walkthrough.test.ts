@@ -103,7 +103,7 @@ describe("the walkthrough in a terminal", () => {
     expect(start).toMatch(
       /Read this first:\s+!! suspect webhook http:\/\/collector\.example\.net[\s\S]*What will change:/,
     );
-    expect(start).toMatch(/secrets\s+2 delete, 1 create, 2 verify/);
+    expect(start).toMatch(/secrets\s+2 delete, 1 create, 3 verify/);
     // Asked before the run directory exists: the question names none.
     expect(start).not.toMatch(/run directory \//);
     // Destructive confirms default to No: each takes a typed yes.
@@ -112,7 +112,7 @@ describe("the walkthrough in a terminal", () => {
     // Who is at the terminal: asked once, on every record of the run (and signing each attestation).
     await pty.waitFor("Your name or email (recorded with every step of this run)");
     pty.line("Alice Oncall");
-    const secrets = await pty.waitFor(/Apply 5 change\(s\) of "Rotate the API secret\(s\)"\?/);
+    const secrets = await pty.waitFor(/Apply 6 change\(s\) of "Rotate the API secret\(s\)"\?/);
     expect(secrets).toMatch(/why: a leaked API secret/);
     expect(secrets).toMatch(/\+ new API secret/);
     pty.line("y");

@@ -10,6 +10,7 @@ import type {
   Change,
   ChangeDraft,
   Clock,
+  DeliverySetup,
   JsonObject,
   PriorRuns,
 } from "../../src/actions/action.js";
@@ -50,6 +51,7 @@ export interface Harness {
     attestations?: Record<string, Attestation>;
     outputs?: Map<string, JsonObject>;
     priorRuns?: PriorRuns;
+    delivery?: DeliverySetup;
   }): ActionContext;
   /** The current primary gateway (after usePrimarySecret). */
   current(): Gateway;
@@ -110,6 +112,8 @@ export async function createHarness(
           gateway = gateway.withSecret(secret);
         },
         registerSecret,
+        operatorSecret: sim.primary.apiSecret,
+        delivery: options.delivery,
       };
     },
     async close() {

@@ -148,6 +148,7 @@ export default async function applyCommand(
     inputs,
     attestations: loaded.config.attest,
     gateway,
+    operatorSecret: credentials.apiSecret,
     rateLimitWaits: waits,
     prompter,
     actor: givenActor(values, io),

@@ -61,6 +61,7 @@ export function drillConfig(sim: RunningSimulator, interactive: boolean, now: st
     concurrency: undefined,
     values,
     attest,
+    delivery: undefined,
     canonical: canonicalJson({ values }),
     inputDigests: digestInputs(values),
   };
@@ -131,6 +132,7 @@ export default async function drill(
       inputs,
       attestations: config.attest,
       gateway,
+      operatorSecret: sim.primary.apiSecret,
       prompter,
       actor: givenActor(values, io),
       out,

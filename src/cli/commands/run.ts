@@ -117,6 +117,7 @@ export default async function run(
     inputs,
     attestations: loaded.config.attest,
     gateway,
+    operatorSecret: credentials.apiSecret,
     rateLimitWaits: waits,
     prompter,
     actor: givenActor(values, io),

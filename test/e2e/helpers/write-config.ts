@@ -24,6 +24,8 @@ export interface ConfigOverrides {
   attest?: Record<string, unknown>;
   /** Config file name (default vonage-ir.yaml). */
   name?: string;
+  /** Top-level settings added as they are (`deliver:`, `verify:`). */
+  settings?: Record<string, unknown>;
 }
 
 export function defaultConfigValues(sim: E2eSimulator): Record<string, unknown> {
@@ -88,6 +90,7 @@ export async function writeConfig(
     runbook: "compromise",
     ...merge(defaultConfigValues(sim), overrides.values),
     attest: merge(defaultAttestations(), overrides.attest),
+    ...overrides.settings,
   };
   const path = join(dir, overrides.name ?? "vonage-ir.yaml");
   await writeFile(path, stringify(document), { mode: 0o600 });

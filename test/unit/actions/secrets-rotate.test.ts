@@ -143,7 +143,13 @@ describe("secrets.rotate on an account with one secret", () => {
     const h = await start("clean");
     const oldId = h.sim.meta.legitimateSecretIds[0] ?? "";
     const planned = await planRotation(h, {});
-    expect(localIds(planned.changes)).toEqual(["create", "verify-new", `revoke/${oldId}`, "verify-end"]);
+    expect(localIds(planned.changes)).toEqual([
+      "create",
+      "verify-new",
+      `revoke/${oldId}`,
+      "prove-old-rejected",
+      "verify-end",
+    ]);
     expect(h.sim.requests().every((r) => r.method === "GET")).toBe(true);
 
     const outputs = new Map<string, JsonObject>();
@@ -173,7 +179,13 @@ describe("secrets.rotate on an account with one secret", () => {
     const h = await start("clean");
     const oldId = h.sim.meta.legitimateSecretIds[0] ?? "";
     const planned = await planRotation(h, { revokeFirst: oldId });
-    expect(localIds(planned.changes)).toEqual(["create", "verify-new", `revoke/${oldId}`, "verify-end"]);
+    expect(localIds(planned.changes)).toEqual([
+      "create",
+      "verify-new",
+      `revoke/${oldId}`,
+      "prove-old-rejected",
+      "verify-end",
+    ]);
     expect(planned.notes.join("\n")).toMatch(/only secret.*normal order/);
   });
 });
@@ -188,6 +200,7 @@ describe("secrets.rotate when the key holds 2 secrets", () => {
       "create",
       "verify-new",
       `revoke/${legitId}`,
+      "prove-old-rejected",
       "verify-end",
     ]);
     const outputs = new Map<string, JsonObject>();
@@ -505,7 +518,7 @@ describe("secrets.rotate with subaccounts", () => {
     harness = await createHarness({ scenario: "clean", subaccountsAvailable: false });
     const planned = await planRotation(harness, { includeSubaccounts: true });
     expect(planned.notes.join("\n")).toMatch(/Subaccounts API is not available/);
-    expect(localIds(planned.changes)).toHaveLength(4);
+    expect(localIds(planned.changes)).toHaveLength(5);
   });
 });
 
@@ -612,7 +625,7 @@ describe("secrets.rotate with revoke: after-confirmation", () => {
     // Non-interactive without an attestation: the deploy stays pending and the old secret is not revoked.
     const outputs = new Map<string, JsonObject>();
     const { pending } = await runChanges(h, planned.changes, outputs);
-    expect(localIds(pending)).toEqual(["deploy", `revoke/${legitId}`, "verify-end"]);
+    expect(localIds(pending)).toEqual(["deploy", `revoke/${legitId}`, "prove-old-rejected", "verify-end"]);
     expect(h.sim.dumpState().primary.secrets.map((s) => s.id)).toContain(legitId);
     expect(h.sim.dumpState().primary.secrets).toHaveLength(2);
 

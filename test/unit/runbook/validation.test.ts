@@ -235,12 +235,29 @@ const configCases: { fixture: string; behaviour: string; expected: string }[] = 
     fixture: "group-given-a-value.yaml",
     behaviour: "a group of inputs given a plain value",
     expected:
-      '2:10 secrets: expected a map of secrets.revoke, secrets.revokeFirst, secrets.rotateSubaccounts, received a string (not shown: "secrets" may hold a secret)',
+      '2:10 secrets: expected a map of secrets.revoke, secrets.revokeFirst, secrets.propagationSeconds, secrets.rotateSubaccounts, received a string (not shown: "secrets" may hold a secret)',
   },
   {
     fixture: "given-twice.yaml",
     behaviour: "an input given both dotted and nested",
     expected: '4:3 secrets.revokeFirst: "secrets.revokeFirst" is given twice (dotted and nested)',
+  },
+  {
+    fixture: "deliver-shell-string.yaml",
+    behaviour: "a delivery command given as a shell string, not an argv list",
+    expected:
+      '4:11 deliver[0].exec: expected array, received string "vault kv put secret/vonage api_secret=-"',
+  },
+  {
+    fixture: "deliver-bad-for.yaml",
+    behaviour: "a delivery target for a credential it cannot name",
+    expected:
+      '5:23 deliver[0].for[1]: one of "api-secret", "subaccount:<api key>", "application:<id or name>"',
+  },
+  {
+    fixture: "verify-unknown-key.yaml",
+    behaviour: "a service check with an unknown key",
+    expected: '5:5 verify[0].deadline: unknown key "deadline"',
   },
   {
     fixture: "attest-unknown-step.yaml",
