@@ -96,7 +96,7 @@ describe("destructive confirms", () => {
       .filter(Boolean)
       .map((line) => JSON.parse(line) as { t: string; reason?: string; actor?: { operator?: string } })
       .filter((r) => r.t === "skipped" && r.reason === "declined by the operator");
-    expect(declined).toHaveLength(5);
+    expect(declined).toHaveLength(6);
     for (const record of declined) expect(record.actor?.operator).toBe("Frank");
   });
 

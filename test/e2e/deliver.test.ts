@@ -423,6 +423,8 @@ describe("verify: in a terminal", () => {
       });
       await pty.waitFor(/Proceed\? \(y\/N\)/);
       pty.line("y");
+      await pty.waitFor("Your name or email");
+      pty.line("Grace");
       await pty.waitFor(/Apply \d+ change\(s\) of "Rotate the API secret\(s\)"\? \(y\/N\)/);
       pty.line("y");
       const asked = await pty.waitFor(/Service check health still fails/);
@@ -438,6 +440,9 @@ describe("verify: in a terminal", () => {
       const [runId] = (await readdir(join(dir, "runs"))).filter((n) => /^\d{8}-/.test(n));
       const journal = await readFile(join(dir, "runs", runId ?? "", "journal.jsonl"), "utf8");
       expect(journal).toContain('"decision":"revoke anyway"');
+      // The operator's decision says who made it.
+      const decision = journal.split("\n").find((line) => line.includes('"decision":"revoke anyway"'));
+      expect(JSON.parse(decision ?? "{}").actor?.operator).toBe("Grace");
     } finally {
       await sim.close();
     }
