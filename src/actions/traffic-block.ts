@@ -204,6 +204,11 @@ async function byHand(ctx: ActionContext, change: Change, reason: string): Promi
     evidence: [],
   };
   const outcome = await runManualChange(ctx, { ...change, kind: "manual", manual }, new Map());
+  if (outcome.status === "pending")
+    return {
+      status: "pending",
+      reason: `Fraud Defender refused the API call (403): enter the ${String(p.product)} BLOCK rule for prefix ${String(p.prefix)} by hand (${DASHBOARD_RULES}); ${outcome.reason}`,
+    };
   if (outcome.status !== "done") return outcome;
   return {
     ...outcome,
