@@ -153,7 +153,7 @@ export const trafficBlock: Action<Params> = {
   },
   describe(change) {
     const p = change.params;
-    return `create a Fraud Defender BLOCK rule: ${String(p.product)} to +${String(p.prefix)} (${String(p.country)}; ${String(p.records)} records, ${money(Number(p.cost), String(p.currency))} since the compromise) on API key ${String(p.apiKey)}`;
+    return `create a Fraud Defender BLOCK rule: ${String(p.product)} to +${String(p.prefix)} (${String(p.country)}: ${String(p.records)} records, ${money(Number(p.cost), String(p.currency))} to this destination since the compromise) on API key ${String(p.apiKey)}`;
   },
   async apply(ctx, change) {
     const p = change.params;

@@ -50,7 +50,7 @@ export function containmentLines(t: TrafficReport): string[] {
     const after = Object.values(s.products).reduce((sum, p) => sum + p.after.cost, 0);
     const records = Object.values(s.products).reduce((sum, p) => sum + p.after.records, 0);
     lines.push(
-      `spend before containment: ${money(after, currency)} (${records} records from ${s.since} to ${s.until})`,
+      `spend before containment: ${money(after, currency)} since the compromise (${records} records from ${s.since} to ${s.until}, read before anything changed)`,
     );
   }
   const v = t.verify;
