@@ -114,7 +114,9 @@ function draft(c: Candidate, apiKey: string, since: string, currency: string): C
 }
 
 async function choose(ctx: ActionContext, params: Params, candidates: Candidate[], currency: string) {
-  if (ctx.prompter && candidates.length > 0) {
+  // A decision in the config (traffic.block, even empty, or traffic.blockSuspects) is not asked again.
+  const decided = params.block !== undefined || params.blockSuspects !== undefined;
+  if (ctx.prompter && !decided && candidates.length > 0) {
     const keys = await ctx.prompter.checkbox<string>({
       message:
         "Which destinations should Fraud Defender block? (a BLOCK rule per prefix; blocked SMS are not charged)",
@@ -139,7 +141,10 @@ export const trafficBlock: Action<Params> = {
     const { candidates, notes } = blockCandidates(summary, params);
     const chosen = await choose(ctx, params, candidates, summary.currency);
     const left = candidates.filter((c) => c.suspect && !chosen.includes(c));
-    if (left.length > 0 && !ctx.prompter)
+    if (
+      left.length > 0 &&
+      (!ctx.prompter || params.block !== undefined || params.blockSuspects !== undefined)
+    )
       notes.push(
         `${left.length} suspect prefix(es) not blocked (${left.map((c) => `${c.product} +${c.prefix}`).join(", ")}): set traffic.blockSuspects: true or list them in traffic.block`,
       );

@@ -107,6 +107,15 @@ describe("traffic.block", () => {
     );
   });
 
+  it("does not ask when the config decided (traffic.block, even empty)", async () => {
+    const { h, since } = await fixture();
+    const prompter = new ScriptedPrompter([]);
+    const { changes, notes } = await plan(h, { compromisedSince: since, block: [] }, prompter);
+    expect(prompter.asked).toEqual([]);
+    expect(changes).toEqual([]);
+    expect(notes.join("\n")).toMatch(/suspect prefix\(es\) not blocked/);
+  });
+
   it("creates the rule through the API; the undo says how to lift it (no documented delete)", async () => {
     const { h, since } = await fixture();
     const { changes } = await plan(h, { compromisedSince: since, block: ["2449"] });
