@@ -148,9 +148,9 @@ export const trafficBlock: Action<Params> = {
       notes.push(
         `${left.length} suspect prefix(es) not blocked (${left.map((c) => `${c.product} +${c.prefix}`).join(", ")}): set traffic.blockSuspects: true or list them in traffic.block`,
       );
-    for (const s of summary.senders.filter((x) => x.accountId !== ctx.gateway.apiKey && x.after.cost > 0))
+    for (const s of summary.senders.filter((x) => x.accountId !== ctx.gateway.apiKey && x.fraud.cost > 0))
       notes.push(
-        `subaccount ${s.accountId} sent ${s.after.records} records since the compromise: its rules are its own (its API key); suspending it stops its traffic`,
+        `subaccount ${s.accountId} sent ${s.fraud.records} records to the destinations that stand out: its rules are its own (its API key); suspending it stops its traffic`,
       );
     if (chosen.length === 0) notes.push("no BLOCK rule to create");
     const apiKey = ctx.gateway.apiKey;

@@ -6,7 +6,7 @@ import { constants } from "node:fs";
 import { mkdir, open, rename, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { ReadVisitor } from "./traffic-read.js";
-import { redactText } from "../io/redact.js";
+import { redact, redactText } from "../io/redact.js";
 import { assertPrivateDirectory, writePrivateFile } from "../security/private-file.js";
 import type { TrafficProduct, TrafficRecord } from "../vonage/gateway.js";
 
@@ -76,7 +76,7 @@ export class TrafficEvidenceWriter implements ReadVisitor {
 
   /** Writes manifest.json (and summary.json) last; returns the manifest's own sha256. */
   async finish(summary: unknown, meta: Record<string, unknown>): Promise<string> {
-    const summaryText = `${JSON.stringify(summary, null, 2)}\n`;
+    const summaryText = `${JSON.stringify(redact(summary), null, 2)}\n`;
     await writePrivateFile(join(this.dir, "summary.json"), summaryText);
     const files = {
       ...this.manifest,

@@ -26,6 +26,8 @@ export interface SenderSummary {
   accountId: string;
   applicationId: string | undefined;
   after: Tally;
+  /** The part of `after` that went to destinations that stand out. */
+  fraud: Tally;
 }
 
 export interface TrafficSummary {
@@ -72,7 +74,11 @@ export class TrafficTally {
     TRAFFIC_PRODUCTS.map((p) => [p, { before: empty(), after: empty() }]),
   ) as TrafficSummary["products"];
   private readonly dests = new Map<string, Dest>();
-  private readonly senders = new Map<string, SenderSummary>();
+  /** Per sender and destination country: bounded by keys × countries, never by records. */
+  private readonly senders = new Map<
+    string,
+    { accountId: string; applicationId: string | undefined; country: string; after: Tally }
+  >();
   private currency = "";
   private count = 0;
 
@@ -112,13 +118,30 @@ export class TrafficTally {
     if (!after) return;
     dest.products.add(record.product === "VOICE-CALL" ? "voice" : "sms");
     if (!dest.firstAfter || record.at < dest.firstAfter.at) dest.firstAfter = record;
-    const key = `${record.accountId}/${record.applicationId ?? ""}`;
+    const key = `${record.accountId}/${record.applicationId ?? ""}/${country}`;
     let sender = this.senders.get(key);
     if (!sender) {
-      sender = { accountId: record.accountId, applicationId: record.applicationId, after: empty() };
+      sender = { accountId: record.accountId, applicationId: record.applicationId, country, after: empty() };
       this.senders.set(key, sender);
     }
     add(sender.after, record.price);
+  }
+
+  /** Each API key (and application) with all it sent since the compromise and the part that went to suspects. */
+  private sendersOf(suspects: ReadonlySet<string>): SenderSummary[] {
+    const by = new Map<string, SenderSummary>();
+    for (const s of this.senders.values()) {
+      const key = `${s.accountId}/${s.applicationId ?? ""}`;
+      let sender = by.get(key);
+      if (!sender) {
+        sender = { accountId: s.accountId, applicationId: s.applicationId, after: empty(), fraud: empty() };
+        by.set(key, sender);
+      }
+      merge(sender.after, s.after);
+      if (suspects.has(s.country)) merge(sender.fraud, s.after);
+    }
+    const out = [...by.values()].map((s) => ({ ...s, after: rounded(s.after), fraud: rounded(s.fraud) }));
+    return out.sort((a, b) => b.fraud.cost - a.fraud.cost || b.after.cost - a.after.cost);
   }
 
   summary(unavailable: string[] = []): TrafficSummary {
@@ -138,8 +161,7 @@ export class TrafficTally {
     for (const [country, d] of this.dests)
       if (suspects.has(country) && d.firstAfter && (!first || d.firstAfter.at < first.at))
         first = d.firstAfter;
-    const senders = [...this.senders.values()].map((s) => ({ ...s, after: rounded(s.after) }));
-    senders.sort((a, b) => b.after.cost - a.after.cost);
+    const senders = this.sendersOf(suspects);
     return {
       since: this.since,
       baselineFrom: this.baselineFrom,
@@ -163,6 +185,11 @@ export class TrafficTally {
       unavailable,
     };
   }
+}
+
+function merge(into: Tally, t: Tally): void {
+  into.records += t.records;
+  into.cost += t.cost;
 }
 
 function rounded(t: Tally): Tally {
@@ -189,7 +216,7 @@ export function summaryLines(s: TrafficSummary, top = 5): string[] {
     );
   for (const sender of s.senders.slice(0, top))
     lines.push(
-      `sent by API key ${sender.accountId}${sender.applicationId ? ` (application ${sender.applicationId})` : ""}: ${sender.after.records} records, ${money(sender.after.cost, s.currency)}`,
+      `sent by API key ${sender.accountId}${sender.applicationId ? ` (application ${sender.applicationId})` : ""}: ${sender.fraud.records} records to destinations that stand out (${money(sender.fraud.cost, s.currency)}) of ${sender.after.records} since the compromise (${money(sender.after.cost, s.currency)})`,
     );
   if (s.firstFraud)
     lines.push(

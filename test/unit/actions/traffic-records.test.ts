@@ -7,7 +7,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { trafficRecords } from "../../../src/actions/traffic-records.js";
 import { readTraffic } from "../../../src/actions/traffic-read.js";
 import type { SimState } from "../../../src/simulator/sim-state.js";
-import { recordAt, trafficOf, TRAFFIC_PRODUCTS } from "../../../src/simulator/traffic-records.js";
+import {
+  PREMIUM_DESTINATIONS,
+  recordAt,
+  trafficOf,
+  TRAFFIC_PRODUCTS,
+} from "../../../src/simulator/traffic-records.js";
 import { changeOf, createHarness, type Harness } from "../../helpers/action-harness.js";
 import { admin } from "../../simulator/raw-request.js";
 
@@ -56,6 +61,7 @@ function expected(state: SimState, accounts: string[], since: string) {
     {};
   const countries = new Map<string, { cost: number; numbers: string[] }>();
   const senders = new Map<string, number>();
+  const fraud = new Map<string, number>();
   for (const account of accounts) {
     const traffic = trafficOf(state, account);
     if (!traffic) continue;
@@ -76,10 +82,12 @@ function expected(state: SimState, accounts: string[], since: string) {
         c.cost += price;
         countries.set(r.country ?? "", c);
         senders.set(account, (senders.get(account) ?? 0) + 1);
+        if (PREMIUM_DESTINATIONS.some((d) => (r.to ?? "").startsWith(d.prefix)))
+          fraud.set(account, (fraud.get(account) ?? 0) + 1);
       }
     }
   }
-  return { products, countries, senders };
+  return { products, countries, senders, fraud };
 }
 
 describe("traffic.records", () => {
@@ -103,6 +111,8 @@ describe("traffic.records", () => {
     expect(byCountry.get("XS")?.suspect).toBe(true);
     expect(byCountry.get("GB")?.suspect).toBe(false);
     expect(new Map(summary.senders.map((s) => [s.accountId, s.after.records]))).toEqual(want.senders);
+    // Which key sent the fraud: the records to the destinations that stand out (the premium ranges), per key.
+    expect(new Map(summary.senders.map((s) => [s.accountId, s.fraud.records]))).toEqual(want.fraud);
     expect((summary.firstFraud?.at ?? "") >= window.since).toBe(true);
     // Seven records a page: every stream took many pages.
     const pages = h.sim.requests().filter((r) => r.path === "/v2/reports/records").length;
