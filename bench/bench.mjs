@@ -32,6 +32,7 @@ if (process.argv.includes("--help") || process.argv.includes("-h")) {
 }
 // After --help, so that it works before a build.
 const { startSimulator } = await import("../dist/simulator/index.js");
+const traffic = await import("../dist/simulator/traffic-records.js");
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const BIN = join(ROOT, "bin", "vonage-ir.js");
@@ -113,6 +114,29 @@ function configFor(sim, strategy) {
  * listing of the applications' current configuration, one PUT of a new public key per application, then one
  * listing that proves every new key).
  */
+/**
+ * Reports API pages (1,000 records each, at least one per query) for every account and product over the window
+ * traffic.records reads (src/actions/traffic-read.ts: as long before the compromise as after it, one to seven days).
+ */
+export function trafficPages(state, since, nowMs = Date.now()) {
+  const DAY = 86_400_000;
+  const sinceMs = Date.parse(since);
+  const from = sinceMs - Math.min(7 * DAY, Math.max(DAY, nowMs - sinceMs));
+  let pages = 0;
+  for (const account of [state.primary.apiKey, ...state.subaccounts.map((s) => s.apiKey)]) {
+    const own = traffic.trafficOf(state, account);
+    for (const product of traffic.TRAFFIC_PRODUCTS) {
+      let n = 0;
+      if (own) {
+        const total = traffic.recordCount(own, product, traffic.liveUntilFor(state, account, nowMs));
+        n = traffic.indexAt(own, product, nowMs + 1, total) - traffic.indexAt(own, product, from, total);
+      }
+      pages += Math.max(1, Math.ceil(n / 1000));
+    }
+  }
+  return pages;
+}
+
 export function minimalRequests(state, since, strategy = "recreate") {
   const pages = (n) => Math.max(1, Math.ceil(n / 100));
   const primary = state.primary.apiKey;
@@ -132,6 +156,12 @@ export function minimalRequests(state, since, strategy = "recreate") {
     // secrets: list the primary's secrets; applications: list them, and (recreate only) the linked numbers
     // (what links where); subaccounts: list them; autoreload: read the balance.
     planReads: 1 + pages(apps.length) + (strategy === "rekey" ? 0 : pages(linked)) + 1 + 1,
+    // traffic.records and traffic.block plan from one read of the records (the plan shows the damage): every page.
+    trafficPlan: trafficPages(state, since),
+    // traffic.records applies: every page again, to evidence/traffic/; traffic.verify (0 s unattended): one page
+    // per account and product; traffic.block: nothing decided, nothing created.
+    trafficApply: trafficPages(state, since),
+    trafficVerify: (1 + subs) * traffic.TRAFFIC_PRODUCTS.length,
     // Apply. preflight: the credentials still work (one read).
     preflightApply: 1,
     // evidence: every listing, once: secrets of the primary and of each subaccount, applications, numbers,
@@ -156,6 +186,8 @@ export function minimalRequests(state, since, strategy = "recreate") {
   const untilLastKill = {
     preflightApply: terms.preflightApply,
     evidence: terms.evidence,
+    // traffic.records runs with the evidence, before anything changes.
+    trafficApply: terms.trafficApply,
     // drift read + create, prove the new secret, then drift read + revoke per old secret: the last revoke.
     secrets: 2 + 1 + secrets * 2,
     // recreate: every application's create, moves, checks and delete (each delete is a kill); rekey: the listing
@@ -534,6 +566,15 @@ function windowTable(rows) {
   return [...(lines.length > 1 ? [table(lines)] : []), ...text].join("\n");
 }
 
+/** traffic.records at scale, in a process of its own (its peak RSS is its own): see bench/traffic-records.mjs. */
+function trafficRecordsBench() {
+  const child = spawnSync(process.execPath, [join(ROOT, "bench", "traffic-records.mjs"), "--json"], {
+    encoding: "utf8",
+  });
+  if (child.status !== 0) throw new Error(`bench/traffic-records.mjs failed: ${child.stderr}`);
+  return JSON.parse(child.stdout);
+}
+
 async function main() {
   const tmp = await mkdtemp(join(tmpdir(), "vonage-ir-bench-"));
   try {
@@ -560,6 +601,7 @@ async function main() {
     const rekeyWindow = windows[1];
     const speedUp = round(serial.wallMs / fast.wallMs, 2);
     const start = startup();
+    const traffic = trafficRecordsBench();
     const results = {
       when: new Date().toISOString(),
       node: process.version,
@@ -569,6 +611,7 @@ async function main() {
       attackerWindow: windows,
       speedUpOverConcurrency1: speedUp,
       startup: start,
+      trafficRecords: traffic,
       targets: {
         ratio: { target: 1.15, measured: fast.ratio, met: fast.ratio <= 1.15 },
         requestsOverMinimal: {
@@ -589,6 +632,7 @@ async function main() {
         },
         helpOverNode: { target: 2, measured: start.helpOverNode, met: start.helpOverNode <= 2 },
         validateOverNode: { target: 3, measured: start.validateOverNode, met: start.validateOverNode <= 3 },
+        trafficPeakRssMb: { target: 200, measured: traffic.peakRssMb, met: traffic.peakRssMb < 200 },
       },
     };
     await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
@@ -643,6 +687,9 @@ async function main() {
     }
     process.stdout.write(
       `startup (median of ${STARTUP_RUNS}): node -e 0 ${start.nodeMedianMs} ms · --help ${start.helpMedianMs} ms (${start.helpOverNode}×) · validate ${start.validateMedianMs} ms (${start.validateOverNode}×)\n`,
+    );
+    process.stdout.write(
+      `traffic records (bench/traffic-records.mjs): ${traffic.records} read and streamed to disk in ${traffic.seconds} s, ${traffic.recordsPerSecond} records/s, peak RSS ${traffic.peakRssMb} MB\n`,
     );
     for (const [name, t] of Object.entries(results.targets)) {
       // A figure that could not be measured (a strategy the runbook does not offer) is neither met nor missed.

@@ -11,6 +11,7 @@ import { InternalError } from "../engine/errors.js";
 import { redactText } from "../io/redact.js";
 import type { Action, ActionContext, JsonObject } from "./action.js";
 import { manualDraft, runManualChange } from "./manual.js";
+import { trafficLines } from "./traffic-report.js";
 import { buildReport } from "./report.js";
 
 const SIGNATURE_SINK_NAME = "signature-secret-candidate";
@@ -154,6 +155,13 @@ export async function supportTicketDraft(ctx: ActionContext): Promise<string> {
           "Webhooks pointing at hosts we did not allow (the attacker may receive our traffic there):",
           ...report.attention.map((line) => `  - ${line}`),
           ...report.webhookDecisions.map((line) => `  - ${line}`),
+          "",
+        ]
+      : []),
+    ...(report.traffic
+      ? [
+          "Traffic since the compromise (Reports API; please review these charges):",
+          ...trafficLines(report.traffic).map((line) => `  - ${line}`),
           "",
         ]
       : []),

@@ -13,6 +13,9 @@ import { writeReportAction } from "./report.js";
 import { reviewWebhooks } from "./review-webhooks.js";
 import { secretsRotate } from "./secrets-rotate.js";
 import { suspendSubaccounts } from "./suspend-subaccounts.js";
+import { trafficBlock } from "./traffic-block.js";
+import { trafficRecords } from "./traffic-records.js";
+import { trafficVerify } from "./traffic-verify.js";
 
 export function createRegistry(extra: { actions?: Action<never>[]; verifiers?: Verifier[] } = {}): Registry {
   const verifiers = new Map<string, Verifier>();
@@ -28,12 +31,15 @@ export function createRegistry(extra: { actions?: Action<never>[]; verifiers?: V
     createManualAction(() => verifiers),
     preflight,
     evidenceSnapshot,
+    trafficRecords,
     secretsRotate,
+    trafficBlock,
     rekeyApplications,
     recreateApplications,
     reviewWebhooks,
     suspendSubaccounts,
     disableAutoreload,
+    trafficVerify,
     rotateSignatureSecret,
     requestIpAllowlist,
     contactSupport,

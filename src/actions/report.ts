@@ -12,6 +12,7 @@ import { shellQuote } from "../io/shell-quote.js";
 import { ID_MAP_FILE } from "./recreate-applications.js";
 import { writePrivateFile } from "../security/private-file.js";
 import { decisionLine, type RecordedWebhookDecision } from "./resolve-webhook-decisions.js";
+import { trafficLines, trafficReport, type TrafficReport } from "./traffic-report.js";
 
 export interface ReportChange {
   id: string;
@@ -53,6 +54,8 @@ export interface Report {
   restore?: RestoreSection | undefined;
   /** What the operator must do now that credentials were replaced (absent when none was). */
   afterRotation?: AfterRotation | undefined;
+  /** The fraud's size, the BLOCK rules, spend before and after containment (absent without traffic steps). */
+  traffic?: TrafficReport | undefined;
   /** The journal as this report read it: its records and the sha256 of its last line (the chain's head). */
   journal: { lines: number; finalHash: string };
 }
@@ -190,6 +193,7 @@ export function buildReport(state: JournalState, now: Date = new Date()): Report
     .filter((d): d is RecordedWebhookDecision => typeof d === "object" && d !== null && !Array.isArray(d))
     .map(decisionLine);
   const afterRotation = afterRotationOf(state);
+  const traffic = trafficReport(state);
   const reverse = changes
     .filter((c) => c.status === "done" && c.kind === "suspend")
     .map(
@@ -203,6 +207,9 @@ export function buildReport(state: JournalState, now: Date = new Date()): Report
     manual: restoreOf.manual.map(({ summary, instructions }) => ({ summary, instructions })),
     irreversible: restoreOf.irreversible.map(({ summary, reason }) => ({ summary, reason })),
   };
+  // No documented API call removes a Fraud Defender rule: each says how to lift it by hand.
+  for (const rule of traffic?.rules ?? [])
+    reverse.push(`Fraud Defender BLOCK rule ${rule.product} +${rule.prefix}: ${rule.lift}`);
   return shown({
     runId: state.header.runId,
     runbook: `${state.plan.runbook.title} (${state.plan.runbook.id} v${state.plan.runbook.version})`,
@@ -224,6 +231,7 @@ export function buildReport(state: JournalState, now: Date = new Date()): Report
     ...(restore ? { restore } : {}),
     ...(afterRotation ? { afterRotation } : {}),
     journal: { lines: state.records.length, finalHash: state.finalHash },
+    ...(traffic ? { traffic } : {}),
   });
 }
 
@@ -414,6 +422,10 @@ export function renderMarkdown(report: Report): string {
     lines.push("", "## After the rotation: what to do now", "");
     for (const line of afterRotationLines(report.afterRotation, "vonage-ir", (text) => `\`${text}\``))
       lines.push(line.startsWith(" ") ? `  - ${line.trim()}` : `- ${line}`);
+  }
+  if (report.traffic) {
+    lines.push("", "## Traffic and spend", "");
+    for (const line of trafficLines(report.traffic)) lines.push(`- ${line}`);
   }
   lines.push("", "## Application id map (update every consumer of the old ids)", "");
   if (report.applicationIdMap.length === 0) lines.push("No application was replaced.");

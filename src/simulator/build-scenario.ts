@@ -249,6 +249,8 @@ function traffic(
     end: isoSeconds(endMs),
     fraudFrom: isoSeconds(fraudFromMs),
     counts,
+    attackPerMinute: 0,
+    subaccounts: {},
   };
 }
 
@@ -414,11 +416,23 @@ function buildCompromised(b: Builder, seed: number): SimState {
     numbers: b.numbers,
     externalAccounts: b.externalAccounts,
     fraudRules: [],
-    traffic: traffic(seed, b.now - 10 * DAY, compromisedSince, b.now, {
-      SMS: 2000,
-      "VOICE-CALL": 500,
-      MESSAGES: 1000,
-    }),
+    traffic: {
+      ...traffic(seed, b.now - 10 * DAY, compromisedSince, b.now, {
+        SMS: 2000,
+        "VOICE-CALL": 500,
+        MESSAGES: 1000,
+      }),
+      // The attacker keeps pumping while a credential of theirs is live: a drill sees the spend stop.
+      attackPerMinute: 30,
+      // The attacker's subaccount sends fraud of its own from its creation, until it is suspended.
+      subaccounts: {
+        [rogue.apiKey]: {
+          start: isoSeconds(compromisedSince + 3 * HOUR),
+          counts: { SMS: 300, "VOICE-CALL": 20, MESSAGES: 0 },
+          attackPerMinute: 30,
+        },
+      },
+    },
     auditEvents: b.events,
   };
 }

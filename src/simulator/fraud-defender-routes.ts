@@ -33,6 +33,10 @@ function notFound(what: string): Reply {
 
 export const fraudDefenderRoutes: RouteHandler = (ctx, req) => {
   if (req.path !== BASE && !req.path.startsWith(`${BASE}/`)) return undefined;
+  if (!ctx.behaviour.fraudDefenderAvailable) {
+    // fraud-defender-notes.md 1: 403 when the account lacks the capability.
+    return problem(403, `${ERR}#forbidden`, "Forbidden", "Fraud Defender is not enabled for this account");
+  }
   const id =
     req.path.length > BASE.length + 1 ? decodeURIComponent(req.path.slice(BASE.length + 1)) : undefined;
   if (id === undefined && req.method === "POST") return create(ctx, req);

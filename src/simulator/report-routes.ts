@@ -6,15 +6,17 @@ import { randomBytes } from "node:crypto";
 import { PROBLEM_JSON, problem, json, type Reply } from "./reply.js";
 import type { RouteHandler } from "./sim-context.js";
 import {
-  fraudLiveUntil,
   indexAt,
+  liveUntilFor,
   recordAt,
   recordCount,
+  trafficOf,
   TRAFFIC_PRODUCTS,
   type TrafficProduct,
 } from "./traffic-records.js";
 
-const PAGE = 1000;
+/** Reports 3.1.4: up to 1,000 records a page (the simulator may be told to use fewer, to exercise paging). */
+export const MAX_RECORDS_PAGE = 1000;
 const ERR = "https://developer.vonage.com/api-errors/reports";
 
 function fail(status: number, kind: string, title: string, detail: string): Reply {
@@ -42,11 +44,10 @@ export const reportRoutes: RouteHandler = (ctx, req) => {
     accountId === caller ||
     (req.caller.kind === "primary" && ctx.state.subaccounts.some((s) => s.apiKey === accountId));
   if (!mayRead) return fail(403, "forbidden", "Forbidden", `No access to account ${accountId}`);
-  const traffic = ctx.state.traffic;
+  const traffic = trafficOf(ctx.state, accountId);
   const known = (TRAFFIC_PRODUCTS as readonly string[]).includes(product);
-  // Only the primary's outbound traffic of these three products is generated; anything else is empty.
-  const generated =
-    traffic !== undefined && known && accountId === ctx.state.primary.apiKey && direction !== "inbound";
+  // Only outbound traffic of these three products, of the primary and of subaccounts given traffic, is generated.
+  const generated = traffic !== undefined && known && direction !== "inbound";
   let from = 0;
   let to = 0;
   if (generated) {
@@ -56,7 +57,7 @@ export const reportRoutes: RouteHandler = (ctx, req) => {
     if (Number.isNaN(startMs) || Number.isNaN(endMs)) {
       return fail(422, "validation", "Invalid parameters", "date_start and date_end must be ISO-8601");
     }
-    const total = recordCount(traffic, p, fraudLiveUntil(ctx.state, ctx.now()));
+    const total = recordCount(traffic, p, liveUntilFor(ctx.state, accountId, ctx.now()));
     // Records are dated up to now at most, however long the attacker stays.
     from = indexAt(traffic, p, startMs, total);
     to = indexAt(traffic, p, Math.min(endMs, ctx.now() + 1), total);
@@ -70,7 +71,7 @@ export const reportRoutes: RouteHandler = (ctx, req) => {
     }
     from = Math.max(from, decoded);
   }
-  const last = Math.min(to, from + PAGE);
+  const last = Math.min(to, from + ctx.behaviour.reportsPageSize);
   const records: Record<string, string>[] = [];
   const rules = ctx.state.fraudRules.filter((r) => r.owner === accountId);
   for (let i = from; i < last && traffic !== undefined; i++) {

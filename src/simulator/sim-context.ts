@@ -34,6 +34,10 @@ export interface SimBehaviour {
    */
   fraudRuleManagement: boolean;
   reportsAvailable: boolean;
+  /** `false`: Fraud Defender is not on the account; every rule call answers 403. */
+  fraudDefenderAvailable: boolean;
+  /** Records per Reports API page, 1 to 1,000 (the spec's maximum). */
+  reportsPageSize: number;
 }
 
 export interface SimContext {

@@ -107,6 +107,20 @@ export const FraudRuleSchema = z.object({
   archivedTimestamp: z.string().optional(),
 });
 
+const TrafficCountsSchema = z.object({
+  SMS: z.number().int().min(0),
+  "VOICE-CALL": z.number().int().min(0),
+  MESSAGES: z.number().int().min(0),
+});
+
+/** A subaccount's own traffic: from `start` to the primary's `end`, with the primary's `fraudFrom`. */
+export const SubaccountTrafficSchema = z.object({
+  start: z.string(),
+  counts: TrafficCountsSchema,
+  /** As the primary's `attackPerMinute`, for this subaccount. */
+  attackPerMinute: z.number().min(0).default(0),
+});
+
 /** The parameters the Reports API's records are computed from (see traffic-records.ts); nothing is stored. */
 export const TrafficSchema = z.object({
   seed: z.number().int(),
@@ -115,11 +129,14 @@ export const TrafficSchema = z.object({
   end: z.string(),
   /** From here on, two of three records go to premium-rate destinations. */
   fraudFrom: z.string(),
-  counts: z.object({
-    SMS: z.number().int().min(0),
-    "VOICE-CALL": z.number().int().min(0),
-    MESSAGES: z.number().int().min(0),
-  }),
+  counts: TrafficCountsSchema,
+  /**
+   * Past `end`, while an attacker credential is live: records per minute of each product that has any (0: the
+   * history's own rate). Absent in older state files.
+   */
+  attackPerMinute: z.number().min(0).default(0),
+  /** Subaccounts that send traffic of their own, by API key; absent in older state files. */
+  subaccounts: z.record(z.string(), SubaccountTrafficSchema).default({}),
 });
 
 /** Stored in wire shape, as GET /beta/audit/events/{id} returns it minus `_links`. */

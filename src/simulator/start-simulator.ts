@@ -23,6 +23,7 @@ import {
 import { isLoopbackHost } from "./loopback-host.js";
 import { externalAccountRoutes } from "./external-account-routes.js";
 import { fraudDefenderRoutes } from "./fraud-defender-routes.js";
+import { MAX_RECORDS_PAGE } from "./report-routes.js";
 import { reportRoutes } from "./report-routes.js";
 import { numberRoutes } from "./number-routes.js";
 import { familyOf, json, notFound, serverError, tooManyRequests, unauthorized, type Reply } from "./reply.js";
@@ -56,6 +57,10 @@ export interface SimulatorOptions {
   fraudRuleManagement?: boolean;
   /** `false`: the account lacks the (paid) Reports API, every records call answers 403. Default true. */
   reportsAvailable?: boolean;
+  /** `false`: Fraud Defender is not on the account, every /v1/fraud-defender call answers 403. Default true. */
+  fraudDefenderAvailable?: boolean;
+  /** Records per Reports API page: 1 to 1,000, Vonage's maximum (default). Fewer exercise paging in tests. */
+  reportsPageSize?: number;
   /** Called for every API request (not admin ones) with its 1-based number, before faults apply. */
   onRequest?: (count: number, info: { method: string; path: string; apiKey: string | undefined }) => void;
   /** Scenario seed (also `scenarioParams.seed`). */
@@ -102,6 +107,15 @@ const MAX_BODY = 5 * 1024 * 1024;
 const MAX_LOG = 50_000;
 
 export { isLoopbackHost };
+
+function reportsPageSize(value: number | undefined): number {
+  if (value === undefined) return MAX_RECORDS_PAGE;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_RECORDS_PAGE)
+    throw new Error(
+      `reportsPageSize must be an integer from 1 to ${MAX_RECORDS_PAGE} (the Reports API's maximum)`,
+    );
+  return value;
+}
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const host = options.host ?? "127.0.0.1";
@@ -150,6 +164,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     auditAvailable: options.auditAvailable ?? true,
     fraudRuleManagement: options.fraudRuleManagement ?? false,
     reportsAvailable: options.reportsAvailable ?? true,
+    fraudDefenderAvailable: options.fraudDefenderAvailable ?? true,
+    reportsPageSize: reportsPageSize(options.reportsPageSize),
   };
   const adminToken = randomBytes(24).toString("base64url");
   const unreachable = new Set(

@@ -44,6 +44,50 @@ export function fraudLiveUntil(state: SimState, nowMs: number): number {
   return last;
 }
 
+/** One seed per account, so a subaccount's records differ from the primary's. */
+function keySeed(seed: number, apiKey: string): number {
+  let h = seed >>> 0;
+  for (const ch of apiKey) h = (Math.imul(h, 31) + ch.charCodeAt(0)) >>> 0;
+  return h;
+}
+
+/** The traffic `accountId` sends: the primary's, or a subaccount's own (its start and counts), or none. */
+export function trafficOf(state: SimState, accountId: string): SimTraffic | undefined {
+  const traffic = state.traffic;
+  if (!traffic) return undefined;
+  if (accountId === state.primary.apiKey) return traffic;
+  const own = traffic.subaccounts[accountId];
+  if (!own) return undefined;
+  return {
+    ...traffic,
+    seed: keySeed(traffic.seed, accountId),
+    start: own.start,
+    counts: own.counts,
+    attackPerMinute: own.attackPerMinute,
+  };
+}
+
+/**
+ * Until when `accountId` keeps sending past the scenario's end: the primary while an attacker credential is live
+ * (fraudLiveUntil); a subaccount while it is not suspended, else until it was (from the audit log).
+ */
+export function liveUntilFor(state: SimState, accountId: string, nowMs: number): number {
+  if (accountId === state.primary.apiKey) return fraudLiveUntil(state, nowMs);
+  const sub = state.subaccounts.find((s) => s.apiKey === accountId);
+  if (!sub) return -Infinity;
+  if (!sub.suspended) return nowMs;
+  let last = -Infinity;
+  for (const e of state.auditEvents) {
+    if (
+      e.event_type === "USER_STATUS" &&
+      e.context["suspended"] === true &&
+      e.context["subaccount_api_key"] === accountId
+    )
+      last = Math.max(last, parseAuditTime(e.created_at));
+  }
+  return last;
+}
+
 /**
  * How many records a product has: the scenario's history, plus, past its end, the attacker's continuing traffic
  * at the same rate for as long as a credential of theirs was live.
@@ -53,7 +97,21 @@ export function recordCount(traffic: SimTraffic, product: TrafficProduct, liveUn
   const start = Date.parse(traffic.start);
   const end = Date.parse(traffic.end);
   if (count === 0 || end <= start || liveUntilMs <= end) return count;
+  if (traffic.attackPerMinute > 0)
+    return count + Math.floor(((liveUntilMs - end) * traffic.attackPerMinute) / MINUTE);
   return count + Math.floor(((liveUntilMs - end) * count) / (end - start));
+}
+
+const MINUTE = 60_000;
+
+/** When record `index` was sent: evenly over [start, end), then at `attackPerMinute` past the end. */
+export function recordTime(traffic: SimTraffic, product: TrafficProduct, index: number): number {
+  const count = traffic.counts[product];
+  const start = Date.parse(traffic.start);
+  const end = Date.parse(traffic.end);
+  if (index < count || traffic.attackPerMinute <= 0)
+    return start + Math.floor((index * (end - start)) / count);
+  return end + Math.floor(((index - count) * MINUTE) / traffic.attackPerMinute);
 }
 
 /** Index of the first record at or after `ms` (records are evenly spaced from start, `count` per [start, end)). */
@@ -62,6 +120,9 @@ export function indexAt(traffic: SimTraffic, product: TrafficProduct, ms: number
   const start = Date.parse(traffic.start);
   const span = Date.parse(traffic.end) - start;
   if (count === 0 || span <= 0) return 0;
+  const end = start + span;
+  if (ms > end && traffic.attackPerMinute > 0)
+    return Math.min(total, count + Math.ceil(((ms - end) * traffic.attackPerMinute) / MINUTE));
   return Math.min(total, Math.max(0, Math.ceil(((ms - start) * count) / span)));
 }
 
@@ -100,9 +161,7 @@ export function recordAt(
   accountId: string,
   rules: SimFraudRule[] = [],
 ): Record<string, string> {
-  const start = Date.parse(traffic.start);
-  const span = Date.parse(traffic.end) - start;
-  const at = start + Math.floor((index * span) / traffic.counts[product]);
+  const at = recordTime(traffic, product, index);
   const rng = seededRandom((traffic.seed * 31 + TRAFFIC_PRODUCTS.indexOf(product) * 1_000_003 + index) >>> 0);
   // Two of three records after the compromise are fraud: bursts, not a clean switch.
   const fraud = at >= Date.parse(traffic.fraudFrom) && index % 3 !== 0;

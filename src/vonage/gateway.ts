@@ -86,6 +86,48 @@ export interface ListProgress {
   (done: number, total: number | undefined): void;
 }
 
+/** The Reports API products vonage-ir reads (outbound): the ones fraud is sent with and charged for. */
+export const TRAFFIC_PRODUCTS = ["SMS", "VOICE-CALL", "MESSAGES"] as const;
+export type TrafficProduct = (typeof TRAFFIC_PRODUCTS)[number];
+
+/** A Reports API records query (3.1.4, GET /v2/reports/records), date-based, outbound only. */
+export interface TrafficQuery {
+  /** The primary key or one of its subaccounts' (`account_id`). */
+  accountId: string;
+  product: TrafficProduct;
+  /** ISO-8601, inclusive. */
+  dateStart: string;
+  /** ISO-8601, exclusive; default now. */
+  dateEnd?: string | undefined;
+}
+
+/** One record, with the fields a fraud summary needs; `raw` is the record as Vonage sent it. */
+export interface TrafficRecord {
+  product: TrafficProduct;
+  accountId: string;
+  id: string;
+  to: string;
+  country: string;
+  /** When Vonage received it (`date_received`; `date_start` for calls), ISO-8601. */
+  at: string;
+  /** `total_price` (what was charged), 0 when absent. */
+  price: number;
+  currency: string;
+  status: string;
+  /** Only when the record names one (most products do not). */
+  applicationId: string | undefined;
+  raw: Record<string, unknown>;
+}
+
+/** A Fraud Defender traffic rule as created (fraud-defender-notes.md 2.1: the only confirmed call). */
+export interface FraudRule {
+  id: string;
+  product: "sms" | "voice";
+  prefix: string;
+  action: "block" | "allow";
+  status: string;
+}
+
 /** Result for APIs an account may not have (Subaccounts, Audit): 403/404 means "not available". */
 export type Availability<T> = { available: true; value: T } | { available: false; reason: string };
 
@@ -120,6 +162,14 @@ export interface Gateway {
   listAuditEvents(filter: { since?: string }): Promise<Availability<AuditEvent[]>>;
   /** Every WhatsApp, Messenger, Viber and RCS account of the account, all pages (External Accounts API). */
   listExternalAccounts(): Promise<Availability<ExternalAccountRecord[]>>;
+  /**
+   * Every record of one query, page by page (the cursor), each page handed to `onPage` before the next is asked
+   * for: nothing is kept, so memory does not grow with the count. A 403 (no Reports product) is "not available".
+   */
+  readTrafficRecords(
+    query: TrafficQuery,
+    onPage: (records: TrafficRecord[]) => void | Promise<void>,
+  ): Promise<Availability<{ records: number; pages: number }>>;
 
   // ---- writes
   createSecret(apiKey: string, secret: string): Promise<SecretMeta>;
@@ -143,6 +193,13 @@ export interface Gateway {
   /** Unlinks `appId` from an external account (409 when it is not the linked application). */
   unlinkExternalAccount(account: ExternalAccountRecord, appId: string): Promise<void>;
   setSubaccountSuspended(apiKey: string, suspended: boolean): Promise<SubaccountRecord>;
+  /** Creates a Fraud Defender traffic rule for the primary key (rules are per API key). 403: not on the account. */
+  createFraudRule(rule: {
+    product: "sms" | "voice";
+    prefix: string;
+    reason: string;
+    action: "block" | "allow";
+  }): Promise<FraudRule>;
 
   /** A gateway for the same account and hosts, authenticating with another secret of the primary key. */
   withSecret(apiSecret: string): Gateway;
@@ -162,6 +219,7 @@ export const GATEWAY_METHODS: { readonly [K in GatewayMethod]: "read" | "write" 
   listSubaccounts: "read",
   listAuditEvents: "read",
   listExternalAccounts: "read",
+  readTrafficRecords: "read",
   createSecret: "write",
   revokeSecret: "write",
   createApplication: "write",
@@ -171,4 +229,5 @@ export const GATEWAY_METHODS: { readonly [K in GatewayMethod]: "read" | "write" 
   linkExternalAccount: "write",
   unlinkExternalAccount: "write",
   setSubaccountSuspended: "write",
+  createFraudRule: "write",
 };

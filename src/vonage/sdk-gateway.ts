@@ -28,6 +28,14 @@ import { applicationRequestBody } from "./application-request.js";
 import { mapVonageError } from "./map-vonage-error.js";
 import { RequestScheduler } from "./request-scheduler.js";
 import { toWireKeys } from "./wire-keys.js";
+import {
+  FRAUD_RULES_PATH,
+  RECORDS_PATH,
+  nextCursor,
+  normaliseFraudRule,
+  normaliseTrafficRecord,
+  recordsParams,
+} from "./traffic-wire.js";
 
 export const DEFAULT_API_HOST = "https://api.nexmo.com";
 export const DEFAULT_REST_HOST = "https://rest.nexmo.com";
@@ -528,6 +536,34 @@ export function createSdkGateway(options: SdkGatewayOptions): Gateway {
       }
     },
 
+    async readTrafficRecords(query, onPage) {
+      // No Reports client in @vonage/server-sdk: the Applications client sends it (Basic auth), through call().
+      const { vonage } = await clients();
+      let cursor: { cursor: string; iv: string } | undefined;
+      let records = 0;
+      let pages = 0;
+      try {
+        do {
+          const params = recordsParams(query, cursor);
+          const response = await call("readTrafficRecords", "api", true, () =>
+            vonage.applications.sendGetRequest<unknown>(`${apiHost}${RECORDS_PATH}`, params),
+          );
+          const body = obj(response.data);
+          const page = list(body.records).map((r) => normaliseTrafficRecord(query.product, r));
+          pages++;
+          records += page.length;
+          await onPage(page);
+          cursor = page.length > 0 ? nextCursor(body) : undefined;
+        } while (cursor);
+        return { available: true, value: { records, pages } };
+      } catch (error) {
+        if (error instanceof VonageApiError && error.status === 403) {
+          return { available: false, reason: error.message };
+        }
+        throw error;
+      }
+    },
+
     async createSecret(apiKey, secret) {
       const { vonage } = await clients();
       // Never retried blindly: after an unknown outcome the caller lists secrets to reconcile.
@@ -647,6 +683,15 @@ export function createSdkGateway(options: SdkGatewayOptions): Gateway {
         subaccounts.updateSubAccount(apiKey, { suspended }),
       );
       return normaliseSubaccount(updated);
+    },
+
+    async createFraudRule(rule) {
+      const { vonage } = await clients();
+      // Never retried after an unknown outcome: the caller decides (a second BLOCK rule is harmless, see traffic.block).
+      const response = await call("createFraudRule", "api", false, () =>
+        vonage.applications.sendPostRequest<unknown>(`${apiHost}${FRAUD_RULES_PATH}`, { ...rule }),
+      );
+      return normaliseFraudRule(response.data);
     },
 
     withSecret(apiSecret) {

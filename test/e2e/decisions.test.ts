@@ -49,6 +49,8 @@ async function decidedConfig(s: E2eSimulator, compromise = true): Promise<string
             `  strategy: rekey`,
             `subaccounts:`,
             `  allow: [${s.meta.legitimateSubaccountKeys.join(", ")}]`,
+            `traffic:`,
+            `  block: []`,
           ]
         : []),
       "",

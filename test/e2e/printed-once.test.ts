@@ -23,8 +23,9 @@ describe.concurrent("said once", () => {
   it("a host that stops answering in the middle of a run: the hint once, however many changes failed", async () => {
     const e = await startRun({ scenario: "compromised" });
     await e.sim.setAutoReload(false);
-    // every request from the 40th on is dropped unanswered (the applications step has several in flight)
-    e.sim.setFaults({ dropConnectionOn: Array.from({ length: 2000 }, (_, i) => i + 40) });
+    // every request from the 80th on is dropped unanswered (the applications step has several in flight; the
+    // traffic records are read while planning and again before the secrets step)
+    e.sim.setFaults({ dropConnectionOn: Array.from({ length: 2000 }, (_, i) => i + 80) });
     const result = await e.run();
     expect(result.code, result.stderr).toBe(1);
     expect(count(result.stderr, "cannot reach"), result.stderr).toBeGreaterThan(1);

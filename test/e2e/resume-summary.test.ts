@@ -11,7 +11,8 @@ describe("summary after a resume", () => {
   it("lists every step of the run, the ones finished before the resume marked as earlier attempts", async () => {
     const e = await startRun({ scenario: "compromised" });
     await e.sim.setAutoReload(false);
-    // killed in the applications.rekey step, at its first key PUT (after preflight, evidence and secrets finished)
+    // killed in the applications.rekey step, at its first key PUT (after preflight, evidence, traffic.records and
+    // secrets finished)
     const first = await e.run([], {
       kill: {
         sim: e.sim,
@@ -23,7 +24,7 @@ describe("summary after a resume", () => {
     const resumed = await e.resume(runId);
     expect(resumed.code, resumed.stderr).toBe(0);
     const summary = resumed.stderr.slice(resumed.stderr.lastIndexOf(`Run ${runId}:`));
-    for (const step of ["preflight", "evidence", "secrets"])
+    for (const step of ["preflight", "evidence", "traffic.records", "secrets"])
       expect(summary).toMatch(new RegExp(`✔ ${step} +done .*\\(earlier attempt\\)`));
     expect(summary).toMatch(/✔ applications\.rekey +done +\S+\n/);
     // The counts cover every step of the runbook as planned: those whose `when` is false are skipped.
@@ -31,7 +32,7 @@ describe("summary after a resume", () => {
     const skipped = plan.steps.filter((step) => step.skipped !== undefined).length;
     expect(summary).toMatch(/↷ applications +skipped/);
     expect(summary).toContain(
-      `${plan.steps.length - skipped} done · ${skipped} skipped · 0 pending · 0 failed (3 step(s) finished by earlier attempts)`,
+      `${plan.steps.length - skipped} done · ${skipped} skipped · 0 pending · 0 failed (4 step(s) finished by earlier attempts)`,
     );
     const changes = /(\d+) change\(s\) done in this run, (\d+) of them by earlier attempts/.exec(summary);
     expect(changes, summary).not.toBeNull();

@@ -80,6 +80,14 @@ describe("the walkthrough in a terminal", () => {
     // the attacker's secret (created after compromisedSince) is the first choice, under the cursor
     await pty.waitFor(/❯ [0-9a-f-]{36} {2}created \S+ {2}\(suspect\)/);
     pty.type(KEY.enter);
+    // The fraud's destinations, from the records: each with its records and cost, the suspects preselected.
+    const destinations = await pty.waitFor(
+      /Which destinations should Fraud Defender block\?[\s\S]*88213[^\n]*/,
+    );
+    expect(destinations).toMatch(
+      /◉ sms \+88213 \(XS\): \d+ records, [\d.]+ EUR since the compromise - stands out/,
+    );
+    pty.type(KEY.enter);
     // The attacker's collector on ivr-legacy: asked about per URL before anything is copied.
     await pty.waitFor(
       /Suspect webhook: http:\/\/collector\.example\.net\/ivr\/answer on application "ivr-legacy"/,
@@ -101,7 +109,7 @@ describe("the walkthrough in a terminal", () => {
     const start = await pty.waitFor("Proceed?");
     expect(start).toMatch(/What will change:/);
     expect(start).toMatch(
-      /Read this first:\s+!! suspect webhook http:\/\/collector\.example\.net[\s\S]*What will change:/,
+      /Read this first:\s+!! traffic since the compromise: \d+ records[^\n]*\s+!! suspect webhook http:\/\/collector\.example\.net[\s\S]*What will change:/,
     );
     expect(start).toMatch(/secrets\s+2 delete, 1 create, 3 verify/);
     // Asked before the run directory exists: the question names none.
@@ -157,10 +165,11 @@ describe("the walkthrough in a terminal", () => {
       ["Support ticket number", "CS-1002"],
     ]);
     const end = await pty.waitFor("What a real run would have done:");
-    expect(end).toMatch(/14 done · 2 skipped · 0 pending · 0 failed/);
+    expect(end).toMatch(/17 done · 2 skipped · 0 pending · 0 failed/);
     await pty.waitFor(
       /replaced 5 application\(s\) with new keys and moved \d+ linked number\(s\) \(applications\.strategy recreate/,
     );
+    await pty.waitFor(/traffic stopped: no fraudulent record in the 10 s after containment/);
     expect(end).toMatch(/Report: .*report\.md/);
     expect(await pty.exited).toBe(0);
     const runs = await readdir(join(dir, "drills"));
@@ -209,7 +218,14 @@ describe("the walkthrough in a terminal", () => {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(pty.raw).not.toMatch(/Which subaccounts should be suspended/);
     pty.type(KEY.enter);
-    await pty.waitFor("Which subaccounts should be suspended?");
+    // traffic.block asks only when the records show a destination that stands out (the last minute's, here).
+    const next = await pty.waitFor(
+      /Which (destinations should Fraud Defender block|subaccounts should be suspended)\?/,
+    );
+    if (next.includes("destinations")) {
+      pty.type(KEY.enter);
+      await pty.waitFor("Which subaccounts should be suspended?");
+    }
     pty.type(KEY.enter);
     const plan = await pty.waitFor(/Dry run: nothing was changed/);
     expect(plan).toMatch(/is revoked first \(chosen by the operator\)/);
@@ -233,6 +249,8 @@ describe("the walkthrough in a terminal", () => {
       pty.type(KEY.enter); // rekey: it asks nothing about webhooks
       await pty.waitFor("Which one should be revoked first?");
       pty.type(KEY.enter);
+      await pty.waitFor("Which destinations should Fraud Defender block?");
+      pty.type(KEY.enter);
       await pty.waitFor("Which subaccounts should be suspended?");
       pty.type(KEY.enter);
       await pty.waitFor("Proceed?");
@@ -251,7 +269,12 @@ describe("the walkthrough in a terminal", () => {
     });
     expect(stdout).toBe("");
     expect(stderr).toMatch(/No terminal: the scenario's drill config answers for you/);
-    expect(stderr).toMatch(/15 done · 1 skipped · 0 pending · 0 failed/);
+    expect(stderr).toMatch(/18 done · 1 skipped · 0 pending · 0 failed/);
+    // The spend stops: the attacker's traffic before containment, none in the watch after it.
+    expect(stderr).toMatch(/blocked \d+ destination prefix\(es\) with Fraud Defender BLOCK rules/);
+    expect(stderr).toMatch(/spend before containment: [1-9][\d.]* EUR since the compromise/);
+    expect(stderr).toMatch(/spend after containment: 0\.00 EUR \(0 fraudulent records from/);
+    expect(stderr).toMatch(/traffic stopped: no fraudulent record in the 10 s after containment/);
     // The drill config clears the attacker's collector; the summary names it and the decision.
     expect(stderr).toMatch(
       /found suspect webhook http:\/\/collector\.example\.net\/ivr\/answer on application "ivr-legacy"/,
@@ -285,6 +308,8 @@ describe("the example config, copied as the README says", () => {
     await pty.waitFor(/❯ rekey \(default\)/);
     pty.type(KEY.enter);
     await pty.waitFor("Which one should be revoked first?");
+    pty.type(KEY.enter);
+    await pty.waitFor("Which destinations should Fraud Defender block?");
     pty.type(KEY.enter);
     await pty.waitFor("Which subaccounts should be suspended?");
     pty.type(KEY.enter);

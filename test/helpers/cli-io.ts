@@ -146,5 +146,8 @@ export function compromiseConfig(sim: RunningSimulator): Record<string, unknown>
     subaccounts: { allow: sim.meta.legitimateSubaccountKeys },
     // The attacker's collector carried over, as before webhook decisions existed.
     webhooks: { decisions: sim.meta.attackerWebhookHosts.map((host) => `${host} keep`) },
+    // No BLOCK rule and no watch after containment, as before the traffic steps existed (a decision in the
+    // config: a terminal run does not ask either).
+    traffic: { block: [], verifySeconds: 0 },
   };
 }

@@ -28,6 +28,7 @@ export const REQUEST_SPECS = [
   { file: "vonage-subaccounts-openapi.yml", prefix: "/accounts" },
   { file: "vonage-audit-openapi.yml", prefix: "/beta/audit" },
   { file: "vonage-external-accounts-openapi.yml", prefix: "/beta/chatapp-accounts" },
+  { file: "vonage-reports-openapi.yml", prefix: "" },
 ] as const;
 
 const docs = new Map<string, Json>();

@@ -39,6 +39,8 @@ describe("GET /v2/reports/records", () => {
       end: iso(now - 2000),
       fraudFrom: iso(now - 12_000),
       counts: { SMS: 100, "VOICE-CALL": 0, MESSAGES: 0 },
+      attackPerMinute: 0,
+      subaccounts: {},
     };
     expect((await admin(sim, "PUT", "/_sim/state", state)).status).toBe(200);
     const q = `product=SMS&direction=outbound&account_id=${sim.primary.apiKey}`;

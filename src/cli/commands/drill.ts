@@ -4,6 +4,7 @@
 import { givenActor } from "../actor.js";
 import type { Action, Attestation } from "../../actions/action.js";
 import { writeReport } from "../../actions/report.js";
+import { containmentLines } from "../../actions/traffic-report.js";
 import { UsageError } from "../../engine/errors.js";
 import { canonicalJson, digestInputs, type RunConfig } from "../../runbook/config.js";
 import { executeRun } from "../execute-run.js";
@@ -28,10 +29,15 @@ export function drillConfig(sim: RunningSimulator, interactive: boolean, now: st
     "mfa.expectedEmail": "oncall@example.com",
     ipAllowlist: ["198.51.100.10", "198.51.100.11"],
     "autoreload.waitSeconds": 20,
+    // The scenario's business serves these; the attacker's premium-rate destinations are elsewhere.
+    "traffic.allowCountries": ["GB", "US"],
+    // Long enough for the simulated attacker (one record a second while live) to show, short for a drill.
+    "traffic.verifySeconds": 10,
   };
   const attest: Record<string, Attestation> = {};
   if (!interactive) {
     values["subaccounts.allow"] = meta.legitimateSubaccountKeys;
+    values["traffic.blockSuspects"] = true;
     if (meta.attackerSecretIds[0]) values["secrets.revokeFirst"] = meta.attackerSecretIds[0];
     // What an operator who recognised the attacker's collector would write: the copy drops it.
     if (meta.attackerWebhookHosts.length > 0)
@@ -184,6 +190,12 @@ async function drillSummary(runDir: string, sim: RunningSimulator, recreated: bo
       ? `  - replaced ${report.applicationIdMap.length} application(s) with new keys and moved ${state.numbers.filter((n) => n.appId).length} linked number(s) (applications.strategy recreate: new ids; rekey would have kept them)`
       : `  - gave ${report.applicationIdMap.length} application(s) a new key in place (applications.strategy rekey: ids, numbers and channels unchanged; recreate would have replaced the applications)`,
     `  - suspended ${count(/^subaccounts:suspend\//)} unknown subaccount(s)`,
+    ...(report.traffic
+      ? [
+          `  - blocked ${report.traffic.rules.length} destination prefix(es) with Fraud Defender BLOCK rules`,
+          ...containmentLines(report.traffic).map((line) => `  - ${line}`),
+        ]
+      : []),
     ...report.attention.map((line) => `  - found ${line}`),
     ...report.webhookDecisions.map((line) => `  - ${line}`),
     `  - guided ${report.changes.filter((c) => c.kind === "manual").length} dashboard-only step(s); ${report.pending.length} pending`,

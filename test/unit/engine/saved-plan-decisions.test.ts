@@ -29,6 +29,7 @@ async function interactivePlan(options: { webhooksAtPrompt?: boolean } = {}) {
     compromisedSince: "2000-01-01T00:00:00Z",
     subaccounts: { allow: sim.meta.legitimateSubaccountKeys },
     autoreload: { waitSeconds: 1 },
+    traffic: { block: [], verifySeconds: 0 },
     ...(options.webhooksAtPrompt
       ? {}
       : { webhooks: { decisions: sim.meta.attackerWebhookHosts.map((host) => `${host} keep`) } }),
