@@ -117,16 +117,26 @@ async function choose(ctx: ActionContext, params: Params, candidates: Candidate[
   // A decision in the config (traffic.block, even empty, or traffic.blockSuspects) is not asked again.
   const decided = params.block !== undefined || params.blockSuspects !== undefined;
   if (ctx.prompter && !decided && candidates.length > 0) {
+    // One entry per destination: its records and cost are the destination's (every product), so one line per
+    // product would repeat the same figures; choosing it blocks each product it was used for.
+    const prefixes = [...new Set(candidates.map((c) => c.prefix))];
     const keys = await ctx.prompter.checkbox<string>({
       message:
-        "Which destinations should Fraud Defender block? (a BLOCK rule per prefix; blocked SMS are not charged)",
-      choices: candidates.map((c) => ({
-        value: `${c.product}/${c.prefix}`,
-        name: `${c.product} +${c.prefix} (${c.country}): ${c.records} records, ${money(c.cost, currency)} since the compromise${c.suspect ? " - stands out" : ""}${c.fromConfig ? " - in traffic.block" : ""}`,
-        checked: c.suspect || c.fromConfig,
-      })),
+        "Which destinations should Fraud Defender block? (BLOCK rules per prefix; blocked SMS are not charged)",
+      choices: prefixes.map((prefix) => {
+        const rules = candidates.filter((c) => c.prefix === prefix);
+        const c = rules[0]!;
+        const suspect = rules.some((r) => r.suspect);
+        const fromConfig = rules.some((r) => r.fromConfig);
+        return {
+          value: prefix,
+          name: `+${prefix} (${c.country}, ${rules.map((r) => r.product).join(" and ")}): ${c.records} records, ${money(c.cost, currency)} since the compromise${suspect ? " - stands out" : ""}${fromConfig ? " - in traffic.block" : ""}`,
+          short: `+${prefix}`,
+          checked: suspect || fromConfig,
+        };
+      }),
     });
-    return candidates.filter((c) => keys.includes(`${c.product}/${c.prefix}`));
+    return candidates.filter((c) => keys.includes(c.prefix));
   }
   return candidates.filter((c) => c.fromConfig || (params.blockSuspects === true && c.suspect));
 }

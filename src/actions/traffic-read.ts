@@ -96,8 +96,9 @@ function progressLabel(fraction: number, elapsedMs: number): string {
 }
 
 /**
- * One read per plan for traffic.records and traffic.block (planned one after another or at once): the same
- * gateway, compromise time and minute give the same summary.
+ * One read per plan for traffic.records and traffic.block (planned one after another or at once, however long the
+ * operator takes over the questions between them): the same gateway and compromise time give the same summary, so
+ * the figures of "Read this first" and of the destinations checkbox agree.
  */
 const planned = new WeakMap<Gateway, Map<string, Promise<TrafficSummary>>>();
 
@@ -106,7 +107,7 @@ export function plannedTraffic(
   since: string,
 ): Promise<TrafficSummary> {
   const now = ctx.clock.now();
-  const key = `${since} ${Math.floor(now.getTime() / 60_000)}`;
+  const key = since;
   let reads = planned.get(ctx.gateway);
   if (!reads) {
     reads = new Map();

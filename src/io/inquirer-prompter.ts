@@ -41,6 +41,7 @@ export async function createInquirerPrompter(io: {
       name: foreignText(c.name, CHOICE_MAX),
       description: c.description === undefined ? undefined : terminalText(c.description),
       checked: c.checked,
+      ...(c.short === undefined ? {} : { short: foreignText(c.short, CHOICE_MAX) }),
     }));
   const message = (text: string) => terminalText(text);
   return {

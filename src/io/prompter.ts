@@ -5,6 +5,8 @@ export interface Choice<T> {
   name: string;
   description?: string | undefined;
   checked?: boolean | undefined;
+  /** What the answered question shows for this choice (default: its name). */
+  short?: string | undefined;
 }
 
 export interface Prompter {

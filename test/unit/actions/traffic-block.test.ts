@@ -89,7 +89,7 @@ describe("traffic.block", () => {
     expect(notes.join("\n")).toMatch(/traffic.block 8821 is not blocked: it covers XS/);
   });
 
-  it("asks with a checkbox: each prefix with its records and cost, suspects preselected", async () => {
+  it("asks with a checkbox: each destination once with its records, cost and products, suspects preselected", async () => {
     const { h, since } = await fixture();
     const prompter = new ScriptedPrompter([{ match: "Which destinations", answer: "defaults" }]);
     let shown: Choice<string>[] = [];
@@ -99,11 +99,18 @@ describe("traffic.block", () => {
       return checkbox(q);
     };
     const { changes } = await plan(h, { compromisedSince: since }, prompter);
-    expect(shown.find((c) => c.value === "sms/88213")?.name).toMatch(
-      /\d+ records, \d+\.\d\d EUR since the compromise - stands out/,
+    expect(shown.find((c) => c.value === "88213")?.name).toMatch(
+      /^\+88213 \(XS, (sms|voice|sms and voice)\): \d+ records, \d+\.\d\d EUR since the compromise - stands out$/,
     );
-    expect(shown.filter((c) => c.checked).map((c) => c.value)).toEqual(
-      changes.map((c) => `${String(c.params.product)}/${String(c.params.prefix)}`),
+    // One line per destination (its figures cover every product), never one per product with the same figures.
+    expect(new Set(shown.map((c) => c.value)).size).toBe(shown.length);
+    expect(shown.filter((c) => c.checked).map((c) => c.value)).toEqual([
+      ...new Set(changes.map((c) => String(c.params.prefix))),
+    ]);
+    // Each chosen destination is blocked for every product it was used for (the ones its line names).
+    const named = /\(XS, ([a-z ]+)\)/.exec(shown.find((c) => c.value === "88213")?.name ?? "")?.[1];
+    expect(changes.filter((c) => c.params.prefix === "88213").map((c) => c.params.product)).toEqual(
+      named?.split(" and "),
     );
   });
 

@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { trafficRecords } from "../../../src/actions/traffic-records.js";
-import { readTraffic } from "../../../src/actions/traffic-read.js";
+import { plannedTraffic, readTraffic } from "../../../src/actions/traffic-read.js";
 import type { SimState } from "../../../src/simulator/sim-state.js";
 import {
   PREMIUM_DESTINATIONS,
@@ -117,6 +117,20 @@ describe("traffic.records", () => {
     // Seven records a page: every stream took many pages.
     const pages = h.sim.requests().filter((r) => r.path === "/v2/reports/records").length;
     expect(pages).toBeGreaterThan((90 + 30 + 45 + 40 + 5) / 7);
+  });
+
+  it("plans from one read however long the questions between traffic.records and traffic.block take", async () => {
+    const { h, window } = await withTraffic();
+    let now = Date.now();
+    const clock = { now: () => new Date(now), sleep: async () => {} };
+    const ctx = { ...h.context({ planning: true }), clock };
+    const first = await plannedTraffic(ctx, window.since);
+    const pages = h.sim.requests().filter((r) => r.path === "/v2/reports/records").length;
+    // The operator answers the secrets question for three minutes before traffic.block plans.
+    now += 3 * 60_000;
+    const second = await plannedTraffic(ctx, window.since);
+    expect(second).toBe(first);
+    expect(h.sim.requests().filter((r) => r.path === "/v2/reports/records").length).toBe(pages);
   });
 
   it("plans with the damage in its notes and attention, and streams every record to evidence/traffic/", async () => {
