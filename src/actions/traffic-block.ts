@@ -109,6 +109,9 @@ function draft(c: Candidate, apiKey: string, since: string, currency: string): C
     // A second BLOCK rule for the same product and prefix blocks exactly what the first does: re-applying after a
     // crash (there is no documented list call to look the first one up) is harmless.
     idempotent: true,
+    // Without Fraud Defender (403) a rule becomes a guided manual step that asks the operator: one rule at a time,
+    // outside the progress display, never several questions at once.
+    asks: true,
     params: { ...c, apiKey, since, currency },
   };
 }

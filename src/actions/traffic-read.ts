@@ -100,27 +100,24 @@ function progressLabel(fraction: number, elapsedMs: number): string {
  * operator takes over the questions between them): the same gateway and compromise time give the same summary, so
  * the figures of "Read this first" and of the destinations checkbox agree.
  */
-const planned = new WeakMap<Gateway, Map<string, Promise<TrafficSummary>>>();
+const planned = new Map<string, Promise<TrafficSummary>>();
+/** Plans kept: a process plans one run at a time (tests run a few side by side). */
+const KEPT_PLANS = 8;
 
 export function plannedTraffic(
-  ctx: Pick<ActionContext, "progress" | "clock" | "gateway">,
+  ctx: Pick<ActionContext, "progress" | "clock" | "gateway" | "runId">,
   since: string,
 ): Promise<TrafficSummary> {
-  const now = ctx.clock.now();
-  const key = since;
-  let reads = planned.get(ctx.gateway);
-  if (!reads) {
-    reads = new Map();
-    planned.set(ctx.gateway, reads);
-  }
-  const cache = reads;
-  let read = cache.get(key);
+  // Each step's context has its own read-only gateway wrapper: the run, account and compromise time are the key.
+  const key = `${ctx.runId} ${ctx.gateway.apiKey} ${since}`;
+  let read = planned.get(key);
   if (!read) {
     read = trafficAccounts(ctx.gateway).then((accounts) =>
-      readTraffic(ctx, ctx.gateway, accounts, trafficWindow(since, now)),
+      readTraffic(ctx, ctx.gateway, accounts, trafficWindow(since, ctx.clock.now())),
     );
-    read.catch(() => cache.delete(key));
-    cache.set(key, read);
+    read.catch(() => planned.delete(key));
+    planned.set(key, read);
+    for (const old of planned.keys()) if (planned.size > KEPT_PLANS) planned.delete(old);
   }
   return read;
 }

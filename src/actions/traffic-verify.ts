@@ -77,7 +77,9 @@ export const trafficVerify: Action<z.infer<typeof trafficVerifyParams>> = {
           target: "traffic after containment",
           reversible: true,
           idempotent: true,
-          params: { seconds },
+          // `terminal`: the length is the default for a run with a terminal, not a configured one: applied
+          // without a terminal (a saved plan applied with --yes, a resume unattended), it is 0, never a silent wait.
+          params: { seconds, ...(params.seconds === undefined && seconds > 0 ? { terminal: true } : {}) },
         },
       ],
     };
@@ -87,7 +89,7 @@ export const trafficVerify: Action<z.infer<typeof trafficVerifyParams>> = {
       ? `watch the traffic records for ${String(change.params.seconds)} s: is fraudulent traffic still arriving?`
       : "read the traffic records once now (traffic.verifySeconds 0: no watch window)",
   async apply(ctx, change) {
-    const seconds = Number(change.params.seconds);
+    const seconds = change.params.terminal === true && !ctx.prompter ? 0 : Number(change.params.seconds);
     const summary = recordsSummary(ctx.outputs);
     const seen = await watch(ctx, seconds, summary);
     const currency = summary?.currency ?? "EUR";

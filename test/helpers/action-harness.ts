@@ -58,9 +58,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+let harnessCount = 0;
+
 export async function createHarness(
   simOptions: Parameters<typeof startSimulator>[0] = { scenario: "compromised" },
 ): Promise<Harness> {
+  // Unique per harness, as a run id is per run (a plan's shared reads are keyed by it).
+  const runId = `test-run-${++harnessCount}`;
   // The action tests pace for loopback (below), so the simulator's Vonage-like 30 requests/s limit is off unless a
   // test asks for it: rate limiting has tests of its own.
   const sim = await startSimulator({ port: 0, rateLimit: 0, ...simOptions });
@@ -99,7 +103,7 @@ export async function createHarness(
         attestations: options.attestations ?? {},
         sink,
         runDir: dir,
-        runId: "test-run",
+        runId,
         clock: testClock,
         signal: new AbortController().signal,
         step: { id: stepId, title: stepId },

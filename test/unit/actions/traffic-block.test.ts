@@ -167,6 +167,8 @@ describe("traffic.block", () => {
   it("Fraud Defender not on the account (403): the rule is entered by hand, with its prefix", async () => {
     const { h, since } = await fixture({ scenario: "compromised", fraudDefenderAvailable: false });
     const { changes } = await plan(h, { compromisedSince: since, block: ["2449"] });
+    // Such a change may ask the operator: the engine applies it alone, outside the progress display.
+    expect(changes.every((c) => c.asks === true)).toBe(true);
     const pending = await trafficBlock.apply(h.context({ stepId: "traffic.block" }), changes[0]!, {});
     expect(pending).toEqual({
       status: "pending",

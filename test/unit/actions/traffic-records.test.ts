@@ -123,12 +123,12 @@ describe("traffic.records", () => {
     const { h, window } = await withTraffic();
     let now = Date.now();
     const clock = { now: () => new Date(now), sleep: async () => {} };
-    const ctx = { ...h.context({ planning: true }), clock };
-    const first = await plannedTraffic(ctx, window.since);
+    // Each step plans with a context (and a read-only gateway) of its own.
+    const first = await plannedTraffic({ ...h.context({ planning: true }), clock }, window.since);
     const pages = h.sim.requests().filter((r) => r.path === "/v2/reports/records").length;
     // The operator answers the secrets question for three minutes before traffic.block plans.
     now += 3 * 60_000;
-    const second = await plannedTraffic(ctx, window.since);
+    const second = await plannedTraffic({ ...h.context({ planning: true }), clock }, window.since);
     expect(second).toBe(first);
     expect(h.sim.requests().filter((r) => r.path === "/v2/reports/records").length).toBe(pages);
   });

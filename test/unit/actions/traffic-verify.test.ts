@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Clock } from "../../../src/actions/action.js";
 import { trafficVerify } from "../../../src/actions/traffic-verify.js";
 import { changeOf, createHarness, type Harness } from "../../helpers/action-harness.js";
+import { ScriptedPrompter } from "../../../src/io/prompter.js";
 
 const harnesses: Harness[] = [];
 afterEach(async () => {
@@ -46,5 +47,25 @@ describe("traffic.verify", () => {
     const outcome = await verify(h, undefined);
     expect(outcome.status === "done" && outcome.output?.stopped).toBeNull();
     expect(outcome.status === "done" && outcome.note).toMatch(/not watched \(traffic.verifySeconds 0\)/);
+  });
+});
+
+describe("traffic.verify planned in a terminal, applied without one", () => {
+  it("does not wait the terminal's default 120 s (a saved plan applied with --yes, an unattended resume)", async () => {
+    const h = await createHarness({ scenario: "compromised" });
+    harnesses.push(h);
+    const params = trafficVerify.params.parse({});
+    const planning = h.context({ planning: true, prompter: new ScriptedPrompter([]) });
+    const [draft] = (await trafficVerify.plan(planning, params)).changes;
+    expect(draft?.params.seconds).toBe(120);
+    const slept: number[] = [];
+    const clock: Clock = { now: () => new Date(), sleep: async (ms) => void slept.push(ms) };
+    const outcome = await trafficVerify.apply(
+      { ...h.context(), clock },
+      changeOf(trafficVerify, "traffic.verify", draft!),
+      {},
+    );
+    expect(slept).toEqual([]);
+    expect(outcome.status === "done" && outcome.output?.watchedSeconds).toBe(0);
   });
 });
