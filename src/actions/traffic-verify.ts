@@ -29,12 +29,12 @@ function isFraud(summary: TrafficSummary | undefined) {
 
 async function watch(ctx: ActionContext, seconds: number, summary: TrafficSummary | undefined) {
   const from = ctx.clock.now().getTime();
-  if (seconds > 0)
-    await (ctx.prompter
-      ? ctx.prompter.wait(`watching the traffic for ${seconds} s`, () =>
-          ctx.clock.sleep(seconds * 1000, ctx.signal),
-        )
-      : ctx.clock.sleep(seconds * 1000, ctx.signal));
+  // The change runs inside the progress display: the step's progress line counts the seconds (a spinner of its own
+  // would print a line per frame there).
+  for (let waited = 0; waited < seconds; waited++) {
+    ctx.progress(waited, seconds, `watching the traffic (${seconds - waited} s left)`);
+    await ctx.clock.sleep(1000, ctx.signal);
+  }
   const until = Math.max(ctx.clock.now().getTime(), from + seconds * 1000);
   const window = { since: iso(from), from: iso(from), until: iso(until) };
   const fraud = isFraud(summary);

@@ -85,7 +85,7 @@ describe("the walkthrough in a terminal", () => {
       /Which destinations should Fraud Defender block\?[\s\S]*88213[^\n]*/,
     );
     expect(destinations).toMatch(
-      /◉ sms \+88213 \(XS\): \d+ records, [\d.]+ EUR since the compromise - stands out/,
+      /◉ \+88213 \(XS, sms and voice\): \d+ records, [\d.]+ EUR since the compromise - stands out/,
     );
     pty.type(KEY.enter);
     // The attacker's collector on ivr-legacy: asked about per URL before anything is copied.
@@ -170,6 +170,10 @@ describe("the walkthrough in a terminal", () => {
       /replaced 5 application\(s\) with new keys and moved \d+ linked number\(s\) \(applications\.strategy recreate/,
     );
     await pty.waitFor(/traffic stopped: no fraudulent record in the 10 s after containment/);
+    // The 10 s watch counts down on the step's progress line: a spinner of its own inside the progress display
+    // printed a line per frame (about 100 lines).
+    expect(pty.raw).toMatch(/watching the traffic \(\d+ s left\)/);
+    expect(pty.raw).not.toMatch(/watching the traffic for 10 s \(\d+s\)/);
     expect(end).toMatch(/Report: .*report\.md/);
     expect(await pty.exited).toBe(0);
     const runs = await readdir(join(dir, "drills"));
