@@ -10,7 +10,16 @@ import type { DeliverTarget } from "../runbook/delivery-config.js";
 import { targetLabel } from "../runbook/delivery-config.js";
 import { describeEnd, runCommand } from "../security/run-command.js";
 import { writeDotenv } from "../security/write-dotenv.js";
-import type { ActionContext, ApplyOutcome, Change, ChangeDraft, JsonObject, JsonValue } from "./action.js";
+import type {
+  ActionContext,
+  ApplyOutcome,
+  Change,
+  ChangeDraft,
+  JsonObject,
+  JsonValue,
+  PriorChange,
+  UndoPlan,
+} from "./action.js";
 import { resolveRef } from "./action.js";
 
 export type DeliveredItem = "api-secret" | "application-key";
@@ -95,6 +104,19 @@ export function deliveryDrafts(
 export function describeDelivery(change: ChangeDraft): string {
   const p = change.params;
   return `deliver ${String(p.item)} of ${String(p.shownAs)} to ${String(p.label)}`;
+}
+
+/**
+ * What `vonage-ir restore` says about a delivery an earlier run completed: it stays. The target was given the new
+ * credential; putting the old one back would hand it the compromised credential, so restore never does.
+ */
+export function undoDelivery(change: PriorChange): UndoPlan | undefined {
+  if (change.kind !== "deliver") return undefined;
+  const p = (change.params ?? {}) as JsonObject;
+  return {
+    kind: "irreversible",
+    reason: `the target keeps the new value: ${String(p.label ?? change.target)} (${String(p.item)} of ${String(p.shownAs)}); its old value was the compromised credential, which restore never puts back`,
+  };
 }
 
 function stringParam(params: JsonObject, key: string): string {

@@ -25,7 +25,7 @@ import {
   type UndoPlan,
 } from "./action.js";
 import { withWebhookCredentials } from "./with-webhook-credentials.js";
-import { applyDelivery, deliveryDrafts, describeDelivery } from "./deliver-credentials.js";
+import { applyDelivery, deliveryDrafts, describeDelivery, undoDelivery } from "./deliver-credentials.js";
 import { applyCheck, checkDrafts, describeCheck } from "./service-checks.js";
 import { findSuspectWebhooks, suspectLine, type SuspectWebhook } from "./find-suspect-webhooks.js";
 import {
@@ -384,6 +384,7 @@ export const recreateApplications: Action<RecreateApplicationsParams> = {
   },
 
   undo(change, output): UndoPlan | undefined {
+    if (change.kind === "deliver") return undoDelivery(change);
     const p = (change.params ?? {}) as JsonObject;
     const name = `${str(p.oldId)} "${str(p.name)}"`;
     if (p.op === "delete") {

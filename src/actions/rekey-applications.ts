@@ -19,7 +19,7 @@ import {
   writeJson,
 } from "./application-keys.js";
 import { findSuspectWebhooks, suspectLine } from "./find-suspect-webhooks.js";
-import { applyDelivery, deliveryDrafts, describeDelivery } from "./deliver-credentials.js";
+import { applyDelivery, deliveryDrafts, describeDelivery, undoDelivery } from "./deliver-credentials.js";
 import {
   applyRecordedDecisions,
   decisionLine,
@@ -173,6 +173,7 @@ export const rekeyApplications: Action<RekeyApplicationsParams> = {
   },
 
   undo(change): UndoPlan | undefined {
+    if (change.kind === "deliver") return undoDelivery(change);
     const p = (change.params ?? {}) as JsonObject;
     if (p.op !== "rekey") return undefined;
     return {

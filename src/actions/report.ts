@@ -354,8 +354,13 @@ function timelineLine(
       return record.status === "started"
         ? undefined
         : `step ${record.stepId}: ${record.status}${record.reason ? ` (${record.reason})` : ""}`;
-    case "done":
+    case "done": {
+      // A failing service check the operator overrode is a decision, not a pass.
+      const output = record.output;
+      if (output && typeof output.decision === "string" && output.passed === false)
+        return `decided: ${output.decision} after service check ${typeof output.check === "string" ? output.check : summary(record.changeId)} failed`;
       return `done: ${summary(record.changeId)}${record.how === "reconciled" ? " (reconciled after an interruption)" : ""}`;
+    }
     case "failed":
       return `FAILED: ${summary(record.changeId)}: ${record.error}`;
     case "skipped":

@@ -26,7 +26,7 @@ import type {
 } from "./action.js";
 import { ref, resolveRef } from "./action.js";
 import { runManualChange } from "./manual.js";
-import { applyDelivery, deliveryDrafts, describeDelivery } from "./deliver-credentials.js";
+import { applyDelivery, deliveryDrafts, describeDelivery, undoDelivery } from "./deliver-credentials.js";
 import { applyCheck, checkDrafts, describeCheck } from "./service-checks.js";
 import { describeProveRejected, proveRejectedDraft, proveSecretRejected } from "./prove-secret-rejected.js";
 
@@ -834,6 +834,7 @@ async function reverify(ctx: ActionContext, change: Change, output: JsonObject):
 
 /** Restore re-enables no credential: a revoked secret stays revoked, the new one stays the working one. */
 function undo(change: PriorChange): UndoPlan | undefined {
+  if (change.kind === "deliver") return undoDelivery(change);
   const params = (change.params ?? {}) as JsonObject;
   const key = str(params, "apiKey");
   const role = params["role"];

@@ -298,7 +298,7 @@ export const commands: Command[] = [
     summary:
       "reverse what an earlier run did that can be reversed (unsuspend its subaccounts), as a run of its own",
     usage:
-      "vonage-ir restore <run-id>|latest [--dry-run] [--yes] [--json] [--out DIR]\n       (resume it like any run: vonage-ir run --resume <restore-run-id> --out DIR)",
+      "vonage-ir restore <run-id>|latest [--dry-run] [--yes] [--json] [--out DIR] [--accept-broken-journal]\n       (resume it like any run: vonage-ir run --resume <restore-run-id> --out DIR)",
     options: {
       ...OUT,
       yes: { type: "boolean", short: "y", description: "unattended: never prompt" },
@@ -311,6 +311,11 @@ export const commands: Command[] = [
       },
       concurrency: runOptions.concurrency!,
       "break-lock": runOptions["break-lock"]!,
+      "accept-broken-journal": {
+        type: "boolean",
+        description:
+          "restore although the run's journal has a broken hash chain (journaled in the restore's plan)",
+      },
       ...TRAIL,
     },
     details:
@@ -323,7 +328,7 @@ export const commands: Command[] = [
     name: "export",
     summary: "hand a run to the next responder: one age-encrypted file (journal, evidence, report, secrets)",
     usage:
-      "vonage-ir export <run-id> --to FILE --recipient AGE_PUBLIC_KEY [--out DIR] [--config FILE] [--json]",
+      "vonage-ir export <run-id> --to FILE --recipient AGE_PUBLIC_KEY [--out DIR] [--config FILE] [--json] [--accept-broken-journal]",
     options: {
       to: {
         type: "string",
@@ -342,13 +347,18 @@ export const commands: Command[] = [
         description: "the run's config, if it moved since the run started (carried in the file)",
       },
       json: { type: "boolean", description: "print one JSON object (file, sha256, recipient) on stdout" },
+      "accept-broken-journal": {
+        type: "boolean",
+        description: "export although the journal's hash chain is broken (journaled in the hand-off record)",
+      },
+      operator: TRAIL.operator!,
     },
     details:
       "Afterwards this copy of the run is handed off (journaled: to whom, when, the file's sha256): a resume here is\nrefused (exit 4). The file is in age's binary format, encrypted to the recipient only.",
     positionals: "run-id",
     exitCodes: {
       0: "exported; this copy is handed off",
-      2: "usage error, an unknown run, or an unreadable config (nothing was exported)",
+      2: "usage error, an unknown run, an unreadable config, or a broken journal chain (nothing was exported)",
       4: "refused: the run was already handed off, or a run holds the account's lock",
     },
     run: lazy(() => import("./commands/export.js")),
@@ -369,6 +379,7 @@ export const commands: Command[] = [
         type: "boolean",
         description: "print one JSON object (run id, directory, resume command) on stdout",
       },
+      operator: TRAIL.operator!,
     },
     positionals: "file",
     exitCodes: {

@@ -65,7 +65,15 @@ export type JournalRecord =
   /** A notification that could not be delivered (the target as shown: scheme, host, fingerprint). */
   | { t: "notify"; event: string; target: string; error: string; attempts: number }
   /** `vonage-ir export`: the run moved to another responder; this copy must not continue it. */
-  | { t: "handoff"; to: string; file: string; sha256: string; bytes: number }
+  | {
+      t: "handoff";
+      to: string;
+      file: string;
+      sha256: string;
+      bytes: number;
+      /** `export --accept-broken-journal`: the break the hand-off went out with. */
+      acceptedBrokenJournal?: { line: number; reason: string } | undefined;
+    }
   /** `vonage-ir import`: this copy of the run came from a hand-off file. */
   | { t: "imported"; sha256: string; from?: string | undefined }
   | { t: "end"; status: string; exitCode: number };

@@ -35,6 +35,8 @@ export interface RestoreOf {
   manual: { changeId: string; summary: string; instructions: string }[];
   /** Changes that stay as they are (a revoked secret, a replaced key, a deleted application), with why. */
   irreversible: { changeId: string; summary: string; reason: string }[];
+  /** `restore --accept-broken-journal`: where the reversed run's hash chain broke when this restore planned from it. */
+  acceptedBrokenJournal?: { line: number; reason: string } | undefined;
 }
 
 export interface Plan {

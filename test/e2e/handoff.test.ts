@@ -1,7 +1,7 @@
 // Hand-off: a run killed mid-way on one machine is exported to the next responder's age key, imported into another
 // out directory under another HOME (the identity on stdin), and resumed there, as printed, to exit 0. The file
 // holds no plaintext secret or key line, a wrong identity cannot open it, and the old copy refuses to resume.
-import { mkdir, readFile, rename, stat } from "node:fs/promises";
+import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { e2eRunStarter } from "./helpers/e2e-run.js";
@@ -32,7 +32,18 @@ describe("hand-off", () => {
     expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
 
     const file = join(e.dir, "handoff.age");
-    const exported = await e.cli(["export", runId, "--to", file, "--recipient", recipient, "--out", e.out]);
+    const exported = await e.cli([
+      "export",
+      runId,
+      "--to",
+      file,
+      "--recipient",
+      recipient,
+      "--out",
+      e.out,
+      "--operator",
+      "Alice",
+    ]);
     expect(exported.code, exported.stderr).toBe(0);
     const sealed = await readFile(file);
     expect(sealed.toString("utf8")).toMatch(
@@ -96,7 +107,7 @@ describe("hand-off", () => {
     // the next responder: another HOME and out directory, the identity piped on stdin
     const imported = await runCli(["import", file, "--out", "runs"], {
       cwd: home,
-      env: secondEnv,
+      env: { ...secondEnv, VONAGE_IR_OPERATOR: "Bob" },
       stdin: await readFile(keyFile, "utf8"),
     });
     e.results.push(imported);
@@ -129,7 +140,13 @@ describe("hand-off", () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     // the trail: the old copy ends with the hand-off, the new one records the import, then the resume's work
     const oldRecords = (await readFile(join(e.runDir(runId), "journal.jsonl"), "utf8")).trim().split("\n");
-    expect(JSON.parse(oldRecords.at(-1) ?? "{}")).toMatchObject({ t: "handoff", to: recipient, file });
+    // each record of the hand-off carries who did it (issue 18: an actor on every record)
+    expect(JSON.parse(oldRecords.at(-1) ?? "{}")).toMatchObject({
+      t: "handoff",
+      to: recipient,
+      file,
+      actor: { user: expect.any(String), host: expect.any(String), operator: "Alice" },
+    });
     const newRecords = (await readFile(join(newDir, "journal.jsonl"), "utf8"))
       .trim()
       .split("\n")
@@ -141,6 +158,9 @@ describe("hand-off", () => {
         .slice(0, -1)
         .concat("imported"),
     );
+    expect(newRecords.find((r) => r.t === "imported")).toMatchObject({
+      actor: { user: expect.any(String), host: expect.any(String), operator: "Bob" },
+    });
     expect(kinds).toContain("resume");
     expect(newRecords.at(-1)).toMatchObject({ t: "end", status: "done", exitCode: 0 });
     const state = await e.sim.fetchState();
@@ -149,6 +169,37 @@ describe("hand-off", () => {
         (s) => !e.sim.meta.legitimateSubaccountKeys.includes(s.apiKey) && !s.suspended,
       ),
     ).toEqual([]);
+    expect(await e.scan()).toEqual([]);
+  });
+
+  it("refuses to export a journal whose hash chain is broken (exit 2, the line) unless accepted, then journals it", async () => {
+    const e = await start({ scenario: "compromised" });
+    await e.sim.setAutoReload(false);
+    const killed = await e.run([], {
+      kill: { sim: e.sim, when: (_n, r) => r.method === "PATCH" && r.path.includes("/subaccounts/") },
+    });
+    expect(killed.killed, killed.stderr).toBe(true);
+    const [runId = ""] = await e.runIds();
+    const journal = join(e.runDir(runId), "journal.jsonl");
+    // one edited byte on line 3
+    const lines = (await readFile(journal, "utf8")).split("\n");
+    lines[2] = (lines[2] ?? "").replace('"ts":"2', '"ts":"1');
+    await writeFile(journal, lines.join("\n"));
+    const keyFile = join(e.dir, "next-responder.key");
+    expect((await e.cli(["keygen", "--to", keyFile])).code).toBe(0);
+    const recipient = (await e.cli(["keygen", "--to", join(e.dir, "other.key")])).stdout.trim();
+    const file = join(e.dir, "handoff.age");
+    const argv = ["export", runId, "--to", file, "--recipient", recipient, "--out", e.out];
+    const refused = await e.cli(argv);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain(`${journal}:3:1`);
+    expect(refused.stderr).toContain("--accept-broken-journal");
+    await expect(stat(file)).rejects.toThrow();
+    const accepted = await e.cli([...argv, "--accept-broken-journal"]);
+    expect(accepted.code, accepted.stderr).toBe(0);
+    expect(accepted.stderr).toContain("broken at line 3 (--accept-broken-journal)");
+    const last = JSON.parse((await readFile(journal, "utf8")).trim().split("\n").at(-1) ?? "{}") as object;
+    expect(last).toMatchObject({ t: "handoff", acceptedBrokenJournal: { line: 3 } });
     expect(await e.scan()).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 // `vonage-ir restore`: after a run against the simulator, the reversal is planned from the run's journal; a dry run
 // sends no write; the real one unsuspends what the run suspended (the simulator's state shows it), re-enables no
 // credential, lists what stays, and resumes like any run after a kill.
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { e2eRunStarter, type E2eRun } from "./helpers/e2e-run.js";
@@ -9,6 +9,13 @@ import { writeRequests } from "./helpers/e2e-simulator.js";
 import { printedLine, runPrinted } from "./helpers/run-printed.js";
 
 const start = e2eRunStarter();
+
+/** One edited byte on line 3 of a run's journal: its hash chain breaks there. */
+async function editLine3(journal: string): Promise<void> {
+  const lines = (await readFile(journal, "utf8")).split("\n");
+  lines[2] = (lines[2] ?? "").replace('"ts":"2', '"ts":"1');
+  await writeFile(journal, lines.join("\n"));
+}
 
 /** A finished compromise run; the env that authenticates with the secret it left (the old one is revoked). */
 async function finishedRun(
@@ -107,6 +114,61 @@ describe.concurrent("restore", () => {
     const state = await e.sim.fetchState();
     for (const key of suspended)
       expect(state.subaccounts.find((s) => s.apiKey === key)?.suspended).toBe(false);
+    expect(await e.scan()).toEqual([]);
+  });
+
+  it("refuses to restore from a journal whose hash chain is broken (exit 2, the line) unless accepted, then journals it", async () => {
+    const e = await start({ scenario: "compromised" });
+    const { runId, env, suspended } = await finishedRun(e);
+    const journal = join(e.runDir(runId), "journal.jsonl");
+    await editLine3(journal);
+    const writesBefore = writeRequests(e.sim).length;
+    const refused = await e.cli(["restore", runId, "--out", e.out, "--yes"], { env });
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain(`${journal}:3:1`);
+    expect(refused.stderr).toContain("--accept-broken-journal");
+    expect(writeRequests(e.sim).length - writesBefore).toBe(0);
+    expect(await e.runIds()).toEqual([runId]);
+
+    const accepted = await e.cli(["restore", runId, "--out", e.out, "--yes", "--accept-broken-journal"], {
+      env,
+    });
+    expect(accepted.code, accepted.stderr).toBe(0);
+    expect(accepted.stderr).toContain("broken at line 3 (--accept-broken-journal)");
+    const state = await e.sim.fetchState();
+    for (const key of suspended)
+      expect(state.subaccounts.find((s) => s.apiKey === key)?.suspended).toBe(false);
+    const [, restoreId = ""] = await e.runIds();
+    const restoreJournal = await readFile(join(e.runDir(restoreId), "journal.jsonl"), "utf8");
+    expect(restoreJournal).toMatch(/"restoreOf":\{[^\n]*"acceptedBrokenJournal":\{"line":3/);
+    expect(await e.scan()).toEqual([]);
+  });
+
+  it("a resumed restore refuses its own broken journal unless accepted, and journals it in the resume record", async () => {
+    const e = await start({ scenario: "compromised" });
+    const { env } = await finishedRun(e);
+    const killed = await e.cli(["restore", "latest", "--out", e.out, "--yes"], {
+      env,
+      kill: {
+        sim: e.sim,
+        when: (_n, info) => info.method === "PATCH" && info.path.includes("/subaccounts/"),
+      },
+    });
+    expect(killed.killed, killed.stderr).toBe(true);
+    const [, restoreId = ""] = await e.runIds();
+    const journal = join(e.runDir(restoreId), "journal.jsonl");
+    await editLine3(journal);
+    const argv = ["run", "--resume", restoreId, "--out", e.out];
+    const refused = await e.cli(argv, { env });
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain(`${journal}:3:1`);
+    const resumed = await e.cli([...argv, "--accept-broken-journal"], { env });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const records = (await readFile(journal, "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { t: string });
+    expect(records.find((r) => r.t === "resume")).toMatchObject({ acceptedBrokenJournal: { line: 3 } });
     expect(await e.scan()).toEqual([]);
   });
 });

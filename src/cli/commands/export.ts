@@ -17,6 +17,8 @@ import { checkRecipient, encryptTo } from "../../security/age-file.js";
 import type { Values } from "../command.js";
 import { loadResume } from "../execute-run.js";
 import type { CliIo } from "../io.js";
+import { givenActor } from "../actor.js";
+import { checkChain } from "../check-chain.js";
 import { DEFAULT_OUT } from "../session.js";
 import { stateDirectory } from "../state-directory.js";
 
@@ -88,6 +90,12 @@ export default async function exportRun(
   refuseHandedOff(runId, journal);
   const paths = runPaths(outDir, runId);
   await assertPrivateDirectory(paths.dir, "run directory", { noSymlink: true });
+  // The next responder trusts what they are handed: a broken chain goes out only when accepted, and journaled.
+  const acceptedBrokenJournal = await checkChain(paths.dir, Boolean(values["accept-broken-journal"]), io, {
+    verb: "export it",
+    ing: "exporting",
+  });
+  const actor = givenActor(values, io);
   const locks = await holdLocks(io, outDir, journal.header.account, runId);
   try {
     const config = await configText(journal, values.config as string | undefined, io);
@@ -105,8 +113,15 @@ export default async function exportRun(
     const sealed = await encryptTo(recipient, plain);
     await writeNew(to, sealed);
     const sha256 = createHash("sha256").update(sealed).digest("hex");
-    const record = { t: "handoff" as const, to: recipient, file: to, sha256, bytes: sealed.length };
-    const appended = await Journal.open(paths.journal, journal.nextSeq);
+    const record = {
+      t: "handoff" as const,
+      to: recipient,
+      file: to,
+      sha256,
+      bytes: sealed.length,
+      ...(acceptedBrokenJournal ? { acceptedBrokenJournal } : {}),
+    };
+    const appended = await Journal.open(paths.journal, journal.nextSeq, { actor });
     try {
       await appended.append(record, true);
     } finally {

@@ -13,6 +13,7 @@ import { decryptWith, identitiesIn } from "../../security/age-file.js";
 import { assertPrivateDirectory } from "../../security/private-file.js";
 import type { Values } from "../command.js";
 import type { CliIo } from "../io.js";
+import { givenActor } from "../actor.js";
 import { exportSecretCommand, printedResume } from "../printed-command.js";
 import { DEFAULT_OUT } from "../session.js";
 
@@ -62,6 +63,7 @@ export default async function importRun(
       "expected one hand-off file",
       "usage: vonage-ir import FILE [--identity KEY-FILE] [--out DIR]",
     );
+  const actor = givenActor(values, io);
   const identities = identitiesIn(await identityText(values, io));
   const sealed = await readOrRefuse(resolve(io.cwd, file), MAX_HANDOFF_BYTES, "hand-off file");
   const archive = unpackArchive(await decryptWith(identities, sealed, file), file);
@@ -73,7 +75,7 @@ export default async function importRun(
   const runDir = await writeRunFrom(archive, outDir, async (staging) => {
     // A journal that does not read is refused before the run lands; the import is its next record.
     const path = join(staging, "journal.jsonl");
-    const journal = await Journal.open(path, (await readJournal(path)).nextSeq);
+    const journal = await Journal.open(path, (await readJournal(path)).nextSeq, { actor });
     try {
       await journal.append({ t: "imported", sha256, from: basename(file) }, true);
     } finally {

@@ -10,6 +10,7 @@ import { planRestore, restoreDescriptor, RESTORE_RUNBOOK_ID } from "../../engine
 import { runIn } from "../../engine/read-prior-runs.js";
 import type { PriorRun } from "../../actions/action.js";
 import { givenActor } from "../actor.js";
+import { checkChain } from "../check-chain.js";
 import { notifyTargetOf } from "../run-notifications.js";
 import { emptyConfig } from "../../runbook/config.js";
 import { parseYamlSource } from "../../runbook/yaml-source.js";
@@ -68,6 +69,11 @@ interface RestoreRun {
   prior?: PriorRun | undefined;
   /** A resumed restore run. */
   resume?: { runId: string; journal: JournalState } | undefined;
+  /**
+   * `--accept-broken-journal`: a new restore journals the reversed run's break in its plan (`restoreOf`); a resumed
+   * one journals its own journal's break in its resume record.
+   */
+  acceptedBrokenJournal?: { line: number; reason: string } | undefined;
 }
 
 /** A restore run, new or resumed, through the engine like any run. */
@@ -83,9 +89,9 @@ export async function executeRestore(run: RestoreRun): Promise<number> {
   );
   const { gateway, waits } = await buildGateway(credentials, hostsFromEnv(io), concurrency);
   const journaled = resume?.journal.plan;
-  const planner = () =>
-    journaled ??
-    planRestore(
+  const planner = () => {
+    if (journaled) return journaled;
+    const plan = planRestore(
       prior ?? { runId: run.targetRunId, account: undefined, startedAt: undefined, changes: [] },
       registry,
       {
@@ -95,6 +101,10 @@ export async function executeRestore(run: RestoreRun): Promise<number> {
         configHash: loaded.configHash,
       },
     );
+    if (run.acceptedBrokenJournal && plan.restoreOf)
+      plan.restoreOf.acceptedBrokenJournal = run.acceptedBrokenJournal;
+    return plan;
+  };
   return executeRun({
     io,
     mode,
@@ -113,12 +123,22 @@ export async function executeRestore(run: RestoreRun): Promise<number> {
     full: Boolean(values.full),
     breakLock: Boolean(values["break-lock"]),
     resume,
+    ...(resume && run.acceptedBrokenJournal ? { acceptedBrokenJournal: run.acceptedBrokenJournal } : {}),
     planner,
   });
 }
 
-/** The run to reverse: its journal read (a handed-off or foreign run refused), its done changes. */
-async function targetRun(outDir: string, runId: string, apiKey: string): Promise<PriorRun> {
+/**
+ * The run to reverse: its journal read (a handed-off or foreign run refused, a broken hash chain refused unless
+ * accepted), its done changes.
+ */
+async function targetRun(
+  outDir: string,
+  runId: string,
+  apiKey: string,
+  acceptBroken: boolean,
+  io: CliIo,
+): Promise<{ prior: PriorRun; acceptedBrokenJournal: { line: number; reason: string } | undefined }> {
   const journal = await loadResume(outDir, runId);
   refuseHandedOff(runId, journal);
   if (journal.plan.restoreOf) {
@@ -132,7 +152,14 @@ async function targetRun(outDir: string, runId: string, apiKey: string): Promise
       `run ${runId} is for account ${journal.header.account}, but VONAGE_API_KEY is ${apiKey}`,
     );
   }
-  return runIn(await readFile(join(outDir, runId, "journal.jsonl"), "utf8"), runId);
+  const acceptedBrokenJournal = await checkChain(join(outDir, runId), acceptBroken, io, {
+    verb: "restore from it",
+    ing: "restoring from",
+  });
+  return {
+    prior: runIn(await readFile(join(outDir, runId, "journal.jsonl"), "utf8"), runId),
+    acceptedBrokenJournal,
+  };
 }
 
 export default async function restore(
@@ -153,6 +180,12 @@ export default async function restore(
       ? await latestRunOf(given.apiKey, out, io, (h) => h.runbookId !== RESTORE_RUNBOOK_ID, "restore latest")
       : target;
   const credentials = requireCredentials(given);
-  const prior = await targetRun(resolve(io.cwd, out), targetRunId, credentials.apiKey);
-  return executeRestore({ values, io, mode, credentials, out, targetRunId, prior });
+  const { prior, acceptedBrokenJournal } = await targetRun(
+    resolve(io.cwd, out),
+    targetRunId,
+    credentials.apiKey,
+    Boolean(values["accept-broken-journal"]),
+    io,
+  );
+  return executeRestore({ values, io, mode, credentials, out, targetRunId, prior, acceptedBrokenJournal });
 }

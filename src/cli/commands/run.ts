@@ -3,8 +3,8 @@ import { existsSync } from "node:fs";
 import { notifyTargetOf } from "../run-notifications.js";
 import { givenActor } from "../actor.js";
 import { join, resolve } from "node:path";
-import { UsageError, ValidationError } from "../../engine/errors.js";
-import { verifyJournalFile } from "../../engine/verify-journal.js";
+import { UsageError } from "../../engine/errors.js";
+import { checkChain } from "../check-chain.js";
 import { createShippedRegistry } from "../shipped-registry.js";
 import { executeRun, loadResume } from "../execute-run.js";
 import type { CliIo } from "../io.js";
@@ -65,7 +65,16 @@ export default async function run(
     // A restore run has no runbook file nor config: its journaled plan is what it applies.
     const credentials = requireCredentials(given);
     checkAccount(resume.runId, resume.journal.header.account, credentials.apiKey);
-    return executeRestore({ values, io, mode, credentials, out, targetRunId: restoring.runId, resume });
+    return executeRestore({
+      values,
+      io,
+      mode,
+      credentials,
+      out,
+      targetRunId: restoring.runId,
+      resume,
+      acceptedBrokenJournal,
+    });
   }
   const runDir = (id: string) => runPaths(resolve(io.cwd, out), id).dir;
   const named = resume?.journal.header.config?.file;
@@ -130,38 +139,6 @@ export default async function run(
     resume,
     acceptedBrokenJournal,
   });
-}
-
-/**
- * A resume goes on only from a journal whose chain holds (exit 2 naming the line), unless the operator accepts
- * the break with --accept-broken-journal: then it is returned, to be journaled in the resume record.
- */
-async function checkChain(
-  runDir: string,
-  accept: boolean,
-  io: CliIo,
-): Promise<{ line: number; reason: string } | undefined> {
-  const verdict = await verifyJournalFile(runDir);
-  if (!verdict.broken) return undefined;
-  const journal = join(runDir, "journal.jsonl");
-  if (!accept) {
-    throw new ValidationError(
-      [
-        {
-          file: journal,
-          line: verdict.broken.line,
-          column: 1,
-          path: "",
-          message: `the journal's hash chain is broken: ${verdict.broken.reason}`,
-        },
-      ],
-      "the journal may have been edited: compare it with a backup or the report's Journal hash; to resume from it anyway, add --accept-broken-journal (journaled)",
-    );
-  }
-  io.stderr.write(
-    `warning: resuming from a journal whose hash chain is broken at line ${verdict.broken.line} (--accept-broken-journal): ${verdict.broken.reason}\n`,
-  );
-  return verdict.broken;
 }
 
 function checkAccount(runId: string, account: string, apiKey: string): void {

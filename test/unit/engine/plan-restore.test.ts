@@ -113,4 +113,41 @@ describe("planRestore", () => {
     expect(plan.steps).toEqual([]);
     expect(plan.restoreOf).toEqual({ runId: prior.runId, manual: [], irreversible: [] });
   });
+
+  it("lists each delivery of a new credential as staying: the target keeps the new value, whichever action made it", () => {
+    const delivery = (changeId: string, action: string, label: string, item: string) =>
+      done(changeId, action, "deliver", { item, shownAs: "abcd1234", label, op: "deliver", role: "deliver" });
+    const prior: PriorRun = {
+      runId: "20261201-000000-abcdef",
+      account: "abcd1234",
+      startedAt: undefined,
+      changes: [
+        delivery("secrets:deliver/exec:deploy/abcd1234", "secrets.rotate", "exec:deploy", "api-secret"),
+        delivery("applications:deliver/dotenv:.env/a1", "applications.rekey", "dotenv:.env", "private-key"),
+        delivery(
+          "applications:deliver/dotenv:.env/a2",
+          "applications.recreate",
+          "dotenv:.env",
+          "private-key",
+        ),
+        // a service check and the proof of the old secret's rejection: verifies, nothing to reverse
+        done(
+          "secrets:check/billing",
+          "secrets.rotate",
+          "verify",
+          { role: "check", apiKey: "abcd1234" },
+          { passed: true },
+        ),
+      ],
+    };
+    const plan = planRestore(prior, registry, meta);
+    expect(plan.restoreOf?.irreversible.map((i) => i.changeId)).toEqual([
+      "secrets:deliver/exec:deploy/abcd1234",
+      "applications:deliver/dotenv:.env/a1",
+      "applications:deliver/dotenv:.env/a2",
+    ]);
+    expect(plan.restoreOf?.irreversible[0]?.reason).toContain("the target keeps the new value: exec:deploy");
+    expect(plan.restoreOf?.irreversible[1]?.reason).toContain("the target keeps the new value: dotenv:.env");
+    expect(plan.steps.map((s) => s.id)).toEqual(["restore.irreversible"]);
+  });
 });

@@ -1,0 +1,95 @@
+// The report's timeline: a service check the operator overrode ("revoke anyway" after it failed) is shown as their
+// decision, by whom, never as a passed check; a passing check stays a plain "done".
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Change } from "../../../src/actions/action.js";
+import { buildReport, renderMarkdown } from "../../../src/actions/report.js";
+import { readJournal, type JournalRecord } from "../../../src/engine/journal.js";
+import type { Plan } from "../../../src/engine/plan-types.js";
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+function check(id: string, name: string): Change {
+  return {
+    id,
+    stepId: "secrets",
+    action: "test",
+    kind: "verify",
+    target: name,
+    summary: `service check ${name}`,
+    reversible: false,
+    idempotent: true,
+    params: {},
+  };
+}
+
+const PLAN: Plan = {
+  version: 1,
+  runbook: { id: "compromise", title: "t", version: 1, file: "x.yaml", hash: "h" },
+  configHash: "c",
+  account: "abcd1234",
+  createdAt: "2026-12-01T10:00:00.000Z",
+  inputs: {},
+  steps: [
+    {
+      id: "secrets",
+      title: "secrets",
+      action: "test",
+      confirm: false,
+      continueOnError: false,
+      notes: [],
+      changes: [check("secrets:check/billing", "billing"), check("secrets:check/shop", "shop")],
+    },
+  ],
+};
+
+async function journalOf(records: JournalRecord[]) {
+  const dir = await mkdtemp(join(tmpdir(), "timeline-"));
+  dirs.push(dir);
+  const all: JournalRecord[] = [
+    {
+      t: "run",
+      v: 1,
+      runId: "20261201-100000-abcdef",
+      runbook: { id: "compromise", version: 1, file: "x.yaml", hash: "h" },
+      configHash: "c",
+      account: "abcd1234",
+      startedAt: "2026-12-01T10:00:00.000Z",
+    },
+    { t: "plan", plan: PLAN },
+    ...records,
+  ];
+  const actor = { user: "ops", host: "laptop", operator: "Erin" };
+  const text = all
+    .map((record, i) => JSON.stringify({ ...record, seq: i + 1, ts: "2026-12-01T10:00:01.000Z", actor }))
+    .join("\n");
+  const path = join(dir, "journal.jsonl");
+  await writeFile(path, `${text}\n`);
+  return readJournal(path);
+}
+
+describe("report timeline", () => {
+  it("shows a service check overridden by the operator as their decision, and a passing one as done", async () => {
+    const state = await journalOf([
+      {
+        t: "done",
+        changeId: "secrets:check/billing",
+        output: { check: "billing", passed: false, attempts: 3, decision: "revoke anyway" },
+      },
+      { t: "done", changeId: "secrets:check/shop", output: { check: "shop", passed: true, attempts: 1 } },
+    ]);
+    const report = buildReport(state, new Date("2026-12-01T10:01:00.000Z"));
+    const whats = report.timeline.map((t) => t.what);
+    expect(whats).toContain("decided: revoke anyway after service check billing failed");
+    expect(whats).not.toContain("done: service check billing");
+    expect(whats).toContain("done: service check shop");
+    expect(renderMarkdown(report)).toContain(
+      "decided: revoke anyway after service check billing failed (by Erin (ops@laptop))",
+    );
+  });
+});
