@@ -131,7 +131,9 @@ async function deliverOnce(
 ): Promise<string | undefined> {
   if (target.dotenv) {
     try {
-      await writeDotenv(resolve(target.dotenv.file), target.dotenv.key, value);
+      await writeDotenv(resolve(target.dotenv.file), target.dotenv.key, value, {
+        create: target.dotenv.create === true,
+      });
       return undefined;
     } catch (error) {
       return redact(messageOf(error));

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { fingerprint } from "../../src/security/fingerprint.js";
 import { e2eRunStarter, type E2eRun } from "./helpers/e2e-run.js";
 import { PACKAGE_ROOT } from "./helpers/run-cli.js";
+import { writeConfig } from "./helpers/write-config.js";
 
 const start = e2eRunStarter();
 /** Directories outside the workspaces (they hold delivered values): removed after the file's tests. */
@@ -236,6 +237,42 @@ describe.concurrent("deliver: a dotenv target", () => {
     expect(await e.scan()).toEqual([]);
   });
 
+  it("several targets on one file, each its own key: every key lands (writes to one file are serialised)", async () => {
+    const dir = await outsideDir("vonage-ir-dotenv-");
+    const file = join(dir, ".env");
+    await writeFile(file, "# shared by the services\nPORT=8080\n", { mode: 0o600 });
+    const e = await start({ scenario: "compromised" });
+    await e.sim.setAutoReload(false);
+    // The primary's secret and every rotated subaccount's, each into its own key of the one file.
+    const rotated = e.sim.initialState.subaccounts.filter((s) => !s.suspended).map((s) => s.apiKey);
+    expect(rotated.length).toBeGreaterThan(1);
+    const keyOf = (apiKey: string) => `VONAGE_API_SECRET_${apiKey.toUpperCase()}`;
+    await writeConfig(e.dir, e.sim, {
+      values: { "secrets.rotateSubaccounts": true },
+      settings: {
+        deliver: [
+          { name: "primary", dotenv: { file, key: "VONAGE_API_SECRET" }, for: ["api-secret"] },
+          ...rotated.map((apiKey) => ({
+            name: `sub-${apiKey}`,
+            dotenv: { file, key: keyOf(apiKey) },
+            for: [`subaccount:${apiKey}`],
+          })),
+        ],
+      },
+    });
+    const result = await e.run();
+    expect(result.code, result.stderr).toBe(0);
+    const [runId] = await e.runIds();
+    const lines = (await readFile(file, "utf8")).split("\n");
+    expect(lines.slice(0, 2)).toEqual(["# shared by the services", "PORT=8080"]);
+    expect(lines).toContain(`VONAGE_API_SECRET=${await newSecretOf(e, runId ?? "")}`);
+    for (const apiKey of rotated) {
+      const sink = await readFile(join(e.runDir(runId ?? ""), "secrets", `api-secret-${apiKey}`), "utf8");
+      expect(lines).toContain(`${keyOf(apiKey)}=${sink.trim()}`);
+    }
+    expect(await e.scan()).toEqual([]);
+  });
+
   it("is replaced atomically: a process killed between write and rename leaves the old file whole", async () => {
     const dir = await outsideDir("vonage-ir-dotenv-");
     const file = join(dir, ".env");
@@ -245,10 +282,10 @@ describe.concurrent("deliver: a dotenv target", () => {
     // The checkpoint blocks the writer right before the rename; the test kills it there with SIGKILL.
     const script = `
       const { writeDotenv } = await import(${JSON.stringify(module)});
-      await writeDotenv(${JSON.stringify(file)}, "VONAGE_API_SECRET", "new-value-1", (point) => {
+      await writeDotenv(${JSON.stringify(file)}, "VONAGE_API_SECRET", "new-value-1", { checkpoint: (point) => {
         process.stdout.write(point + "\\n");
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60000);
-      });`;
+      } });`;
     const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: "pipe" });
     await new Promise<void>((resolve, reject) => {
       child.stdout.on("data", (chunk: Buffer) => {
