@@ -25,6 +25,7 @@ async function outsideDir(prefix: string): Promise<string> {
 }
 const RECORDER = join(PACKAGE_ROOT, "test", "fixtures", "deliver", "record-target.mjs");
 const CHECK = join(PACKAGE_ROOT, "test", "fixtures", "deliver", "service-check.mjs");
+const FAILING = join(PACKAGE_ROOT, "test", "fixtures", "deliver", "failing-target.mjs");
 /** Replaced by the simulator's URL once the workspace exists (the config is written before). */
 const e2eUrlPlaceholder = "http://simulator.invalid";
 
@@ -299,6 +300,98 @@ describe.concurrent("deliver: a dotenv target", () => {
     child.kill("SIGKILL");
     await new Promise((resolve) => child.once("close", resolve));
     expect(await readFile(file, "utf8")).toBe(old);
+  });
+});
+
+describe.concurrent("deliver: a target that still fails after its retries", () => {
+  it("is pending: the old secret keeps working, the later steps run, exit 3 naming the target and the resume; a resume with the target fixed revokes", async () => {
+    const dir = await outsideDir("vonage-ir-failing-");
+    const flag = join(dir, "reachable");
+    const e = await start(
+      { scenario: "compromised" },
+      {
+        settings: {
+          deliver: [
+            {
+              name: "store",
+              exec: [process.execPath, FAILING, flag],
+              for: ["api-secret"],
+              retries: 1,
+              backoffSeconds: 0.1,
+            },
+          ],
+        },
+      },
+    );
+    await e.sim.setAutoReload(false);
+    const operator = e.sim.primary.apiSecret;
+    const first = await e.run();
+    expect(first.code, first.stderr).toBe(3);
+    const [runId] = await e.runIds();
+    expect(first.stderr).toContain(
+      `deliver api-secret of ${e.sim.primary.apiKey} to exec:store failed after 2 attempt(s): exit 1: store unreachable: ${flag} is missing (got [redacted])`,
+    );
+    expect(first.stderr).toContain("the old API secret was not revoked");
+    expect(first.stderr).toMatch(/fix the target exec:store, then resume: \S.* run --resume \S+ --config/);
+    expect(await statusWith(e, operator)).toBe(200);
+    // The steps after secrets, which stop the spend, still ran: the attacker's subaccounts are suspended.
+    const state = e.sim.dumpState();
+    expect(e.sim.meta.attackerSubaccountKeys.length).toBeGreaterThan(0);
+    for (const key of e.sim.meta.attackerSubaccountKeys)
+      expect(state.subaccounts.find((s) => s.apiKey === key)?.suspended).toBe(true);
+
+    await writeFile(flag, "");
+    const resumed = await e.resume(runId ?? "");
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(await statusWith(e, operator)).toBe(401);
+    const value = await newSecretOf(e, runId ?? "");
+    expect(e.sim.dumpState().primary.secrets.map((s) => s.value)).toEqual([value]);
+    expect(await e.scan()).toEqual([]);
+  });
+
+  it("a dotenv file that does not exist is not created: pending, the old secret kept; with `create: true` it is", async () => {
+    const dir = await outsideDir("vonage-ir-dotenv-");
+    const file = join(dir, "typo", "..", ".env");
+    const e = await start(
+      { scenario: "compromised" },
+      {
+        settings: {
+          deliver: [
+            { name: "app", dotenv: { file, key: "VONAGE_API_SECRET" }, for: ["api-secret"], retries: 0 },
+          ],
+        },
+      },
+    );
+    await e.sim.setAutoReload(false);
+    const operator = e.sim.primary.apiSecret;
+    const first = await e.run();
+    expect(first.code, first.stderr).toBe(3);
+    expect(first.stderr).toContain(
+      `file ${join(dir, ".env")} does not exist: create it or set \`create: true\` on the target`,
+    );
+    expect(await readdir(dir)).toEqual([]);
+    expect(await statusWith(e, operator)).toBe(200);
+    expect(await e.scan()).toEqual([]);
+
+    const created = await start(
+      { scenario: "compromised" },
+      {
+        settings: {
+          deliver: [
+            { name: "app", dotenv: { file, key: "VONAGE_API_SECRET", create: true }, for: ["api-secret"] },
+          ],
+        },
+      },
+    );
+    await created.sim.setAutoReload(false);
+    const second = await created.run();
+    expect(second.code, second.stderr).toBe(0);
+    const [runId] = await created.runIds();
+    const value = await newSecretOf(created, runId ?? "");
+    expect(await readFile(join(dir, ".env"), "utf8")).toBe(`VONAGE_API_SECRET=${value}\n`);
+    expect((await stat(join(dir, ".env"))).mode & 0o777).toBe(0o600);
+    expect(await statusWith(created, created.sim.primary.apiSecret)).toBe(401);
+    expect(await created.scan()).toEqual([]);
   });
 });
 
