@@ -153,7 +153,9 @@ async function deliverOnce(
 ): Promise<string | undefined> {
   if (target.dotenv) {
     try {
-      await writeDotenv(resolve(target.dotenv.file), target.dotenv.key, value);
+      await writeDotenv(resolve(target.dotenv.file), target.dotenv.key, value, {
+        create: target.dotenv.create === true,
+      });
       return undefined;
     } catch (error) {
       return redact(messageOf(error));
@@ -178,7 +180,7 @@ function resolvedString(ctx: ActionContext, value: JsonValue | undefined): strin
   return typeof resolved === "string" ? resolved : "";
 }
 
-/** Delivers with retries (exponential backoff); the failure of the last attempt fails the change. */
+/** Delivers with retries (exponential backoff); still failing after them, the change is pending (exit 3). */
 export async function applyDelivery(ctx: ActionContext, change: Change): Promise<ApplyOutcome> {
   const target = change.params.deliver as unknown as DeliverTarget;
   const stored = await ctx.sink.read(resolvedString(ctx, change.params.sinkName));
@@ -196,9 +198,17 @@ export async function applyDelivery(ctx: ActionContext, change: Change): Promise
     if (failure === undefined) break;
   }
   if (failure !== undefined) {
-    throw new Error(
-      `${describeDelivery(change)} failed after ${attempt} attempt(s): ${failure}; the old credential was not revoked`,
-    );
+    // Pending, not failed: the old credential stays alive (its revoke depends on this delivery) and the later
+    // steps, which stop the spend, still run; a resume delivers again.
+    const kept =
+      change.params.item === "api-secret"
+        ? "the old API secret was not revoked (nothing that depends on this delivery was applied)"
+        : "nothing that depends on this delivery was applied";
+    const resume = ctx.resumeCommand ? `, then resume: ${ctx.resumeCommand}` : ", then resume the run";
+    return {
+      status: "pending",
+      reason: `${describeDelivery(change)} failed after ${attempt} attempt(s): ${failure}; ${kept}: fix the target ${stringParam(change.params, "label")}${resume}`,
+    };
   }
   const placed = ctx.outputs.get(stringParam(change.params, "placedBy"));
   const placedAt = typeof placed?.placedAt === "string" ? Date.parse(placed.placedAt) : Number.NaN;

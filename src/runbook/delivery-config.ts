@@ -1,6 +1,7 @@
 // The config's `deliver:` (where a new credential goes: a command fed on stdin, or a key in a .env file) and
 // `verify:` (commands that say the services are healthy before an old credential dies). Validated here; the
 // plan copies each target into the changes that use it, so a saved plan and a resume need nothing else.
+import { resolve } from "node:path";
 import { z } from "zod";
 
 const ARGV_HINT = "the command as a list, one argument per item: [program, arg, ...] (no shell runs it)";
@@ -31,7 +32,12 @@ const common = {
 const dotenvFile = z.strictObject({
   file: z.string().min(1),
   key: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "a variable name: letters, digits, _"),
+  /** Create the file when it does not exist (else a missing file fails the delivery: a typo, another machine). */
+  create: z.boolean().default(false),
 });
+
+/** An application id (a UUID): a name may be shared by several applications. */
+const APPLICATION_ID = /^application:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** One object with either key (not a union): a mistake in one is reported at its own path, not as "invalid". */
 const targetSchema = z
@@ -42,13 +48,41 @@ const targetSchema = z
         code: "custom",
         message: "give exactly one of exec: (a command as a list) or dotenv: { file, key }",
       });
+    if (target.dotenv === undefined) return;
+    // One key holds one value: a dotenv target receiving several credentials would write them all into it.
+    if (target.for.length > 1)
+      ctx.addIssue({
+        code: "custom",
+        path: ["for"],
+        message: "a dotenv target sets one key: give it one credential (another target for another key)",
+      });
+    target.for.forEach((selector, i) => {
+      if (selector.startsWith("application:") && !APPLICATION_ID.test(selector))
+        ctx.addIssue({
+          code: "custom",
+          path: ["for", i],
+          message:
+            "a dotenv target names an application by its id: a name may be shared by several applications, all written into one key",
+        });
+    });
   });
 
 export const deliverSchema = z.array(targetSchema).superRefine((targets, ctx) => {
   const seen = new Set<string>();
+  const keys = new Map<string, string>();
   targets.forEach((t, i) => {
     if (seen.has(t.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: "given twice" });
     seen.add(t.name);
+    if (!t.dotenv) return;
+    const where = `${resolve(t.dotenv.file)}\0${t.dotenv.key}`;
+    const first = keys.get(where);
+    if (first !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: [i, "dotenv", "key"],
+        message: `${t.dotenv.key} in ${t.dotenv.file} is already set by target ${first}: one target per key`,
+      });
+    else keys.set(where, t.name);
   });
 });
 

@@ -1,8 +1,8 @@
 // Sets one `KEY=value` in a .env file without ever leaving a broken one: the new content goes to a 0600 file in
 // the same directory, is fsynced, renamed over the old one, and the directory is fsynced. Every other line and
 // comment stays as it was; a value that needs it is double-quoted (newlines as \n, as dotenv readers expect).
-import { lstat, readFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { lstat, readFile, realpath } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { fsyncDirectory } from "../engine/run-directory.js";
 import { writePrivateFile } from "./private-file.js";
 
@@ -54,7 +54,8 @@ export function setDotenvKey(text: string, key: string, value: string): string {
   return `${out.join("\n")}\n`;
 }
 
-async function currentText(file: string): Promise<string> {
+/** The file's text; a missing file is refused unless `create` (a typo or another machine would get a fresh .env). */
+async function currentText(file: string, create: boolean): Promise<string> {
   try {
     const info = await lstat(file);
     if (info.isSymbolicLink()) {
@@ -65,27 +66,64 @@ async function currentText(file: string): Promise<string> {
     if (!info.isFile()) throw new Error(`${file} is not a regular file`);
     return await readFile(file, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return "";
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    if (create) return "";
+    throw new Error(`file ${file} does not exist: create it or set \`create: true\` on the target`);
+  }
+}
+
+/** One promise chain per real path: writes to one file run one after the other (each reads the previous one's). */
+const queues = new Map<string, Promise<void>>();
+
+/** The path writes to `file` are serialised on: its real path, or its real directory's when it does not exist yet. */
+async function lockKey(file: string): Promise<string> {
+  try {
+    return await realpath(file);
+  } catch {
+    try {
+      return join(await realpath(dirname(file)), basename(file));
+    } catch {
+      return file;
+    }
+  }
+}
+
+async function serialised(file: string, write: () => Promise<void>): Promise<void> {
+  const key = await lockKey(file);
+  const previous = queues.get(key) ?? Promise.resolve();
+  const run = previous.then(write, write);
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  queues.set(key, settled);
+  try {
+    await run;
+  } finally {
+    if (queues.get(key) === settled) queues.delete(key);
   }
 }
 
 /**
  * Sets `key` in `file` atomically (a 0600 temporary file beside it, fsynced, renamed over it, the directory
- * fsynced); the result is 0600 whatever the old file's mode. `checkpoint` is called between the file operations
- * (a test kills the process there).
+ * fsynced); the result is 0600 whatever the old file's mode. Writes to one file are serialised, so two keys set
+ * at once both land. A missing file is refused unless `create`. `checkpoint` is called between the file
+ * operations (a test kills the process there).
  */
 export async function writeDotenv(
   file: string,
   key: string,
   value: string,
-  checkpoint?: (point: string) => void,
+  options: { create?: boolean; checkpoint?: (point: string) => void } = {},
 ): Promise<void> {
-  const text = setDotenvKey(await currentText(file), key, value);
-  await writePrivateFile(file, text, {
-    privateParent: false,
-    sync: true,
-    ...(checkpoint ? { checkpoint } : {}),
+  const { checkpoint } = options;
+  await serialised(file, async () => {
+    const text = setDotenvKey(await currentText(file, options.create === true), key, value);
+    await writePrivateFile(file, text, {
+      privateParent: false,
+      sync: true,
+      ...(checkpoint ? { checkpoint } : {}),
+    });
+    await fsyncDirectory(dirname(file));
   });
-  await fsyncDirectory(dirname(file));
 }

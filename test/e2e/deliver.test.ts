@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { fingerprint } from "../../src/security/fingerprint.js";
 import { e2eRunStarter, type E2eRun } from "./helpers/e2e-run.js";
 import { PACKAGE_ROOT } from "./helpers/run-cli.js";
+import { writeConfig } from "./helpers/write-config.js";
 
 const start = e2eRunStarter();
 /** Directories outside the workspaces (they hold delivered values): removed after the file's tests. */
@@ -24,6 +25,7 @@ async function outsideDir(prefix: string): Promise<string> {
 }
 const RECORDER = join(PACKAGE_ROOT, "test", "fixtures", "deliver", "record-target.mjs");
 const CHECK = join(PACKAGE_ROOT, "test", "fixtures", "deliver", "service-check.mjs");
+const FAILING = join(PACKAGE_ROOT, "test", "fixtures", "deliver", "failing-target.mjs");
 /** Replaced by the simulator's URL once the workspace exists (the config is written before). */
 const e2eUrlPlaceholder = "http://simulator.invalid";
 
@@ -236,6 +238,42 @@ describe.concurrent("deliver: a dotenv target", () => {
     expect(await e.scan()).toEqual([]);
   });
 
+  it("several targets on one file, each its own key: every key lands (writes to one file are serialised)", async () => {
+    const dir = await outsideDir("vonage-ir-dotenv-");
+    const file = join(dir, ".env");
+    await writeFile(file, "# shared by the services\nPORT=8080\n", { mode: 0o600 });
+    const e = await start({ scenario: "compromised" });
+    await e.sim.setAutoReload(false);
+    // The primary's secret and every rotated subaccount's, each into its own key of the one file.
+    const rotated = e.sim.initialState.subaccounts.filter((s) => !s.suspended).map((s) => s.apiKey);
+    expect(rotated.length).toBeGreaterThan(1);
+    const keyOf = (apiKey: string) => `VONAGE_API_SECRET_${apiKey.toUpperCase()}`;
+    await writeConfig(e.dir, e.sim, {
+      values: { "secrets.rotateSubaccounts": true },
+      settings: {
+        deliver: [
+          { name: "primary", dotenv: { file, key: "VONAGE_API_SECRET" }, for: ["api-secret"] },
+          ...rotated.map((apiKey) => ({
+            name: `sub-${apiKey}`,
+            dotenv: { file, key: keyOf(apiKey) },
+            for: [`subaccount:${apiKey}`],
+          })),
+        ],
+      },
+    });
+    const result = await e.run();
+    expect(result.code, result.stderr).toBe(0);
+    const [runId] = await e.runIds();
+    const lines = (await readFile(file, "utf8")).split("\n");
+    expect(lines.slice(0, 2)).toEqual(["# shared by the services", "PORT=8080"]);
+    expect(lines).toContain(`VONAGE_API_SECRET=${await newSecretOf(e, runId ?? "")}`);
+    for (const apiKey of rotated) {
+      const sink = await readFile(join(e.runDir(runId ?? ""), "secrets", `api-secret-${apiKey}`), "utf8");
+      expect(lines).toContain(`${keyOf(apiKey)}=${sink.trim()}`);
+    }
+    expect(await e.scan()).toEqual([]);
+  });
+
   it("is replaced atomically: a process killed between write and rename leaves the old file whole", async () => {
     const dir = await outsideDir("vonage-ir-dotenv-");
     const file = join(dir, ".env");
@@ -245,10 +283,10 @@ describe.concurrent("deliver: a dotenv target", () => {
     // The checkpoint blocks the writer right before the rename; the test kills it there with SIGKILL.
     const script = `
       const { writeDotenv } = await import(${JSON.stringify(module)});
-      await writeDotenv(${JSON.stringify(file)}, "VONAGE_API_SECRET", "new-value-1", (point) => {
+      await writeDotenv(${JSON.stringify(file)}, "VONAGE_API_SECRET", "new-value-1", { checkpoint: (point) => {
         process.stdout.write(point + "\\n");
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60000);
-      });`;
+      } });`;
     const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: "pipe" });
     await new Promise<void>((resolve, reject) => {
       child.stdout.on("data", (chunk: Buffer) => {
@@ -262,6 +300,98 @@ describe.concurrent("deliver: a dotenv target", () => {
     child.kill("SIGKILL");
     await new Promise((resolve) => child.once("close", resolve));
     expect(await readFile(file, "utf8")).toBe(old);
+  });
+});
+
+describe.concurrent("deliver: a target that still fails after its retries", () => {
+  it("is pending: the old secret keeps working, the later steps run, exit 3 naming the target and the resume; a resume with the target fixed revokes", async () => {
+    const dir = await outsideDir("vonage-ir-failing-");
+    const flag = join(dir, "reachable");
+    const e = await start(
+      { scenario: "compromised" },
+      {
+        settings: {
+          deliver: [
+            {
+              name: "store",
+              exec: [process.execPath, FAILING, flag],
+              for: ["api-secret"],
+              retries: 1,
+              backoffSeconds: 0.1,
+            },
+          ],
+        },
+      },
+    );
+    await e.sim.setAutoReload(false);
+    const operator = e.sim.primary.apiSecret;
+    const first = await e.run();
+    expect(first.code, first.stderr).toBe(3);
+    const [runId] = await e.runIds();
+    expect(first.stderr).toContain(
+      `deliver api-secret of ${e.sim.primary.apiKey} to exec:store failed after 2 attempt(s): exit 1: store unreachable: ${flag} is missing (got [redacted])`,
+    );
+    expect(first.stderr).toContain("the old API secret was not revoked");
+    expect(first.stderr).toMatch(/fix the target exec:store, then resume: \S.* run --resume \S+ --config/);
+    expect(await statusWith(e, operator)).toBe(200);
+    // The steps after secrets, which stop the spend, still ran: the attacker's subaccounts are suspended.
+    const state = e.sim.dumpState();
+    expect(e.sim.meta.attackerSubaccountKeys.length).toBeGreaterThan(0);
+    for (const key of e.sim.meta.attackerSubaccountKeys)
+      expect(state.subaccounts.find((s) => s.apiKey === key)?.suspended).toBe(true);
+
+    await writeFile(flag, "");
+    const resumed = await e.resume(runId ?? "");
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(await statusWith(e, operator)).toBe(401);
+    const value = await newSecretOf(e, runId ?? "");
+    expect(e.sim.dumpState().primary.secrets.map((s) => s.value)).toEqual([value]);
+    expect(await e.scan()).toEqual([]);
+  });
+
+  it("a dotenv file that does not exist is not created: pending, the old secret kept; with `create: true` it is", async () => {
+    const dir = await outsideDir("vonage-ir-dotenv-");
+    const file = join(dir, "typo", "..", ".env");
+    const e = await start(
+      { scenario: "compromised" },
+      {
+        settings: {
+          deliver: [
+            { name: "app", dotenv: { file, key: "VONAGE_API_SECRET" }, for: ["api-secret"], retries: 0 },
+          ],
+        },
+      },
+    );
+    await e.sim.setAutoReload(false);
+    const operator = e.sim.primary.apiSecret;
+    const first = await e.run();
+    expect(first.code, first.stderr).toBe(3);
+    expect(first.stderr).toContain(
+      `file ${join(dir, ".env")} does not exist: create it or set \`create: true\` on the target`,
+    );
+    expect(await readdir(dir)).toEqual([]);
+    expect(await statusWith(e, operator)).toBe(200);
+    expect(await e.scan()).toEqual([]);
+
+    const created = await start(
+      { scenario: "compromised" },
+      {
+        settings: {
+          deliver: [
+            { name: "app", dotenv: { file, key: "VONAGE_API_SECRET", create: true }, for: ["api-secret"] },
+          ],
+        },
+      },
+    );
+    await created.sim.setAutoReload(false);
+    const second = await created.run();
+    expect(second.code, second.stderr).toBe(0);
+    const [runId] = await created.runIds();
+    const value = await newSecretOf(created, runId ?? "");
+    expect(await readFile(join(dir, ".env"), "utf8")).toBe(`VONAGE_API_SECRET=${value}\n`);
+    expect((await stat(join(dir, ".env"))).mode & 0o777).toBe(0o600);
+    expect(await statusWith(created, created.sim.primary.apiSecret)).toBe(401);
+    expect(await created.scan()).toEqual([]);
   });
 });
 

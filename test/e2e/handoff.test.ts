@@ -1,15 +1,20 @@
 // Hand-off: a run killed mid-way on one machine is exported to the next responder's age key, imported into another
 // out directory under another HOME (the identity on stdin), and resumed there, as printed, to exit 0. The file
 // holds no plaintext secret or key line, a wrong identity cannot open it, and the old copy refuses to resume.
+import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { shellLine } from "../../src/io/shell-quote.js";
 import { e2eRunStarter } from "./helpers/e2e-run.js";
 import { printedLine, runPrinted } from "./helpers/run-printed.js";
-import { runCli, runIds } from "./helpers/run-cli.js";
+import { PACKAGE_ROOT, runCli, runIds } from "./helpers/run-cli.js";
 import { allSecrets, filesUnder, needlesOf, scanForSecrets, sinkValues } from "./helpers/scan-for-secrets.js";
 
 const start = e2eRunStarter();
+const FAILING = join(PACKAGE_ROOT, "test", "fixtures", "deliver", "failing-target.mjs");
+const CHECK = join(PACKAGE_ROOT, "test", "fixtures", "deliver", "service-check.mjs");
 
 describe("hand-off", () => {
   it("export → import under another HOME → resume to exit 0; the old copy refuses; a wrong key cannot open it", async () => {
@@ -200,6 +205,77 @@ describe("hand-off", () => {
     expect(accepted.stderr).toContain("broken at line 3 (--accept-broken-journal)");
     const last = JSON.parse((await readFile(journal, "utf8")).trim().split("\n").at(-1) ?? "{}") as object;
     expect(last).toMatchObject({ t: "handoff", acceptedBrokenJournal: { line: 3 } });
+  });
+
+  it("import lists the deliveries and service checks still to run here, and prints a credentials line that runs as printed", async () => {
+    const flag = join(tmpdir(), `vonage-ir-handoff-never-${String(process.pid)}-${String(Date.now())}`);
+    const e = await start(
+      { scenario: "compromised" },
+      {
+        settings: {
+          deliver: [
+            {
+              name: "store",
+              exec: [process.execPath, FAILING, flag],
+              for: ["api-secret"],
+              retries: 0,
+            },
+          ],
+          verify: [{ name: "health", run: [process.execPath, CHECK, flag], deadlineSeconds: 1 }],
+        },
+      },
+    );
+    await e.sim.setAutoReload(false);
+    // The target fails: the delivery, the check and the revoke are left for the next responder.
+    const first = await e.run();
+    expect(first.code, first.stderr).toBe(3);
+    const [runId = ""] = await e.runIds();
+    const keyFile = join(e.dir, "next.key");
+    const keygen = await e.cli(["keygen", "--to", keyFile]);
+    expect(keygen.code, keygen.stderr).toBe(0);
+    const file = join(e.dir, "handoff.age");
+    const exported = await e.cli([
+      "export",
+      runId,
+      "--to",
+      file,
+      "--recipient",
+      keygen.stdout.trim(),
+      "--out",
+      e.out,
+    ]);
+    expect(exported.code, exported.stderr).toBe(0);
+
+    const home = join(e.dir, "second-home");
+    await mkdir(home, { recursive: true, mode: 0o700 });
+    const env = { ...e.sim.env(), HOME: home, VONAGE_IR_STATE_DIR: join(home, "state") };
+    const imported = await runCli(["import", file, "--identity", keyFile, "--out", "runs"], {
+      cwd: home,
+      env,
+    });
+    e.results.push(imported);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stderr).toContain("Still to run, on this machine when you resume");
+    expect(imported.stderr).toContain(
+      `  deliver api-secret of ${e.sim.primary.apiKey} to exec:store: runs ${shellLine([process.execPath, FAILING, flag])} (the value on its stdin)`,
+    );
+    expect(imported.stderr).toContain(
+      `  service check health: runs ${shellLine([process.execPath, CHECK, flag])} (must exit 0)`,
+    );
+
+    // The credentials line runs as printed: the key and the run's new secret land in the environment.
+    const line = printedLine(imported.stderr, "load the credentials without printing the secret:");
+    const loaded = await runPrinted(
+      `${line} && printf '%s ' "$VONAGE_API_KEY" && printf %s "$VONAGE_API_SECRET" | sha256sum`,
+      { cwd: home, env: { PATH: process.env.PATH ?? "" } },
+    );
+    expect(loaded.code, loaded.stderr).toBe(0);
+    const sink = await readFile(
+      join(home, "runs", runId, "secrets", `api-secret-${e.sim.primary.apiKey}`),
+      "utf8",
+    );
+    const digest = createHash("sha256").update(sink.trim()).digest("hex");
+    expect(loaded.stdout.trim()).toBe(`${e.sim.primary.apiKey} ${digest}  -`);
     expect(await e.scan()).toEqual([]);
   });
 });

@@ -14,6 +14,8 @@ import { assertPrivateDirectory } from "../../security/private-file.js";
 import type { Values } from "../command.js";
 import type { CliIo } from "../io.js";
 import { givenActor } from "../actor.js";
+import { shellLine, shellQuote } from "../../io/shell-quote.js";
+import type { DeliverTarget, ServiceCheck } from "../../runbook/delivery-config.js";
 import { exportSecretCommand, printedResume } from "../printed-command.js";
 import { DEFAULT_OUT } from "../session.js";
 
@@ -51,6 +53,38 @@ async function identityText(values: Values, io: CliIo): Promise<string> {
     if (text.length > MiB) throw new UsageError("stdin holds more than an identity file (over 1 MiB)");
   }
   return text;
+}
+
+/**
+ * The deliveries and service checks of the imported plan that are not done: they run on this machine when the
+ * run resumes, so the next responder checks here that each command exists and each file is the services' one.
+ */
+async function stillToRun(runDir: string): Promise<string[]> {
+  const state = await readJournal(join(runDir, "journal.jsonl"));
+  const lines: string[] = [];
+  for (const step of state.plan.steps) {
+    for (const change of step.changes) {
+      if (state.done.has(`${step.id}:${change.id}`) || state.skipped.has(`${step.id}:${change.id}`)) continue;
+      if (change.kind === "deliver") {
+        const target = change.params.deliver as unknown as DeliverTarget;
+        const what = `deliver ${String(change.params.item)} of ${String(change.params.shownAs)} to ${String(change.params.label)}`;
+        lines.push(
+          target.dotenv
+            ? `  ${what}: sets ${target.dotenv.key} in ${target.dotenv.file}${target.dotenv.create ? " (created if missing)" : " (the file must exist here)"}`
+            : `  ${what}: runs ${shellLine(target.exec ?? [])} (the value on its stdin)`,
+        );
+      } else if (change.params.role === "check" && typeof change.params.check === "object") {
+        const check = change.params.check as unknown as ServiceCheck;
+        lines.push(`  service check ${check.name}: runs ${shellLine(check.run)} (must exit 0)`);
+      }
+    }
+  }
+  return lines.length === 0
+    ? []
+    : [
+        "Still to run, on this machine when you resume (check each command exists here and each file is the one the services read):",
+        ...lines,
+      ];
 }
 
 export default async function importRun(
@@ -101,7 +135,15 @@ export default async function importRun(
       ...(hasConfig
         ? [`  Its config: ${join(runDir, HANDOFF_CONFIG)} (add attest: entries there, keep the inputs).`]
         : []),
-      `Credentials: export VONAGE_API_KEY=${archive.account}${hasSecret ? `, and the run's new secret without printing it: ${exportSecretCommand(secretFile)}` : " and its API secret"}`,
+      ...(await stillToRun(runDir)),
+      hasSecret
+        ? `load the credentials without printing the secret: export VONAGE_API_KEY=${shellQuote(archive.account)} && ${exportSecretCommand(secretFile)}`
+        : `load the API key: export VONAGE_API_KEY=${shellQuote(archive.account)}`,
+      ...(hasSecret
+        ? []
+        : [
+            "  and set VONAGE_API_SECRET to the account's current secret (from where you keep it; never on a command line)",
+          ]),
       `resume with: ${resume}`,
       "",
     ].join("\n"),

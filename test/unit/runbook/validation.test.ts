@@ -255,6 +255,24 @@ const configCases: { fixture: string; behaviour: string; expected: string }[] = 
       '5:23 deliver[0].for[1]: one of "api-secret", "subaccount:<api key>", "application:<id or name>"',
   },
   {
+    fixture: "deliver-dotenv-same-key.yaml",
+    behaviour: "two dotenv targets setting the same key of the same file",
+    expected:
+      "7:41 deliver[1].dotenv.key: VONAGE_API_SECRET in /srv/app/.env is already set by target app-env: one target per key",
+  },
+  {
+    fixture: "deliver-dotenv-two-credentials.yaml",
+    behaviour: "a dotenv target for two credentials (both would be written into its one key)",
+    expected:
+      "5:10 deliver[0].for: a dotenv target sets one key: give it one credential (another target for another key)",
+  },
+  {
+    fixture: "deliver-dotenv-app-name.yaml",
+    behaviour: "a dotenv target naming an application by a name several applications may share",
+    expected:
+      "5:11 deliver[0].for[0]: a dotenv target names an application by its id: a name may be shared by several applications, all written into one key",
+  },
+  {
     fixture: "verify-unknown-key.yaml",
     behaviour: "a service check with an unknown key",
     expected: '5:5 verify[0].deadline: unknown key "deadline"',

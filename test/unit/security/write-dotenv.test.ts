@@ -1,8 +1,8 @@
 // Setting one key in a .env file: every other line and comment kept, values quoted when a reader could misread
 // them, a multi-line value replaced whole; the file written 0600, and a symlink refused rather than replaced.
-import { mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { dotenvValue, setDotenvKey, writeDotenv } from "../../../src/security/write-dotenv.js";
 
@@ -58,5 +58,35 @@ describe("writeDotenv", () => {
     await symlink(join(dir, "real.env"), join(dir, ".env"));
     await expect(writeDotenv(join(dir, ".env"), "KEY", "v")).rejects.toThrow(/symbolic link/);
     expect(await readFile(join(dir, "real.env"), "utf8")).toBe("A=1\n");
+  });
+
+  it("serialises writes to one file: keys set at once all land (none lost to a read before another's rename)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "vonage-ir-dotenv-"));
+    dirs.push(dir);
+    const file = join(dir, ".env");
+    await writeFile(file, "# shared\nA=1\n", { mode: 0o600 });
+    const keys = Array.from({ length: 12 }, (_, i) => `KEY_${String(i)}`);
+    // Half through a path with `..` in it: the same file, serialised on its real path.
+    await Promise.all(
+      keys.map((key, i) =>
+        writeDotenv(i % 2 ? join(dir, "..", basename(dir), ".env") : file, key, `v${String(i)}`),
+      ),
+    );
+    const lines = (await readFile(file, "utf8")).split("\n");
+    expect(lines.slice(0, 2)).toEqual(["# shared", "A=1"]);
+    for (const [i, key] of keys.entries()) expect(lines).toContain(`${key}=v${String(i)}`);
+  });
+
+  it("refuses a file that does not exist (a typo, another machine), and creates it 0600 only with `create`", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "vonage-ir-dotenv-"));
+    dirs.push(dir);
+    const file = join(dir, ".env");
+    await expect(writeDotenv(file, "KEY", "v")).rejects.toThrow(
+      `file ${file} does not exist: create it or set \`create: true\` on the target`,
+    );
+    expect(await readdir(dir)).toEqual([]);
+    await writeDotenv(file, "KEY", "v", { create: true });
+    expect(await readFile(file, "utf8")).toBe("KEY=v\n");
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
   });
 });
