@@ -1,6 +1,7 @@
 // The incident report, built from the run's journal alone (so `vonage-ir report <run-id>` can rebuild it):
 // timeline, every change with before/after (redacted), suspects, the application id map, where the new
 // secrets and keys are (paths and fingerprints only), what is pending, and the evidence manifest hash.
+import { fileURLToPath } from "node:url";
 import { basename, join } from "node:path";
 import { z } from "zod";
 import type { Action, JsonObject, JsonValue } from "./action.js";
@@ -13,6 +14,12 @@ import { ID_MAP_FILE } from "./recreate-applications.js";
 import { writePrivateFile } from "../security/private-file.js";
 import { decisionLine, type RecordedWebhookDecision } from "./resolve-webhook-decisions.js";
 import { trafficLines, trafficReport, type TrafficReport } from "./traffic-report.js";
+
+/**
+ * docs/delivery.md where this copy of vonage-ir lives (the package ships docs/): a path the operator can open, not
+ * one relative to wherever they ran the command. src/actions/, dist/actions/ and dist/bundle/ are all two levels down.
+ */
+const DELIVERY_DOC = fileURLToPath(new URL("../../docs/delivery.md", import.meta.url));
 
 export interface ReportChange {
   id: string;
@@ -315,7 +322,7 @@ export function afterRotationLines(
     );
   if (!after.deliveryConfigured)
     lines.push(
-      "Next time, vonage-ir can deliver the new credentials where your services read them and check the services before the old ones are revoked: see docs/delivery.md (deliver: and verify: in the config)",
+      `Next time, vonage-ir can deliver the new credentials where your services read them and check the services before the old ones are revoked: see ${DELIVERY_DOC} (deliver: and verify: in the config)`,
     );
   return lines;
 }

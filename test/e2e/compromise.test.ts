@@ -1,5 +1,6 @@
 // The compromise runbook end to end: the built CLI, unattended, against the simulator's `compromised`
 // scenario; the end state read from the simulator, every output scanned for secrets.
+import { existsSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -11,6 +12,7 @@ import {
 } from "./helpers/end-state.js";
 import { e2eRunStarter, type E2eRun } from "./helpers/e2e-run.js";
 import { writeRequests } from "./helpers/e2e-simulator.js";
+import { REPO_ROOT } from "./helpers/pty-session.js";
 
 // Tests run concurrently (each has its own simulator and directory; the CLI mostly waits on I/O).
 const start = e2eRunStarter();
@@ -59,7 +61,10 @@ describe.concurrent("compromise runbook, unattended, on the compromised scenario
     // 2 secrets: the one named by secrets.revokeFirst (the attacker's) is revoked before the new one is created
     expect(result.stderr).toContain("named by secrets.revokeFirst");
     // No deliver: configured: the end screen says where to read how a run can deliver the new credentials itself.
-    expect(result.stderr).toContain("see docs/delivery.md (deliver: and verify: in the config)");
+    // An absolute path to the package's own copy: it opens from wherever the operator ran the command.
+    const doc = join(REPO_ROOT, "docs", "delivery.md");
+    expect(existsSync(doc)).toBe(true);
+    expect(result.stderr).toContain(`see ${doc} (deliver: and verify: in the config)`);
     const { revoked, createdAfter } = secretRequests(e);
     expect(revoked[0]).toBe(e.sim.meta.attackerSecretIds[0]);
     expect(createdAfter).toBe(1);
