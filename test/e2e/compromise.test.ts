@@ -69,8 +69,13 @@ describe.concurrent("compromise runbook, unattended, on the compromised scenario
     expect(revoked[0]).toBe(e.sim.meta.attackerSecretIds[0]);
     expect(createdAfter).toBe(1);
     // orphan mode (the default): each old application deleted once, after its numbers moved
-    const deletes = e.sim.requests().filter((r) => r.method === "DELETE" && r.path.startsWith("/v2/"));
+    // (a 429 from the simulator's Vonage-like rate limit deleted nothing and was retried: a loaded CI machine can
+    // bunch the paced requests; what counts is one successful delete per application)
+    const deletes = e.sim
+      .requests()
+      .filter((r) => r.method === "DELETE" && r.path.startsWith("/v2/") && r.status !== 429);
     expect(deletes.map((d) => d.status)).toEqual(Array(primaryApplications(e)).fill(204));
+    expect(new Set(deletes.map((d) => d.path)).size).toBe(deletes.length);
     const state = e.sim.dumpState();
     expect(state.primary.autoReload).toBe(false);
     // the legitimate subaccounts stay active, the attacker's is suspended
