@@ -13,19 +13,24 @@ import { PACKAGE_ROOT, runCli, runIds } from "./helpers/run-cli.js";
 import { allSecrets, filesUnder, needlesOf, scanForSecrets, sinkValues } from "./helpers/scan-for-secrets.js";
 
 const start = e2eRunStarter();
+
+/** A compromise run killed at the subaccount suspension: secrets rotated and keys replaced, the rest to do. */
+async function killedAtSuspension() {
+  const e = await start({ scenario: "compromised" });
+  await e.sim.setAutoReload(false);
+  const killed = await e.run([], {
+    kill: { sim: e.sim, when: (_n, r) => r.method === "PATCH" && r.path.includes("/subaccounts/") },
+  });
+  expect(killed.killed, killed.stderr).toBe(true);
+  const [runId = ""] = await e.runIds();
+  return { e, runId };
+}
 const FAILING = join(PACKAGE_ROOT, "test", "fixtures", "deliver", "failing-target.mjs");
 const CHECK = join(PACKAGE_ROOT, "test", "fixtures", "deliver", "service-check.mjs");
 
 describe("hand-off", () => {
   it("export → import under another HOME → resume to exit 0; the old copy refuses; a wrong key cannot open it", async () => {
-    const e = await start({ scenario: "compromised" });
-    await e.sim.setAutoReload(false);
-    // killed at the subaccount suspension: secrets rotated and keys replaced, the rest to do
-    const killed = await e.run([], {
-      kill: { sim: e.sim, when: (_n, r) => r.method === "PATCH" && r.path.includes("/subaccounts/") },
-    });
-    expect(killed.killed, killed.stderr).toBe(true);
-    const [runId = ""] = await e.runIds();
+    const { e, runId } = await killedAtSuspension();
     const sink = join(e.runDir(runId), "secrets");
 
     const home = join(e.dir, "second-home");
@@ -178,13 +183,7 @@ describe("hand-off", () => {
   });
 
   it("refuses to export a journal whose hash chain is broken (exit 2, the line) unless accepted, then journals it", async () => {
-    const e = await start({ scenario: "compromised" });
-    await e.sim.setAutoReload(false);
-    const killed = await e.run([], {
-      kill: { sim: e.sim, when: (_n, r) => r.method === "PATCH" && r.path.includes("/subaccounts/") },
-    });
-    expect(killed.killed, killed.stderr).toBe(true);
-    const [runId = ""] = await e.runIds();
+    const { e, runId } = await killedAtSuspension();
     const journal = join(e.runDir(runId), "journal.jsonl");
     // one edited byte on line 3
     const lines = (await readFile(journal, "utf8")).split("\n");
