@@ -4,72 +4,9 @@ import type { z } from "zod";
 import type { Gateway } from "../vonage/gateway.js";
 import type { Prompter } from "../io/prompter.js";
 import type { EventInput } from "../io/events.js";
-import type { DeliveryConfig } from "../runbook/delivery-config.js";
-
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
-
-export type ChangeKind =
-  "create" | "update" | "delete" | "suspend" | "manual" | "verify" | "write-file" | "deliver";
-
-/** What must be shown to an operator before a manual change: instructions and the evidence to collect. */
-export interface ManualSpec {
-  instructions: string;
-  evidence: EvidenceField[];
-  /** A verifier id (see actions/verifiers.ts) run after the operator says "done". */
-  verify?: string | undefined;
-}
-
-export interface EvidenceField {
-  id: string;
-  label: string;
-  required: boolean;
-  /** A regular expression the answer must match. */
-  pattern?: string | undefined;
-}
-
-/** A change as an action plans it; the engine prefixes its id with the step id. */
-export interface ChangeDraft {
-  /** Stable within the step (so a resume can match it): e.g. `revoke/3f2a…`. */
-  id: string;
-  kind: ChangeKind;
-  /** Human label of what is changed: `secret 3f2a… of abcd1234`. */
-  target: string;
-  before?: JsonValue | undefined;
-  after?: JsonValue | undefined;
-  reversible: boolean;
-  /** Safe to apply again after a crash between intent and done (no reconcile needed). */
-  idempotent: boolean;
-  /** Data the action's own apply needs. References to earlier changes' outputs: `{ "$ref": "<change id>" }`. */
-  params: JsonObject;
-  /** What must still be true of live state (checked by the action right before apply). */
-  precondition?: JsonValue | undefined;
-  /** Ids of changes (full ids) that must be done before this one. */
-  dependsOn?: string[] | undefined;
-  manual?: ManualSpec | undefined;
-  /**
-   * May ask the operator while applying (a failing service check: retry, wait, revoke anyway): applied outside the
-   * progress display, as manual changes are, so that the question and the live output are seen.
-   */
-  asks?: boolean | undefined;
-  /** Shown in the plan and the report: things the operator should know (e.g. `http://` webhooks). */
-  warnings?: string[] | undefined;
-  /**
-   * Set on a change whose success makes a compromised credential stop working (an old API secret revoked, an
-   * application key replaced, an old application deleted): names that credential, e.g. `application key 3f2a…`.
-   * The report's attacker window ends at the last such change.
-   */
-  killsCredential?: string | undefined;
-}
-
-export interface Change extends ChangeDraft {
-  /** `<stepId>:<draft id>`, unique in the plan. */
-  id: string;
-  stepId: string;
-  action: string;
-  /** describe(change), computed once at plan time: feeds the dry-run diff, confirm prompts and the journal. */
-  summary: string;
-}
+import type { DeliveryConfig } from "./delivery-config.js";
+import type { Change, ChangeDraft, JsonObject, JsonValue } from "../core/plan.js";
+import type { JournalState } from "../core/journal-records.js";
 
 export type ApplyOutcome =
   | { status: "done"; output?: JsonObject | undefined; note?: string | undefined }
@@ -187,6 +124,14 @@ export interface ActionContext {
    * once the rotation revoked it. Undefined in tests that have no operator.
    */
   readonly operatorSecret?: string | undefined;
+  /** What this run has recorded so far, read back from its journal (the report and the ticket draft are built from it). */
+  readonly journal: JournalView;
+}
+
+/** A read-only view of the run's journal: the engine owns the file; an action only reads what was recorded. */
+export interface JournalView {
+  /** The journal as it is on disk now: every record appended so far, including this step's. */
+  read(): Promise<JournalState>;
 }
 
 export interface PlanResult {

@@ -4,18 +4,12 @@ import { constants } from "node:fs";
 import { mkdir, open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { z } from "zod";
-import { confinedPath } from "../engine/confined-path.js";
+import { confinedPath } from "../security/confined-path.js";
 import { KeyPairPool, publicKeyFingerprint, publicKeyOf } from "../security/index.js";
 import { writePrivateFile } from "../security/private-file.js";
 import type { ApplicationRecord } from "../vonage/gateway.js";
-import {
-  ref,
-  resolveRef,
-  type ActionContext,
-  type ChangeDraft,
-  type JsonObject,
-  type JsonValue,
-} from "./action.js";
+import { ref, resolveRef, type ActionContext } from "./action.js";
+import { type ChangeDraft, type JsonObject, type JsonValue } from "../core/plan.js";
 import { webhookDecisionsParam } from "./resolve-webhook-decisions.js";
 
 export const applicationSelectionParams = z.strictObject({

@@ -1,6 +1,6 @@
 // The attacker window of a run, from its journal: wall-clock time from the run's start (its first attempt) to
 // the done record of the last change that made a compromised credential useless, or which credentials still work.
-import type { JournalState } from "../engine/journal.js";
+import type { JournalState } from "../core/journal-records.js";
 
 export interface LiveCredential {
   credential: string;

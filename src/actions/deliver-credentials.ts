@@ -3,23 +3,15 @@
 // after the change that puts it in place. The value is read from the sink and goes to an `exec` target's stdin
 // or into a `dotenv` file, never anywhere else; a crash between intent and done delivers again (idempotent).
 import { resolve } from "node:path";
-import { enclosingGitTree } from "../engine/run-directory.js";
-import { messageOf } from "../engine/errors.js";
-import { redact } from "../io/redact.js";
-import type { DeliverTarget } from "../runbook/delivery-config.js";
-import { targetLabel } from "../runbook/delivery-config.js";
+import { enclosingGitTree } from "../security/private-file.js";
+import { messageOf } from "../core/errors.js";
+import { redact } from "../core/redact.js";
+import type { DeliverTarget } from "./delivery-config.js";
+import { targetLabel } from "./delivery-config.js";
 import { describeEnd, runCommand } from "../security/run-command.js";
 import { writeDotenv } from "../security/write-dotenv.js";
-import type {
-  ActionContext,
-  ApplyOutcome,
-  Change,
-  ChangeDraft,
-  JsonObject,
-  JsonValue,
-  PriorChange,
-  UndoPlan,
-} from "./action.js";
+import type { ActionContext, ApplyOutcome, PriorChange, UndoPlan } from "./action.js";
+import type { Change, ChangeDraft, JsonObject, JsonValue } from "../core/plan.js";
 import { resolveRef } from "./action.js";
 
 export type DeliveredItem = "api-secret" | "application-key";

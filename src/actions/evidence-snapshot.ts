@@ -4,9 +4,10 @@ import { createHash } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import type { Action, JsonObject, JsonValue } from "./action.js";
+import type { Action } from "./action.js";
+import type { JsonObject, JsonValue } from "../core/plan.js";
 import { writePrivateFile } from "../security/private-file.js";
-import { redact } from "../io/redact.js";
+import { redact } from "../core/redact.js";
 import type { AuditEvent, Availability, SecretMeta } from "../vonage/gateway.js";
 
 export const evidenceSnapshotParams = z.strictObject({

@@ -1,7 +1,7 @@
 // Every webhook URL on the account (applications, numbers, account settings) and which of them point at a host the
 // operator did not allow: an attacker's collector must never be carried over, or left in place, unnoticed.
-import { foreignText } from "../io/foreign-text.js";
-import { redactText } from "../io/redact.js";
+import { foreignText } from "../core/foreign-text.js";
+import { redactText } from "../core/redact.js";
 import type { AccountSettings, ApplicationRecord, NumberRecord } from "../vonage/gateway.js";
 import type { ActionContext } from "./action.js";
 

@@ -6,10 +6,10 @@ import { z } from "zod";
 import { fingerprint } from "../security/fingerprint.js";
 import { generateSignatureSecret } from "../security/generate-signature-secret.js";
 import { writePrivateFile } from "../security/private-file.js";
-import { readJournal } from "../engine/journal.js";
-import { InternalError } from "../engine/errors.js";
-import { redactText } from "../io/redact.js";
-import type { Action, ActionContext, JsonObject } from "./action.js";
+import { InternalError } from "../core/errors.js";
+import { redactText } from "../core/redact.js";
+import type { Action, ActionContext } from "./action.js";
+import type { JsonObject } from "../core/plan.js";
 import { manualDraft, runManualChange } from "./manual.js";
 import { trafficLines } from "./traffic-report.js";
 import { buildReport } from "./report.js";
@@ -129,7 +129,7 @@ Send it from the Dashboard → Support (or help.nexmo.com → Submit a request),
 
 /** A support-ticket draft from the journal: what happened, what was done, when. No secret, by construction and by check. */
 export async function supportTicketDraft(ctx: ActionContext): Promise<string> {
-  const state = await readJournal(join(ctx.runDir, "journal.jsonl"));
+  const state = await ctx.journal.read();
   const report = buildReport(state, ctx.clock.now());
   const done = report.changes.filter(
     (c) => c.status === "done" && c.kind !== "manual" && c.kind !== "write-file",

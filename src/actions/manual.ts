@@ -2,19 +2,10 @@
 // done / skip (reason required) / abort and gives the evidence asked for; an optional verifier checks the
 // result. Non-interactive: done only when the config attests it (who, when, note), otherwise pending.
 import { z } from "zod";
-import { AbortError } from "../engine/errors.js";
+import { AbortError } from "../core/errors.js";
 import type { Prompter } from "../io/prompter.js";
-import type {
-  Action,
-  ActionContext,
-  ApplyOutcome,
-  Attestation,
-  Change,
-  EvidenceField,
-  JsonObject,
-  ManualSpec,
-  Registry,
-} from "./action.js";
+import type { Action, ActionContext, ApplyOutcome, Attestation, Registry } from "./action.js";
+import type { Change, EvidenceField, JsonObject, ManualSpec } from "../core/plan.js";
 
 export const manualParams = z.strictObject({
   title: z.string(),

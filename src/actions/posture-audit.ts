@@ -5,9 +5,9 @@ import { mkdir } from "node:fs/promises";
 import { writePrivateFile } from "../security/private-file.js";
 import { join } from "node:path";
 import { z } from "zod";
-import type { Action, JsonObject, JsonValue } from "./action.js";
+import type { Action } from "./action.js";
+import type { JsonObject, JsonValue } from "../core/plan.js";
 import { findSuspects } from "./evidence-snapshot.js";
-import { readJournal } from "../engine/journal.js";
 import type {
   AccountSettings,
   ApplicationRecord,
@@ -534,7 +534,7 @@ export const postureAudit: Action<z.infer<typeof postureAuditParams>> = {
     });
     const now = ctx.clock.now();
     // This run's own changes (new secrets, replacement applications) happened after `since` too: not suspects.
-    const until = await readJournal(join(ctx.runDir, "journal.jsonl")).then(
+    const until = await ctx.journal.read().then(
       (journal) => journal.header.startedAt,
       () => undefined,
     );

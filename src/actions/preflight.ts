@@ -1,7 +1,8 @@
 // `preflight`: before anything changes, prove the credentials work and find out which optional APIs
 // (Subaccounts, Audit) this account has, so later steps plan against what is really there.
 import { z } from "zod";
-import type { Action, ActionContext, ChangeDraft } from "./action.js";
+import type { Action, ActionContext } from "./action.js";
+import type { ChangeDraft } from "../core/plan.js";
 
 export const preflightParams = z.strictObject({});
 export type PreflightParams = z.infer<typeof preflightParams>;

@@ -2,7 +2,8 @@
 // copy of it) must answer 401, through the gateway. Vonage may take a moment to forget a revoked secret, so the
 // check is repeated for the propagation window (`secrets.propagationSeconds`) before it fails.
 import { fingerprint } from "../security/index.js";
-import type { ActionContext, ApplyOutcome, ChangeDraft, JsonObject } from "./action.js";
+import type { ActionContext, ApplyOutcome } from "./action.js";
+import type { ChangeDraft, JsonObject } from "../core/plan.js";
 
 /** Between two attempts while the revoke propagates. */
 const RETRY_MS = 2000;

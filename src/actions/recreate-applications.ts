@@ -3,7 +3,7 @@
 // the sink first) → move its numbers and its external accounts → verify nothing is left → delete the old one;
 // then the old → new id map.
 import type { z } from "zod";
-import { UsageError, VonageApiError } from "../engine/errors.js";
+import { UsageError, VonageApiError } from "../core/errors.js";
 import type {
   ApplicationConfig,
   ApplicationRecord,
@@ -18,12 +18,9 @@ import {
   type Action,
   type ActionContext,
   type ApplyOutcome,
-  type Change,
-  type ChangeDraft,
-  type JsonObject,
-  type JsonValue,
   type UndoPlan,
 } from "./action.js";
+import { type Change, type ChangeDraft, type JsonObject, type JsonValue } from "../core/plan.js";
 import { withWebhookCredentials } from "./with-webhook-credentials.js";
 import { applyDelivery, deliveryDrafts, describeDelivery, undoDelivery } from "./deliver-credentials.js";
 import { applyCheck, checkDrafts, describeCheck } from "./service-checks.js";
@@ -34,8 +31,8 @@ import {
   resolveWebhookDecisions,
   type RecordedWebhookDecision,
 } from "./resolve-webhook-decisions.js";
-import { foreignText } from "../io/foreign-text.js";
-import { redactText } from "../io/redact.js";
+import { foreignText } from "../core/foreign-text.js";
+import { redactText } from "../core/redact.js";
 import {
   applicationStepParams,
   backupPathFor,

@@ -33,11 +33,9 @@ import {
   type Action,
   type ActionContext,
   type ApplyOutcome,
-  type Change,
-  type ChangeDraft,
-  type JsonObject,
   type UndoPlan,
 } from "./action.js";
+import { type Change, type ChangeDraft, type JsonObject } from "../core/plan.js";
 
 export const rekeyApplicationsParams = applicationStepParams;
 export type RekeyApplicationsParams = z.infer<typeof rekeyApplicationsParams>;

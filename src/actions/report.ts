@@ -4,11 +4,12 @@
 import { fileURLToPath } from "node:url";
 import { basename, join } from "node:path";
 import { z } from "zod";
-import type { Action, JsonObject, JsonValue } from "./action.js";
+import type { Action } from "./action.js";
+import type { JsonObject, JsonValue } from "../core/plan.js";
 import { attackerWindow, describeAttackerWindow, type AttackerWindow } from "./attacker-window.js";
-import { readJournal, type Actor, type JournalState } from "../engine/journal.js";
-import { foreignText } from "../io/foreign-text.js";
-import { redact } from "../io/redact.js";
+import type { Actor, JournalState } from "../core/journal-records.js";
+import { foreignText } from "../core/foreign-text.js";
+import { redact } from "../core/redact.js";
 import { shellQuote } from "../io/shell-quote.js";
 import { ID_MAP_FILE } from "./recreate-applications.js";
 import { writePrivateFile } from "../security/private-file.js";
@@ -503,12 +504,12 @@ function windowLines(window: AttackerWindow): string[] {
   return lines;
 }
 
-/** (Re)writes report.md and report.json of a run directory from its journal. */
+/** (Re)writes report.md and report.json of a run directory from its journal (`state`, read back from it). */
 export async function writeReport(
   runDir: string,
+  state: JournalState,
   now?: Date,
 ): Promise<{ markdown: string; json: string; report: Report }> {
-  const state = await readJournal(join(runDir, "journal.jsonl"));
   const report = buildReport(state, now);
   const markdown = join(runDir, "report.md");
   const json = join(runDir, "report.json");
@@ -538,7 +539,7 @@ export const writeReportAction: Action<Record<string, never>> = {
   },
   describe: (change) => `write ${change.target} (from the journal; rewritten at the end of every run)`,
   async apply(ctx) {
-    const { markdown } = await writeReport(ctx.runDir, ctx.clock.now());
+    const { markdown } = await writeReport(ctx.runDir, await ctx.journal.read(), ctx.clock.now());
     return { status: "done", output: { path: markdown } };
   },
 };

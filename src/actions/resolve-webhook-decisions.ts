@@ -1,10 +1,11 @@
 // What happens to a suspect webhook of an application that is recreated or rekeyed: kept, cleared or replaced, as
 // `webhooks.decisions` in the config or the operator (asked while planning) decides; never silently carried over.
 import { z } from "zod";
-import { foreignText } from "../io/foreign-text.js";
-import { redactText } from "../io/redact.js";
+import { foreignText } from "../core/foreign-text.js";
+import { redactText } from "../core/redact.js";
 import type { ApplicationRecord } from "../vonage/gateway.js";
-import type { ActionContext, JsonObject } from "./action.js";
+import type { ActionContext } from "./action.js";
+import type { JsonObject } from "../core/plan.js";
 import { describeSite, type SuspectWebhook } from "./find-suspect-webhooks.js";
 
 export type WebhookDecision = { kind: "keep" } | { kind: "clear" } | { kind: "replace"; url: string };

@@ -3,8 +3,9 @@
 // rekey applies the decisions; this step is what keeps an undecided one from being forgotten, whichever ran.
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { redactText } from "../io/redact.js";
-import type { Action, ActionContext, JsonObject, JsonValue } from "./action.js";
+import { redactText } from "../core/redact.js";
+import type { Action, ActionContext } from "./action.js";
+import type { JsonObject, JsonValue } from "../core/plan.js";
 import {
   accountWebhooks,
   applicationWebhooks,

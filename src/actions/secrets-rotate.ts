@@ -10,20 +10,11 @@ import {
   UsageError,
   VonageApiError,
   messageOf,
-} from "../engine/errors.js";
+} from "../core/errors.js";
 import { API_SECRET_LENGTH, fingerprint, generateApiSecret } from "../security/index.js";
 import type { AuditEvent, SecretMeta } from "../vonage/gateway.js";
-import type {
-  Action,
-  ActionContext,
-  ApplyOutcome,
-  Change,
-  ChangeDraft,
-  JsonObject,
-  PriorChange,
-  PriorSecret,
-  UndoPlan,
-} from "./action.js";
+import type { Action, ActionContext, ApplyOutcome, PriorChange, PriorSecret, UndoPlan } from "./action.js";
+import type { Change, ChangeDraft, JsonObject } from "../core/plan.js";
 import { ref, resolveRef } from "./action.js";
 import { runManualChange } from "./manual.js";
 import { applyDelivery, deliveryDrafts, describeDelivery, undoDelivery } from "./deliver-credentials.js";

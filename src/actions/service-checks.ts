@@ -2,9 +2,10 @@
 // old application deleted. Each is a change of its own, run until it passes or its deadline passes; a failure
 // leaves the old credential alive and the step pending (exit 3). In a terminal the operator may retry, wait
 // longer, or revoke anyway (journaled as their decision); a resume runs the checks again.
-import type { ServiceCheck } from "../runbook/delivery-config.js";
+import type { ServiceCheck } from "./delivery-config.js";
 import { describeEnd, runCommand } from "../security/run-command.js";
-import type { ActionContext, ApplyOutcome, Change, ChangeDraft, JsonObject } from "./action.js";
+import type { ActionContext, ApplyOutcome } from "./action.js";
+import type { Change, ChangeDraft, JsonObject } from "../core/plan.js";
 import { shownOutput } from "./deliver-credentials.js";
 
 /** One change per configured check, each after `dependsOn` (the deliveries); `base` tags them for the action. */

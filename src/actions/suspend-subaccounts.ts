@@ -3,17 +3,8 @@
 // decision: the config's allow list, the operator's checkbox, or else the step stays pending with the list.
 import { z } from "zod";
 import type { SubaccountRecord } from "../vonage/gateway.js";
-import type {
-  Action,
-  ActionContext,
-  ApplyOutcome,
-  Change,
-  ChangeDraft,
-  JsonObject,
-  JsonValue,
-  PriorChange,
-  UndoPlan,
-} from "./action.js";
+import type { Action, ActionContext, ApplyOutcome, PriorChange, UndoPlan } from "./action.js";
+import type { Change, ChangeDraft, JsonObject, JsonValue } from "../core/plan.js";
 
 export const suspendSubaccountsParams = z.strictObject({
   /** API keys of the legitimate subaccounts; every other active one is suspended. */

@@ -3,11 +3,12 @@
 // post-compromise cost stands out (traffic.records) and the prefixes the operator names; never a destination in
 // traffic.allowCountries. Nothing is blocked without a decision: the checkbox, or the config.
 import { z } from "zod";
-import type { Action, ActionContext, ApplyOutcome, Change, ChangeDraft, JsonObject } from "./action.js";
+import type { Action, ActionContext, ApplyOutcome } from "./action.js";
+import type { Change, ChangeDraft, JsonObject } from "../core/plan.js";
 import { runManualChange } from "./manual.js";
 import { plannedTraffic } from "./traffic-read.js";
 import { money, type TrafficSummary } from "./traffic-summary.js";
-import { VonageApiError } from "../engine/errors.js";
+import { VonageApiError } from "../core/errors.js";
 
 export const trafficBlockParams = z.strictObject({
   /** Prefixes (digits, country code first, at most 15) the operator wants blocked. */

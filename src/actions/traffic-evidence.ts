@@ -6,7 +6,7 @@ import { constants } from "node:fs";
 import { mkdir, open, rename, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { ReadVisitor } from "./traffic-read.js";
-import { redact, redactText } from "../io/redact.js";
+import { redact, redactText } from "../core/redact.js";
 import { assertPrivateDirectory, writePrivateFile } from "../security/private-file.js";
 import type { TrafficProduct, TrafficRecord } from "../vonage/gateway.js";
 

@@ -2,7 +2,8 @@
 // a baseline before it) and puts the summary in the plan, so the operator sees the damage before deciding;
 // applying reads them again into evidence/traffic/ (JSONL per account and product, with a manifest). Reads only.
 import { z } from "zod";
-import type { Action, JsonObject } from "./action.js";
+import type { Action } from "./action.js";
+import type { JsonObject } from "../core/plan.js";
 import { TrafficEvidenceWriter } from "./traffic-evidence.js";
 import { plannedTraffic, readTraffic, trafficAccounts, trafficWindow } from "./traffic-read.js";
 import { money, summaryJson, summaryLines, type TrafficSummary } from "./traffic-summary.js";

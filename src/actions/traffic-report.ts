@@ -1,10 +1,10 @@
 // The traffic part of the report and the support ticket, from the journal alone: the fraud's size (traffic.records),
 // the BLOCK rules created and how to lift each (traffic.block), spend before and after containment and whether
 // the traffic stopped (traffic.verify).
-import type { JsonObject, JsonValue } from "./action.js";
+import type { JsonObject, JsonValue } from "../core/plan.js";
 import { recordsSummary } from "./traffic-verify.js";
 import { money, summaryLines, type TrafficSummary } from "./traffic-summary.js";
-import type { JournalState } from "../engine/journal.js";
+import type { JournalState } from "../core/journal-records.js";
 
 export interface TrafficReport {
   summary: TrafficSummary | undefined;

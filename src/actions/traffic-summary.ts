@@ -2,7 +2,7 @@
 // after the compromise time, per destination (country and the longest prefix its numbers share), per sender
 // (API key, application), and the first fraudulent record. Destinations whose post-compromise cost stands out
 // from the account's own earlier traffic are the suspects traffic.block proposes.
-import type { JsonObject } from "./action.js";
+import type { JsonObject } from "../core/plan.js";
 import { TRAFFIC_PRODUCTS, type TrafficProduct, type TrafficRecord } from "../vonage/gateway.js";
 
 export interface Tally {

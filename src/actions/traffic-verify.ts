@@ -3,7 +3,8 @@
 // pointer to what was missed. Fraud = a record to a destination traffic.records found standing out (or, without
 // that summary, any charged record). Reads only.
 import { z } from "zod";
-import type { Action, ActionContext, JsonObject, JsonValue } from "./action.js";
+import type { Action, ActionContext } from "./action.js";
+import type { JsonObject, JsonValue } from "../core/plan.js";
 import { iso, readTraffic, trafficAccounts } from "./traffic-read.js";
 import { money, type TrafficSummary } from "./traffic-summary.js";
 import type { TrafficRecord } from "../vonage/gateway.js";

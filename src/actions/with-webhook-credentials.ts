@@ -1,7 +1,7 @@
 // A replacement application keeps its webhooks' basic-auth passwords (`https://user:password@host/...`), which
 // a plan no longer holds (it is redacted like every output): they are taken back from the live application it
 // replaces, URL by URL, and only for a URL that is otherwise exactly the one planned.
-import { REDACTED, redactText } from "../io/redact.js";
+import { REDACTED, redactText } from "../core/redact.js";
 import type { ApplicationConfig } from "../vonage/gateway.js";
 import type { ActionContext } from "./action.js";
 

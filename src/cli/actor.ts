@@ -1,8 +1,8 @@
 // Who runs this: the OS user and host, and the operator's name from `--operator`, VONAGE_IR_OPERATOR or, in a
 // terminal, asked once per run. The journal stamps it on every record (engine/journal.ts).
 import { hostname, userInfo } from "node:os";
-import type { Actor } from "../engine/journal.js";
-import { UsageError } from "../engine/errors.js";
+import type { Actor } from "../core/journal-records.js";
+import { UsageError } from "../core/errors.js";
 import type { Prompter } from "../io/prompter.js";
 import type { CliIo } from "./io.js";
 import type { Values } from "./command.js";

@@ -2,7 +2,7 @@
 // is refused (exit 2 naming journal.jsonl:LINE) unless the operator accepts it with --accept-broken-journal; then
 // the break is returned, for the command to journal (a resume record, a hand-off record).
 import { join } from "node:path";
-import { ValidationError } from "../engine/errors.js";
+import { ValidationError } from "../core/errors.js";
 import { verifyJournalFile } from "../engine/verify-journal.js";
 import type { CliIo } from "./io.js";
 

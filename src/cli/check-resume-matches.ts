@@ -1,8 +1,8 @@
 // What a resume must still share with the run it continues: the runbook and the config's inputs. Attestations
 // may be added (that is how an unattended run closes its manual steps after exit 3); a changed input is refused
 // by name, since the journaled plan was made with the old value.
-import { UsageError } from "../engine/errors.js";
-import type { JournalState } from "../engine/journal.js";
+import { UsageError } from "../core/errors.js";
+import type { JournalState } from "../core/journal-records.js";
 import { canonicalJson } from "../runbook/config.js";
 import type { Loaded } from "./session.js";
 import { sha256 } from "./session.js";

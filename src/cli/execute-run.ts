@@ -5,7 +5,8 @@ import { join, relative, resolve } from "node:path";
 import type { Attestation, Clock, Registry } from "../actions/action.js";
 import { describeAttackerWindow } from "../actions/attacker-window.js";
 import { commandEnv } from "../security/run-command.js";
-import { afterRotationLines, writeReport } from "../actions/report.js";
+import { afterRotationLines } from "../actions/report.js";
+import { rewriteReport } from "./rewrite-report.js";
 import {
   AbortError,
   DriftError,
@@ -16,7 +17,7 @@ import {
   VonageIrError,
   diskProblemOf,
   messageOf,
-} from "../engine/errors.js";
+} from "../core/errors.js";
 import {
   apply,
   plan,
@@ -27,17 +28,13 @@ import {
   type EngineDeps,
 } from "../engine/engine.js";
 import { verifySavedPlan } from "../engine/verify-saved-plan.js";
-import { Journal, JOURNAL_VERSION, readJournal, type Actor, type JournalState } from "../engine/journal.js";
+import { Journal, JOURNAL_VERSION, readJournal } from "../engine/journal.js";
+import { type Actor, type JournalState } from "../core/journal-records.js";
 import { acquireLock, lockHolder, type HeldLock } from "../engine/lock.js";
 import { readPriorRuns } from "../engine/read-prior-runs.js";
-import type { Plan } from "../engine/plan-types.js";
-import {
-  RUN_ID_PATTERN,
-  createRunDirectory,
-  enclosingGitTree,
-  newRunId,
-  runPaths,
-} from "../engine/run-directory.js";
+import type { Plan } from "../core/plan.js";
+import { RUN_ID_PATTERN, createRunDirectory, newRunId, runPaths } from "../engine/run-directory.js";
+import { enclosingGitTree } from "../security/private-file.js";
 import {
   formatPlan,
   formatStartScreen,
@@ -50,7 +47,7 @@ import {
 } from "../io/events.js";
 import { isDestructive } from "../io/plan-marks.js";
 import type { Prompter } from "../io/prompter.js";
-import { redact } from "../io/redact.js";
+import { redact } from "../core/redact.js";
 import { ConsoleReporter, JsonReporter, chooseRenderer } from "../io/reporters.js";
 import { silentTaskUi, type TaskUi } from "../io/task-ui.js";
 import { assertPrivateDirectory, writePrivateFile } from "../security/private-file.js";
@@ -62,7 +59,8 @@ import { completeActor } from "./actor.js";
 import { RunNotifications } from "./run-notifications.js";
 import type { NotifyTarget } from "../io/notify.js";
 import { printedCommand, printedResume } from "./printed-command.js";
-import { DEFAULT_OUT, planningInput, type Loaded, type Mode, type RateLimitWaits } from "./session.js";
+import { DEFAULT_OUT, planningInput, type Loaded, type RateLimitWaits } from "./session.js";
+import { type Mode } from "./io.js";
 import { stateDirectory } from "./state-directory.js";
 
 export const systemClock: Clock = {
@@ -471,7 +469,7 @@ export async function executeRun(request: RunRequest): Promise<number> {
       await journal.append({ t: "end", status, exitCode }, true).catch(() => undefined);
       // Open until the last notification is sent or given up on: a failed one is journaled after the end.
       if (!notifications) await journal.close().catch(() => undefined);
-      const written = await writeReport(paths.dir).catch((error: unknown) => {
+      const written = await rewriteReport(paths.dir).catch((error: unknown) => {
         events.emit({ kind: "warning", message: `could not write the report: ${messageOf(error)}` });
         return undefined;
       });

@@ -14,6 +14,13 @@ export interface CliIo {
   signal: AbortSignal;
 }
 
+/** How a command talks to its operator: asks (a terminal), prints JSON events, draws on a terminal. */
+export interface Mode {
+  interactive: boolean;
+  json: boolean;
+  tty: boolean;
+}
+
 export function processIo(signal: AbortSignal): CliIo {
   return {
     stdin: process.stdin,

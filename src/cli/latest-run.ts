@@ -1,6 +1,6 @@
 // `--resume latest` and `restore latest`: the newest run of the account in the out directory.
 import { resolve } from "node:path";
-import { UsageError } from "../engine/errors.js";
+import { UsageError } from "../core/errors.js";
 import { readRunHeaders, type RunHeader } from "../engine/read-run-headers.js";
 import type { CliIo } from "./io.js";
 

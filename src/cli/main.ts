@@ -2,9 +2,9 @@
 // and exit codes. Commands are data (name, summary, options, exit codes, run; see command.ts) and load their
 // heavy parts lazily, so `--help`, `list` and `validate` never load the SDK, Inquirer or listr2.
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { ExitCode, UsageError, VonageIrError, diskProblemOf, messageOf } from "../engine/errors.js";
-import { terminalText } from "../io/foreign-text.js";
-import { redactText } from "../io/redact.js";
+import { ExitCode, UsageError, VonageIrError, diskProblemOf, messageOf } from "../core/errors.js";
+import { terminalText } from "../core/foreign-text.js";
+import { redactText } from "../core/redact.js";
 import type { Command, OptionSpecs, Values } from "./command.js";
 import { completionScript, SHELLS } from "./completion.js";
 import { nearest } from "./did-you-mean.js";

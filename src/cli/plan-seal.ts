@@ -6,7 +6,7 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { constants } from "node:fs";
 import { mkdir, open } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { UsageError, messageOf } from "../engine/errors.js";
+import { UsageError, messageOf } from "../core/errors.js";
 import { assertPrivateDirectory } from "../security/private-file.js";
 import type { CliIo } from "./io.js";
 import { stateDirectory } from "./state-directory.js";

@@ -1,7 +1,7 @@
 // The prompter for a mode: the injected one (tests), Inquirer on a terminal, none when scripted.
 import type { Prompter } from "../io/prompter.js";
 import type { CliIo } from "./io.js";
-import type { Mode } from "./session.js";
+import type { Mode } from "./io.js";
 
 export async function createPrompter(
   mode: Mode,

@@ -5,9 +5,9 @@ import { existsSync, readdirSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Registry } from "../actions/action.js";
-import { UsageError, ValidationError, VonageApiError } from "../engine/errors.js";
+import { UsageError, ValidationError, VonageApiError } from "../core/errors.js";
 import type { Prompter } from "../io/prompter.js";
-import { registerApiKey, registerSecret } from "../io/redact.js";
+import { registerApiKey, registerSecret } from "../core/redact.js";
 import {
   configRunbook,
   emptyConfig,
@@ -22,7 +22,7 @@ import { parseInstant } from "../runbook/parse-instant.js";
 import { loadRunbookFile, type LoadedRunbook } from "../runbook/load-runbook.js";
 import type { Runbook } from "../runbook/schema.js";
 import type { Credentials, Gateway } from "../vonage/gateway.js";
-import type { CliIo } from "./io.js";
+import type { CliIo, Mode } from "./io.js";
 import { createPrompter } from "./prompter-factory.js";
 import type { Values } from "./command.js";
 import { nearest } from "./did-you-mean.js";
@@ -81,12 +81,6 @@ export async function loadRunbookAndConfig(
   const loaded = await loadRunbookFile(resolveRunbookPath(arg, io.cwd), registry);
   const config = configSource ? validateConfig(configSource, loaded.runbook, time) : emptyConfig();
   return { loaded, config, runbookHash: sha256(loaded.text), configHash: sha256(config.canonical) };
-}
-
-export interface Mode {
-  interactive: boolean;
-  json: boolean;
-  tty: boolean;
 }
 
 /** `CI` set to anything but an empty or a negative value (`false`, `0`, `no`, `off`, any case). */

@@ -1,28 +1,27 @@
 // plan() reads live state through a read-only gateway and returns a serialisable Plan; apply() executes it
 // change by change: precondition → prepare (sink writes) → intent (fsynced) → apply → done/failed/pending.
 // Resume never repeats a done change and reconciles a started one against live state first.
+import { join } from "node:path";
 import type {
   Action,
   ActionContext,
   ApplyOutcome,
   Attestation,
-  Change,
-  ChangeDraft,
   Clock,
   DeliverySetup,
-  JsonObject,
   PriorRuns,
   Registry,
   SinkWriter,
 } from "../actions/action.js";
+import type { Change, ChangeDraft, JsonObject } from "../core/plan.js";
 import type { Gateway } from "../vonage/gateway.js";
 import { createReadOnlyGateway } from "../vonage/dry-run-gateway.js";
 import type { Prompter } from "../io/prompter.js";
 import { formatChangeList, type ChangeStatus, type EventSink, type StepStatus } from "../io/events.js";
 import { isDestructive, type PlanStyle } from "../io/plan-marks.js";
 import { RecordingPrompter } from "../io/recording-prompter.js";
-import { foreignText } from "../io/foreign-text.js";
-import { redact, registerSecret } from "../io/redact.js";
+import { foreignText } from "../core/foreign-text.js";
+import { redact, registerSecret } from "../core/redact.js";
 import type { TaskUi } from "../io/task-ui.js";
 import type { LoadedRunbook } from "../runbook/load-runbook.js";
 import { describeWhen, evaluateWhen } from "../runbook/rules.js";
@@ -35,9 +34,10 @@ import {
   StepFailedError,
   ValidationError,
   messageOf,
-} from "./errors.js";
-import type { Journal, JournalState } from "./journal.js";
-import { PLAN_VERSION, type Plan, type PlanStep } from "./plan-types.js";
+} from "../core/errors.js";
+import { readJournal, type Journal } from "./journal.js";
+import type { JournalState } from "../core/journal-records.js";
+import { PLAN_VERSION, type Plan, type PlanStep } from "../core/plan.js";
 
 export interface EngineDeps {
   registry: Registry;
@@ -173,6 +173,7 @@ function makeContext(
     registerSecret,
     delivery: deps.delivery,
     operatorSecret: deps.operatorSecret,
+    journal: { read: () => readJournal(join(deps.runDir, "journal.jsonl")) },
   };
 }
 

@@ -8,8 +8,8 @@ import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm } from "node:f
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { z } from "zod";
-import { InternalError, LockError, UsageError } from "./errors.js";
-import type { JournalState, StampedRecord } from "./journal.js";
+import { InternalError, LockError, UsageError } from "../core/errors.js";
+import type { JournalState, StampedRecord } from "../core/journal-records.js";
 import { RUN_ID_PATTERN } from "./run-directory.js";
 
 export const HANDOFF_FORMAT = "vonage-ir-handoff";

@@ -8,7 +8,7 @@ import { constants } from "node:fs";
 import { link, mkdir, open, rm, stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { LockError } from "./errors.js";
+import { LockError } from "../core/errors.js";
 
 export interface LockHolder {
   runId: string;

@@ -1,9 +1,10 @@
 // `vonage-ir restore`: the plan that reverses an earlier run, built from the changes its journal records as done
 // (read by the caller) and each action's own `undo`. Pure: no request, no file. The changes it can reverse become
 // steps the engine applies like any run's; the rest is listed (a person's instruction, or why it stays).
-import type { Action, JsonObject, PriorChange, PriorRun, Registry } from "../actions/action.js";
+import type { Action, PriorChange, PriorRun, Registry } from "../actions/action.js";
+import type { JsonObject } from "../core/plan.js";
 import { planChange } from "./engine.js";
-import { PLAN_VERSION, type Plan, type PlanStep, type RestoreOf } from "./plan-types.js";
+import { PLAN_VERSION, type Plan, type PlanStep, type RestoreOf } from "../core/plan.js";
 
 /** The runbook id a restore run's journal and plan carry. */
 export const RESTORE_RUNBOOK_ID = "restore";

@@ -3,11 +3,10 @@
 // It appears under its run id only once its journal holds the run header and the plan, so a crash while
 // creating it never leaves a run that cannot be resumed.
 import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
-import { access, lstat, mkdir, open, readdir, rename, rm } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
-import { writePrivateFile } from "../security/private-file.js";
-import { InternalError } from "./errors.js";
+import { lstat, mkdir, readdir, rename, rm } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { fsyncDirectory, writePrivateFile } from "../security/private-file.js";
+import { InternalError } from "../core/errors.js";
 
 export function newRunId(now: Date = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
@@ -70,32 +69,4 @@ export async function createRunDirectory(
   await rename(staging.dir, paths.dir);
   await fsyncDirectory(outDir);
   return paths;
-}
-
-export async function fsyncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, constants.O_RDONLY);
-  try {
-    await handle.sync();
-  } catch (error) {
-    // Some platforms (Windows, a few network filesystems) cannot fsync a directory.
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== "EINVAL" && code !== "EPERM" && code !== "EISDIR") throw error;
-  } finally {
-    await handle.close();
-  }
-}
-
-/** The git work tree that contains `dir`, if any. */
-export async function enclosingGitTree(dir: string): Promise<string | undefined> {
-  let current = resolve(dir);
-  for (;;) {
-    try {
-      await access(join(current, ".git"));
-      return current;
-    } catch {
-      const parent = dirname(current);
-      if (parent === current) return undefined;
-      current = parent;
-    }
-  }
 }

@@ -3,7 +3,7 @@
 // pins the journal's last record when it was written, and that record must still be there.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ValidationError } from "./errors.js";
+import { ValidationError } from "../core/errors.js";
 import { verifyChain, type ChainBreak, type ChainVerdict } from "./journal-chain.js";
 
 export interface JournalVerdict extends ChainVerdict {

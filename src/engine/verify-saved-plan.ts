@@ -1,12 +1,12 @@
 // `apply plan.json` re-plans every step against live state (read-only) and runs a saved change only if the runbook
 // plans exactly that change now: its seal is a corruption check anyone can recompute, so it proves nothing.
-import type { Change, JsonValue } from "../actions/action.js";
+import type { Change, JsonValue } from "../core/plan.js";
 import type { Choice, Prompter } from "../io/prompter.js";
-import type { RecordedDecision } from "../io/recording-prompter.js";
+import type { RecordedDecision } from "../core/plan.js";
 import { canonicalJson } from "../runbook/config.js";
 import { planSteps, type EngineDeps, type PlanInput, type RunState } from "./engine.js";
-import { DriftError, UsageError } from "./errors.js";
-import type { Plan, PlanStep } from "./plan-types.js";
+import { DriftError, UsageError } from "../core/errors.js";
+import type { Plan, PlanStep } from "../core/plan.js";
 
 const HINT =
   "nothing was changed: the plan file was edited, or the account changed since the plan was made (is an attacker still active?); make a new plan with `vonage-ir plan --save` and review it";

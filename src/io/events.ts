@@ -1,6 +1,6 @@
 // Events are data: one union keyed by `kind`, redacted where they are built, rendered by exactly one
 // formatter per kind (human text for stderr, JSON lines for `--json`). The JSON schema is versioned.
-import { terminalText } from "./foreign-text.js";
+import { terminalText } from "../core/foreign-text.js";
 import {
   LIST_LIMIT,
   PLAIN,
@@ -10,7 +10,7 @@ import {
   planLegend,
   type PlanStyle,
 } from "./plan-marks.js";
-import { redact } from "./redact.js";
+import { redact } from "../core/redact.js";
 
 export const EVENT_SCHEMA_VERSION = 1;
 

@@ -1,8 +1,8 @@
 // The Prompter for a real terminal, over Inquirer.js. Loaded lazily (commands that never prompt must not pay
 // for it). Ctrl-C inside a prompt becomes an AbortError: the run stops with a consistent, resumable journal.
 import type { Readable, Writable } from "node:stream";
-import { AbortError } from "../engine/errors.js";
-import { foreignText, terminalText } from "./foreign-text.js";
+import { AbortError } from "../core/errors.js";
+import { foreignText, terminalText } from "../core/foreign-text.js";
 import type { Choice, Prompter } from "./prompter.js";
 
 function isPromptExit(error: unknown): boolean {

@@ -4,7 +4,7 @@
 // credential (a Slack webhook URL is one) and is only ever shown as scheme, host and a fingerprint.
 import { createHash } from "node:crypto";
 import type { Event } from "./events.js";
-import { redact, redactText, registerSecret } from "./redact.js";
+import { redact, redactText, registerSecret } from "../core/redact.js";
 
 export type NotifyFormat = "json" | "slack";
 

@@ -1,16 +1,7 @@
 // A Prompter that passes questions to another and records the answers, so that a saved plan carries the decisions
 // it was made with and `apply` can replay them (engine/verify-saved-plan.ts) instead of asking again.
-import type { JsonValue } from "../actions/action.js";
+import type { DecisionKind, JsonValue, RecordedDecision } from "../core/plan.js";
 import type { Choice, Prompter } from "./prompter.js";
-
-export type DecisionKind = "select" | "checkbox" | "input" | "confirm";
-
-export interface RecordedDecision {
-  kind: DecisionKind;
-  /** The question, for a human reading the plan; replay matches by order and kind, not by wording. */
-  message: string;
-  answer: JsonValue;
-}
 
 export class RecordingPrompter implements Prompter {
   readonly decisions: RecordedDecision[] = [];

@@ -4,7 +4,7 @@
 import type { Writable } from "node:stream";
 import { formatHuman, formatJsonLine, formatPlan, type Event, type EventSink } from "./events.js";
 import { PLAIN, type PlanStyle } from "./plan-marks.js";
-import { redact } from "./redact.js";
+import { redact } from "../core/redact.js";
 import type { TaskUi } from "./task-ui.js";
 
 export type RendererKind = "default" | "simple" | "silent";

@@ -3,7 +3,7 @@
 // run settings. Validated against the runbook's declared inputs with file:line:path errors.
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { UsageError, ValidationError, type ValidationIssue } from "../engine/errors.js";
+import { UsageError, ValidationError, type ValidationIssue } from "../core/errors.js";
 import type { Attestation } from "../actions/action.js";
 import type { InputSpec, Runbook } from "./schema.js";
 import {
@@ -16,7 +16,7 @@ import {
 } from "./yaml-source.js";
 import { MiB, readUserFile } from "../io/read-user-file.js";
 import { INSTANT_HINT, parseInstant } from "./parse-instant.js";
-import { deliverSchema, verifySchema, type DeliveryConfig } from "./delivery-config.js";
+import { deliverSchema, verifySchema, type DeliveryConfig } from "../actions/delivery-config.js";
 
 export const RESERVED_CONFIG_KEYS = [
   "runbook",

@@ -1,6 +1,6 @@
 // Loads a runbook file: YAML with positions → zod schema → cross-step rules. Every error names file, line,
 // column and path. Validation returns data (the runbook plus its source for later positioned errors).
-import { ValidationError, UsageError, type ValidationIssue } from "../engine/errors.js";
+import { ValidationError, UsageError, type ValidationIssue } from "../core/errors.js";
 import type { Registry } from "../actions/action.js";
 import { runbookSchema, type Runbook } from "./schema.js";
 import { parseYamlSource, zodIssues, type YamlSource } from "./yaml-source.js";

@@ -1,7 +1,7 @@
 // Cross-step rules that a schema cannot express: unique step ids, known actions and verifiers, params valid
 // for their action, `when` and templates naming declared inputs.
 import type { Registry } from "../actions/action.js";
-import type { ValidationIssue } from "../engine/errors.js";
+import type { ValidationIssue } from "../core/errors.js";
 import type { InputSpec, Runbook, WhenCondition } from "./schema.js";
 import { inputsReferenced, templateInput } from "./templates.js";
 import { echoValue, zodIssues, type PathSegment, type YamlSource } from "./yaml-source.js";

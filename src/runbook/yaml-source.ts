@@ -2,9 +2,9 @@
 // file, line and column of the offending value.
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import type { z } from "zod";
-import { ValidationError, type ValidationIssue } from "../engine/errors.js";
-import { foreignText } from "../io/foreign-text.js";
-import { redactText } from "../io/redact.js";
+import { ValidationError, type ValidationIssue } from "../core/errors.js";
+import { foreignText } from "../core/foreign-text.js";
+import { redactText } from "../core/redact.js";
 
 export type PathSegment = string | number;
 

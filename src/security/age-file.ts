@@ -3,8 +3,8 @@
 // `age-keygen` or `vonage-ir keygen`) opens one. ASCII-armored, as `age -a -r` writes it: it survives email,
 // tickets and chat, and `age -d` opens it too; a binary age file is accepted on import.
 import { armor, Decrypter, Encrypter, generateX25519Identity, identityToRecipient } from "age-encryption";
-import { UsageError } from "../engine/errors.js";
-import { registerSecret } from "../io/redact.js";
+import { UsageError } from "../core/errors.js";
+import { registerSecret } from "../core/redact.js";
 
 const RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
 

@@ -3,9 +3,9 @@
 // a symlink (a temporary file opened O_EXCL|O_NOFOLLOW in the checked directory, then renamed into place).
 import { randomBytes } from "node:crypto";
 import { constants, type Stats } from "node:fs";
-import { lstat, open, rename, stat, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
-import { UsageError } from "../engine/errors.js";
+import { access, lstat, open, rename, stat, unlink } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { UsageError } from "../core/errors.js";
 
 const FILE_MODE = 0o600;
 const WRITABLE_BY_OTHERS = 0o022;
@@ -104,4 +104,33 @@ function unsafeWrite(path: string, reason: string): UsageError {
     `refusing to write ${path}: ${reason}`,
     "someone else may be tampering with the run directory: check its owner and permissions (ls -la), then resume",
   );
+}
+
+/** fsync a directory, so that a rename or a new entry in it survives a crash. */
+export async function fsyncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, constants.O_RDONLY);
+  try {
+    await handle.sync();
+  } catch (error) {
+    // Some platforms (Windows, a few network filesystems) cannot fsync a directory.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EINVAL" && code !== "EPERM" && code !== "EISDIR") throw error;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The git work tree that contains `dir`, if any. */
+export async function enclosingGitTree(dir: string): Promise<string | undefined> {
+  let current = resolve(dir);
+  for (;;) {
+    try {
+      await access(join(current, ".git"));
+      return current;
+    } catch {
+      const parent = dirname(current);
+      if (parent === current) return undefined;
+      current = parent;
+    }
+  }
 }

@@ -15,7 +15,7 @@ import {
   type FileHandle,
 } from "node:fs/promises";
 import { join } from "node:path";
-import { UsageError } from "../engine/errors.js";
+import { UsageError } from "../core/errors.js";
 import { fingerprint } from "./fingerprint.js";
 
 const DIR_MODE = 0o700;

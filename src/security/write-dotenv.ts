@@ -3,7 +3,7 @@
 // comment stays as it was; a value that needs it is double-quoted (newlines as \n, as dotenv readers expect).
 import { lstat, readFile, realpath } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { fsyncDirectory } from "../engine/run-directory.js";
+import { fsyncDirectory } from "./private-file.js";
 import { writePrivateFile } from "./private-file.js";
 
 /** Unquoted only when no dotenv reader can misread it. */

@@ -1,7 +1,7 @@
 // The one place dry-run is enforced: a Gateway built from GATEWAY_METHODS whose "write" methods refuse to run,
 // so a new write method is guarded the moment it is tagged, and no action ever checks a dry-run flag.
 
-import { ExitCode, VonageIrError } from "../engine/errors.js";
+import { ExitCode, VonageIrError } from "../core/errors.js";
 import { GATEWAY_METHODS, type Gateway, type GatewayMethod } from "./gateway.js";
 
 /** A write reached a gateway that must only read: a bug in the caller (plan() or a dry-run path). */

@@ -1,9 +1,9 @@
 // Turns whatever the SDK threw into a VonageApiError built from the HTTP status and the response body only.
 // The SDK's error object holds the request with its Authorization header: nothing of it is copied or linked.
 
-import { VonageApiError, type VonageErrorKind } from "../engine/errors.js";
-import { foreignText } from "../io/foreign-text.js";
-import { redactText } from "../io/redact.js";
+import { VonageApiError, type VonageErrorKind } from "../core/errors.js";
+import { foreignText } from "../core/foreign-text.js";
+import { redactText } from "../core/redact.js";
 import { isNetworkError } from "./request-scheduler.js";
 
 export interface ErrorContext {

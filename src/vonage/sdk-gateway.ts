@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import type { Vonage } from "@vonage/server-sdk";
 import type { SubAccounts } from "@vonage/subaccounts";
 import type { Audit } from "@vonage/audit";
-import { VonageApiError } from "../engine/errors.js";
+import { VonageApiError } from "../core/errors.js";
 import {
   GATEWAY_METHODS,
   type AccountSettings,

@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256 } from "../../src/cli/session.js";
-import type { Plan } from "../../src/engine/plan-types.js";
+import type { Plan } from "../../src/core/plan.js";
 import { canonicalJson } from "../../src/runbook/config.js";
 import { badCases, type BadCase } from "../fixtures/bad/cases.js";
 import { runMain } from "../helpers/cli-io.js";

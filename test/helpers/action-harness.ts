@@ -3,20 +3,19 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { readJournal } from "../../src/engine/journal.js";
 import type {
   Action,
   ActionContext,
   Attestation,
-  Change,
-  ChangeDraft,
   Clock,
   DeliverySetup,
-  JsonObject,
   PriorRuns,
 } from "../../src/actions/action.js";
+import type { Change, ChangeDraft, JsonObject } from "../../src/core/plan.js";
 import type { Event } from "../../src/io/events.js";
 import type { Prompter } from "../../src/io/prompter.js";
-import { registerSecret } from "../../src/io/redact.js";
+import { registerSecret } from "../../src/core/redact.js";
 import { SecretSink } from "../../src/security/secret-sink.js";
 import { startSimulator, type RunningSimulator } from "../../src/simulator/index.js";
 import { createReadOnlyGateway } from "../../src/vonage/dry-run-gateway.js";
@@ -118,6 +117,7 @@ export async function createHarness(
         registerSecret,
         operatorSecret: sim.primary.apiSecret,
         delivery: options.delivery,
+        journal: { read: () => readJournal(join(dir, "journal.jsonl")) },
       };
     },
     async close() {

@@ -12,7 +12,7 @@ import type { CliIo } from "../../src/cli/io.js";
 import { reportError } from "../../src/cli/main.js";
 import { createPrompter } from "../../src/cli/prompter-factory.js";
 import { completeInputs, detectMode, loadRunbookAndConfig } from "../../src/cli/session.js";
-import { UsageError } from "../../src/engine/errors.js";
+import { UsageError } from "../../src/core/errors.js";
 import { GATEWAY_METHODS, type Gateway, type GatewayMethod } from "../../src/vonage/gateway.js";
 
 export interface CounterStore {

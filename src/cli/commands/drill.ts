@@ -3,9 +3,9 @@
 // and attestations, so it works anywhere. The simulated dashboard stands in for what has no API.
 import { givenActor } from "../actor.js";
 import type { Action, Attestation } from "../../actions/action.js";
-import { writeReport } from "../../actions/report.js";
+import { rewriteReport } from "../rewrite-report.js";
 import { containmentLines } from "../../actions/traffic-report.js";
-import { UsageError } from "../../engine/errors.js";
+import { UsageError } from "../../core/errors.js";
 import { canonicalJson, digestInputs, type RunConfig } from "../../runbook/config.js";
 import { executeRun } from "../execute-run.js";
 import type { CliIo } from "../io.js";
@@ -177,7 +177,7 @@ export default async function drill(
 }
 
 async function drillSummary(runDir: string, sim: RunningSimulator, recreated: boolean): Promise<string> {
-  const { report, markdown } = await writeReport(runDir);
+  const { report, markdown } = await rewriteReport(runDir);
   const count = (pattern: RegExp) =>
     report.changes.filter((c) => c.status === "done" && pattern.test(c.id)).length;
   const state = sim.dumpState();

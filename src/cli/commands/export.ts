@@ -5,10 +5,11 @@ import { createHash } from "node:crypto";
 import { constants } from "node:fs";
 import { mkdir, open } from "node:fs/promises";
 import { resolve } from "node:path";
-import { writeReport } from "../../actions/report.js";
-import { ExitCode, UsageError } from "../../engine/errors.js";
+import { rewriteReport } from "../rewrite-report.js";
+import { ExitCode, UsageError } from "../../core/errors.js";
 import { HANDOFF_CONFIG, HANDOFF_RUNBOOK, packRun, refuseHandedOff } from "../../engine/handoff.js";
-import { Journal, type JournalState } from "../../engine/journal.js";
+import { Journal } from "../../engine/journal.js";
+import { type JournalState } from "../../core/journal-records.js";
 import { acquireLock, type HeldLock } from "../../engine/lock.js";
 import { runPaths } from "../../engine/run-directory.js";
 import { MiB, readUserFile } from "../../io/read-user-file.js";
@@ -127,7 +128,7 @@ export default async function exportRun(
     } finally {
       await appended.close();
     }
-    await writeReport(paths.dir).catch(() => undefined);
+    await rewriteReport(paths.dir).catch(() => undefined);
     if (values.json) io.stdout.write(`${JSON.stringify({ v: 1, kind: "run.exported", runId, ...record })}\n`);
     io.stderr.write(
       [

@@ -4,18 +4,18 @@
 import { createHash } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { ExitCode, UsageError } from "../../engine/errors.js";
+import { ExitCode, UsageError } from "../../core/errors.js";
 import { HANDOFF_CONFIG, unpackArchive, writeRunFrom } from "../../engine/handoff.js";
 import { Journal, readJournal } from "../../engine/journal.js";
 import { MiB, readUserFile } from "../../io/read-user-file.js";
-import { registerSecret } from "../../io/redact.js";
+import { registerSecret } from "../../core/redact.js";
 import { decryptWith, identitiesIn } from "../../security/age-file.js";
 import { assertPrivateDirectory } from "../../security/private-file.js";
 import type { Values } from "../command.js";
 import type { CliIo } from "../io.js";
 import { givenActor } from "../actor.js";
 import { shellLine, shellQuote } from "../../io/shell-quote.js";
-import type { DeliverTarget, ServiceCheck } from "../../runbook/delivery-config.js";
+import type { DeliverTarget, ServiceCheck } from "../../actions/delivery-config.js";
 import { exportSecretCommand, printedResume } from "../printed-command.js";
 import { DEFAULT_OUT } from "../session.js";
 

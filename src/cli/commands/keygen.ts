@@ -3,7 +3,7 @@
 import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 import { resolve } from "node:path";
-import { ExitCode, UsageError } from "../../engine/errors.js";
+import { ExitCode, UsageError } from "../../core/errors.js";
 import { newIdentity } from "../../security/age-file.js";
 import type { Values } from "../command.js";
 import type { CliIo } from "../io.js";

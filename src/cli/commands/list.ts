@@ -1,7 +1,7 @@
 // `vonage-ir list`: the shipped runbooks with their steps, and the actions with their params.
 import { join } from "node:path";
 import { z } from "zod";
-import { ExitCode } from "../../engine/errors.js";
+import { ExitCode } from "../../core/errors.js";
 import { loadRunbookFile } from "../../runbook/load-runbook.js";
 import type { CliIo } from "../io.js";
 import type { Values } from "../command.js";

@@ -3,7 +3,7 @@
 // that `apply` replays the answers given here only for a plan this user saved; `apply` re-plans it anyway).
 import { resolve } from "node:path";
 import { planSeal, planSealKey } from "../plan-seal.js";
-import { ExitCode, UsageError, messageOf } from "../../engine/errors.js";
+import { ExitCode, UsageError, messageOf } from "../../core/errors.js";
 import { plan, RunState } from "../../engine/engine.js";
 import { readPriorRuns } from "../../engine/read-prior-runs.js";
 import { canonicalJson } from "../../runbook/config.js";

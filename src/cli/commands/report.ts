@@ -1,7 +1,8 @@
 // `vonage-ir report <run-id>`: rebuilds report.md/report.json from the journal and prints it.
 import { resolve } from "node:path";
-import { renderMarkdown, writeReport } from "../../actions/report.js";
-import { ExitCode, UsageError } from "../../engine/errors.js";
+import { renderMarkdown } from "../../actions/report.js";
+import { rewriteReport } from "../rewrite-report.js";
+import { ExitCode, UsageError } from "../../core/errors.js";
 import type { CliIo } from "../io.js";
 import type { Values } from "../command.js";
 import { loadResume } from "../execute-run.js";
@@ -16,7 +17,7 @@ export default async function report(
     throw new UsageError("expected one run id", "usage: vonage-ir report <run-id> [--out DIR] [--json]");
   const out = resolve(io.cwd, (values.out as string | undefined) ?? DEFAULT_OUT);
   await loadResume(out, runId);
-  const written = await writeReport(resolve(out, runId));
+  const written = await rewriteReport(resolve(out, runId));
   io.stdout.write(
     values.json ? `${JSON.stringify(written.report, null, 2)}\n` : renderMarkdown(written.report),
   );

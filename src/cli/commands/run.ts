@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { notifyTargetOf } from "../run-notifications.js";
 import { givenActor } from "../actor.js";
 import { join, resolve } from "node:path";
-import { UsageError } from "../../engine/errors.js";
+import { UsageError } from "../../core/errors.js";
 import { checkChain } from "../check-chain.js";
 import { createShippedRegistry } from "../shipped-registry.js";
 import { executeRun, loadResume } from "../execute-run.js";
@@ -18,13 +18,13 @@ import {
   takeCredentials,
 } from "../session.js";
 import { configOut, readConfigSource } from "../../runbook/config.js";
-import { REDACTED } from "../../io/redact.js";
+import { REDACTED } from "../../core/redact.js";
 import { checkResumeMatches } from "../check-resume-matches.js";
 import { printedResume } from "../printed-command.js";
 import { latestRunOf } from "../latest-run.js";
 import { HANDOFF_CONFIG, HANDOFF_RUNBOOK, refuseHandedOff } from "../../engine/handoff.js";
 import { runPaths } from "../../engine/run-directory.js";
-import { executeRestore } from "./restore.js";
+import { executeRestore } from "../execute-restore.js";
 
 export default async function run(
   { values, positionals }: { values: Values; positionals: string[] },

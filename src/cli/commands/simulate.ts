@@ -1,6 +1,6 @@
 // `vonage-ir simulate`: the Vonage simulator on loopback until Ctrl-C, with the env lines to point at it.
 import { resolve } from "node:path";
-import { ExitCode, UsageError } from "../../engine/errors.js";
+import { ExitCode, UsageError } from "../../core/errors.js";
 import { MiB, readUserFile } from "../../io/read-user-file.js";
 import type { CliIo } from "../io.js";
 import type { Values } from "../command.js";

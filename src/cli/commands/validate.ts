@@ -1,11 +1,11 @@
 // `vonage-ir validate <runbook> [--config FILE]`: the file:line:path errors, or "ok". Changes nothing.
 import { relative } from "node:path";
-import { ExitCode } from "../../engine/errors.js";
+import { ExitCode } from "../../core/errors.js";
 import type { CliIo } from "../io.js";
 import type { Values } from "../command.js";
 import { completeInputs, loadRunbookAndConfig, takeCredentials } from "../session.js";
 import { createShippedRegistry } from "../shipped-registry.js";
-import { UsageError } from "../../engine/errors.js";
+import { UsageError } from "../../core/errors.js";
 import { checkStepParams } from "../../engine/engine.js";
 
 export default async function validate(

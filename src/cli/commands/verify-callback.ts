@@ -1,9 +1,9 @@
 // `vonage-ir verify-callback`: checks one captured callback, a signed JWT callback (body file + token) or a signed
 // request (`sig` parameters), with the signature secret from the environment or stdin, never from argv.
 import { resolve } from "node:path";
-import { ExitCode, UsageError } from "../../engine/errors.js";
-import { foreignText } from "../../io/foreign-text.js";
-import { registerSecret } from "../../io/redact.js";
+import { ExitCode, UsageError } from "../../core/errors.js";
+import { foreignText } from "../../core/foreign-text.js";
+import { registerSecret } from "../../core/redact.js";
 import { readUserFile } from "../../io/read-user-file.js";
 import {
   DEFAULT_TOLERANCE_SECONDS,

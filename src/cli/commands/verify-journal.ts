@@ -2,7 +2,7 @@
 // first line that breaks the chain, a missing tail the report pins, or lines written before the chain.
 import { access } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { ExitCode, UsageError } from "../../engine/errors.js";
+import { ExitCode, UsageError } from "../../core/errors.js";
 import { readRunHeaders } from "../../engine/read-run-headers.js";
 import { RUN_ID_PATTERN } from "../../engine/run-directory.js";
 import { describeVerdict, verifyJournalFile, type JournalVerdict } from "../../engine/verify-journal.js";

@@ -4,11 +4,12 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Change } from "../../../src/actions/action.js";
+import type { Change } from "../../../src/core/plan.js";
 import { attackerWindow, describeAttackerWindow } from "../../../src/actions/attacker-window.js";
 import { buildReport, renderMarkdown } from "../../../src/actions/report.js";
-import { readJournal, type JournalRecord } from "../../../src/engine/journal.js";
-import type { Plan } from "../../../src/engine/plan-types.js";
+import { readJournal } from "../../../src/engine/journal.js";
+import { type JournalRecord } from "../../../src/core/journal-records.js";
+import type { Plan } from "../../../src/core/plan.js";
 
 const dirs: string[] = [];
 afterEach(async () => {

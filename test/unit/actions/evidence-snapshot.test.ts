@@ -2,9 +2,10 @@
 import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Change, PriorRuns } from "../../../src/actions/action.js";
+import type { PriorRuns } from "../../../src/actions/action.js";
+import type { Change } from "../../../src/core/plan.js";
 import { evidenceSnapshot, type Suspect } from "../../../src/actions/evidence-snapshot.js";
-import { redact } from "../../../src/io/redact.js";
+import { redact } from "../../../src/core/redact.js";
 import { changeOf, createHarness, type Harness } from "../../helpers/action-harness.js";
 
 let harness: Harness | undefined;

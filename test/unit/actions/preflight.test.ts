@@ -1,8 +1,9 @@
 // preflight against the real simulator: credentials, the account key, and the optional APIs as facts.
 import { afterEach, describe, expect, it } from "vitest";
-import type { ActionContext, Change } from "../../../src/actions/action.js";
+import type { ActionContext } from "../../../src/actions/action.js";
+import type { Change } from "../../../src/core/plan.js";
 import { preflight } from "../../../src/actions/preflight.js";
-import { VonageApiError } from "../../../src/engine/errors.js";
+import { VonageApiError } from "../../../src/core/errors.js";
 import { createSdkGateway } from "../../../src/vonage/sdk-gateway.js";
 import { createHarness, type Harness } from "../../helpers/action-harness.js";
 

@@ -4,7 +4,8 @@
 import { mkdir, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ApplyOutcome, Change, JsonObject } from "../../../src/actions/action.js";
+import type { ApplyOutcome } from "../../../src/actions/action.js";
+import type { Change, JsonObject } from "../../../src/core/plan.js";
 import {
   backupPathFor,
   recreateApplications,

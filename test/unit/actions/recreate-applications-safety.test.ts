@@ -4,9 +4,9 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Change, JsonObject } from "../../../src/actions/action.js";
+import type { Change, JsonObject } from "../../../src/core/plan.js";
 import { recreateApplications, replacementKeyPairs } from "../../../src/actions/recreate-applications.js";
-import { DriftError } from "../../../src/engine/errors.js";
+import { DriftError } from "../../../src/core/errors.js";
 import { startSimulator, type RunningSimulator } from "../../../src/simulator/index.js";
 import { changeOf, createHarness, type Harness } from "../../helpers/action-harness.js";
 import {

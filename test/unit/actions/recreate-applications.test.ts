@@ -4,7 +4,8 @@ import { carriedConfig } from "../../helpers/carried-over.js";
 import { readFile, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ActionContext, Change, ChangeDraft, JsonObject } from "../../../src/actions/action.js";
+import type { ActionContext } from "../../../src/actions/action.js";
+import type { Change, ChangeDraft, JsonObject } from "../../../src/core/plan.js";
 import {
   ID_MAP_FILE,
   backupPathFor,

@@ -1,7 +1,8 @@
 // applications.rekey against the simulator through the real SDK gateway: the PUT carries the configuration as it
 // is when the key changes (not as planned), and a key that does not read back as ours fails the change loudly.
 import { afterEach, describe, expect, it } from "vitest";
-import type { ActionContext, Change, JsonObject } from "../../../src/actions/action.js";
+import type { ActionContext } from "../../../src/actions/action.js";
+import type { Change, JsonObject } from "../../../src/core/plan.js";
 import { rekeyApplications } from "../../../src/actions/rekey-applications.js";
 import { publicKeyFingerprint } from "../../../src/security/index.js";
 import type { Gateway } from "../../../src/vonage/gateway.js";

@@ -3,6 +3,7 @@ import { lstat, mkdtemp, readdir, readFile, rm, stat, symlink, unlink, writeFile
 import { copyFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { readJournal } from "../../../src/engine/journal.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { evidenceSnapshot } from "../../../src/actions/evidence-snapshot.js";
 import { writeReport } from "../../../src/actions/report.js";
@@ -71,7 +72,7 @@ describe("the report", () => {
     await writeFile(victim, "untouched\n", { mode: 0o644 });
     await unlink(join(runDir, "report.md"));
     await symlink(victim, join(runDir, "report.md"));
-    await writeReport(runDir);
+    await writeReport(runDir, await readJournal(join(runDir, "journal.jsonl")));
     expect(await readFile(victim, "utf8")).toBe("untouched\n");
     expect((await stat(victim)).mode & 0o777).toBe(0o644);
     expect((await lstat(join(runDir, "report.md"))).isFile()).toBe(true);

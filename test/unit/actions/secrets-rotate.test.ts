@@ -1,15 +1,10 @@
 // secrets.rotate against the real simulator and the real SDK gateway: the order of a rotation, the 2-secret
 // case all three ways, never the last secret, subaccounts, reconcile after a crash, and no secret in output.
 import { afterEach, describe, expect, it } from "vitest";
-import type {
-  ActionContext,
-  ApplyOutcome,
-  Change,
-  JsonObject,
-  PriorRuns,
-} from "../../../src/actions/action.js";
+import type { ActionContext, ApplyOutcome, PriorRuns } from "../../../src/actions/action.js";
+import type { Change, JsonObject } from "../../../src/core/plan.js";
 import { secretsRotate, type SecretsRotateParams } from "../../../src/actions/secrets-rotate.js";
-import { UsageError } from "../../../src/engine/errors.js";
+import { UsageError } from "../../../src/core/errors.js";
 import { ScriptedPrompter, type Prompter } from "../../../src/io/prompter.js";
 import type { SimState } from "../../../src/simulator/index.js";
 import { createHarness, type Harness } from "../../helpers/action-harness.js";

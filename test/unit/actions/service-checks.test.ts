@@ -4,11 +4,11 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Change } from "../../../src/actions/action.js";
+import type { Change } from "../../../src/core/plan.js";
 import { applyCheck, checkDrafts } from "../../../src/actions/service-checks.js";
 import type { Prompter } from "../../../src/io/prompter.js";
-import { registerSecret } from "../../../src/io/redact.js";
-import type { ServiceCheck } from "../../../src/runbook/delivery-config.js";
+import { registerSecret } from "../../../src/core/redact.js";
+import type { ServiceCheck } from "../../../src/actions/delivery-config.js";
 import { createHarness, type Harness } from "../../helpers/action-harness.js";
 
 let h: Harness;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { ActionContext, JsonObject } from "../../../src/actions/action.js";
+import type { ActionContext } from "../../../src/actions/action.js";
+import type { JsonObject } from "../../../src/core/plan.js";
 import { findSuspectWebhooks, hostAllowed, suspectLine } from "../../../src/actions/find-suspect-webhooks.js";
 import {
   checkReplacementUrl,

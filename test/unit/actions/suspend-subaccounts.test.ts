@@ -1,7 +1,8 @@
 // subaccounts.suspend against the real simulator: allow list, interactive checkbox, non-interactive pending,
 // Subaccounts unavailable, and the precondition that refuses a drifted subaccount.
 import { afterEach, describe, expect, it } from "vitest";
-import type { ActionContext, Change, ChangeDraft } from "../../../src/actions/action.js";
+import type { ActionContext } from "../../../src/actions/action.js";
+import type { Change, ChangeDraft } from "../../../src/core/plan.js";
 import {
   suspendSubaccounts,
   type SuspendSubaccountsParams,

@@ -3,7 +3,7 @@
 // preselected, a rule created through the API that then rejects the traffic, a 403 that falls back to entering
 // the rule by hand, a re-apply after a crash, and the undo that says how to lift a rule.
 import { afterEach, describe, expect, it } from "vitest";
-import type { Change } from "../../../src/actions/action.js";
+import type { Change } from "../../../src/core/plan.js";
 import { trafficBlock } from "../../../src/actions/traffic-block.js";
 import { ScriptedPrompter, type Choice } from "../../../src/io/prompter.js";
 import { changeOf, createHarness, type Harness } from "../../helpers/action-harness.js";

@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Change } from "../../../src/actions/action.js";
+import type { Change } from "../../../src/core/plan.js";
 import { postureAudit } from "../../../src/actions/posture-audit.js";
 import { createRegistry } from "../../../src/actions/registry.js";
 import { createHarness, type Harness } from "../../helpers/action-harness.js";

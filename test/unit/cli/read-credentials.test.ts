@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { redactText } from "../../../src/io/redact.js";
+import { redactText } from "../../../src/core/redact.js";
 import { readCredentials } from "../../../src/cli/session.js";
 import { fakeIo } from "../../helpers/cli-io.js";
 

@@ -4,8 +4,8 @@
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { StampedRecord } from "../../../src/engine/journal.js";
-import type { Plan } from "../../../src/engine/plan-types.js";
+import type { StampedRecord } from "../../../src/core/journal-records.js";
+import type { Plan } from "../../../src/core/plan.js";
 import { startSimulator, type RunningSimulator } from "../../../src/simulator/index.js";
 import {
   compromiseConfig,

@@ -10,7 +10,7 @@ import {
   writeRunFrom,
   type HandoffArchive,
 } from "../../../src/engine/handoff.js";
-import type { JournalState } from "../../../src/engine/journal.js";
+import type { JournalState } from "../../../src/core/journal-records.js";
 import { decryptWith, encryptTo, identitiesIn, newIdentity } from "../../../src/security/age-file.js";
 
 const dirs: string[] = [];

@@ -4,15 +4,10 @@
 import { open, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ExitCode, StorageError, ValidationError } from "../../../src/engine/errors.js";
-import {
-  Journal,
-  JOURNAL_VERSION,
-  readJournal,
-  type JournalFile,
-  type JournalRecord,
-} from "../../../src/engine/journal.js";
-import type { Plan } from "../../../src/engine/plan-types.js";
+import { ExitCode, StorageError, ValidationError } from "../../../src/core/errors.js";
+import { Journal, JOURNAL_VERSION, readJournal, type JournalFile } from "../../../src/engine/journal.js";
+import { type JournalRecord } from "../../../src/core/journal-records.js";
+import type { Plan } from "../../../src/core/plan.js";
 import { removeTempDirs, tempDir } from "../../helpers/cli-io.js";
 
 afterEach(removeTempDirs);

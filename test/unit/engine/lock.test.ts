@@ -7,7 +7,7 @@ import { copyFile, mkdir, readFile, symlink, utimes, writeFile } from "node:fs/p
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { LockError } from "../../../src/engine/errors.js";
+import { LockError } from "../../../src/core/errors.js";
 import { acquireLock } from "../../../src/engine/lock.js";
 import { offlineEnv, removeTempDirs, runMain, tempDir } from "../../helpers/cli-io.js";
 

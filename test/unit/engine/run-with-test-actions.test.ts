@@ -6,7 +6,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { StampedRecord } from "../../../src/engine/journal.js";
+import type { StampedRecord } from "../../../src/core/journal-records.js";
 import { ScriptedPrompter } from "../../../src/io/prompter.js";
 import { fakeIo, removeTempDirs, tempDir } from "../../helpers/cli-io.js";
 import {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { planSeal } from "../../../src/cli/plan-seal.js";
 import { sha256 } from "../../../src/cli/session.js";
-import type { Plan } from "../../../src/engine/plan-types.js";
+import type { Plan } from "../../../src/core/plan.js";
 import { ScriptedPrompter } from "../../../src/io/prompter.js";
 import { canonicalJson } from "../../../src/runbook/config.js";
 import { startSimulator, type RunningSimulator } from "../../../src/simulator/index.js";

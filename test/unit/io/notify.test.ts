@@ -2,7 +2,7 @@
 // left when the run ends, never shows the URL's path, and posts only redacted bodies.
 import { afterEach, describe, expect, it } from "vitest";
 import { Notifier, describeTarget, notificationBody, type Notification } from "../../../src/io/notify.js";
-import { registerSecret } from "../../../src/io/redact.js";
+import { registerSecret } from "../../../src/core/redact.js";
 import { webhookReceiver, type Receiver } from "../../helpers/webhook-receiver.js";
 
 const receivers: Receiver[] = [];

@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createRegistry } from "../../../src/actions/registry.js";
 import { parseAuditArgs } from "../../../src/cli/commands/audit.js";
-import { ValidationError } from "../../../src/engine/errors.js";
+import { ValidationError } from "../../../src/core/errors.js";
 import { validateConfig, type ConfigTime } from "../../../src/runbook/config.js";
 import { parseRunbook } from "../../../src/runbook/load-runbook.js";
 import { parseInstant } from "../../../src/runbook/parse-instant.js";

@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createRegistry } from "../../../src/actions/registry.js";
-import { ValidationError } from "../../../src/engine/errors.js";
+import { ValidationError } from "../../../src/core/errors.js";
 import { validateConfig } from "../../../src/runbook/config.js";
 import { parseRunbook } from "../../../src/runbook/load-runbook.js";
 import { parseYamlSource } from "../../../src/runbook/yaml-source.js";

@@ -16,7 +16,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { UsageError } from "../../../src/engine/errors.js";
+import { UsageError } from "../../../src/core/errors.js";
 import { assertPrivateDirectory, writePrivateFile } from "../../../src/security/private-file.js";
 
 const dirs: string[] = [];

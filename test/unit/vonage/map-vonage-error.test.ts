@@ -1,7 +1,7 @@
 import { inspect } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { VonageApiError } from "../../../src/engine/errors.js";
-import { registerSecret } from "../../../src/io/redact.js";
+import { VonageApiError } from "../../../src/core/errors.js";
+import { registerSecret } from "../../../src/core/redact.js";
 import { AUTH_FAILED_MESSAGE } from "../../../src/vonage/map-vonage-error.js";
 import { RequestScheduler } from "../../../src/vonage/request-scheduler.js";
 import { createSdkGateway } from "../../../src/vonage/sdk-gateway.js";

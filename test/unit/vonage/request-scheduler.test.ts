@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { VonageApiError } from "../../../src/engine/errors.js";
+import { VonageApiError } from "../../../src/core/errors.js";
 import {
   describeWait,
   RequestScheduler,

@@ -3,7 +3,7 @@ import { carriedConfig, numberAfterRelink } from "../../helpers/carried-over.js"
 import { generateKeyPairSync } from "node:crypto";
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { VonageApiError } from "../../../src/engine/errors.js";
+import { VonageApiError } from "../../../src/core/errors.js";
 import { startSimulator, type RunningSimulator } from "../../../src/simulator/index.js";
 import {
   AUTH_FAILED_MESSAGE,

@@ -3,7 +3,7 @@
 // exactly the confirmed create contract (fraud-defender-notes.md 2.1: no OpenAPI file of it is public).
 import { Ajv } from "ajv";
 import { afterEach, describe, expect, it } from "vitest";
-import { VonageApiError } from "../../../src/engine/errors.js";
+import { VonageApiError } from "../../../src/core/errors.js";
 import { createSdkGateway, RequestScheduler } from "../../../src/vonage/index.js";
 import type { TrafficRecord } from "../../../src/vonage/gateway.js";
 import { currentSpecDir, findOperation, queryProblems } from "../../helpers/current-spec-requests.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CONTROL_MARKER, foreignText, terminalText } from "../../../src/io/foreign-text.js";
+import { CONTROL_MARKER, foreignText, terminalText } from "../../../src/core/foreign-text.js";
 
 const ESC = "\u001b";
 

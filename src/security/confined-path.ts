@@ -1,7 +1,7 @@
 // Paths built from data (an application id from the account or from a plan file) must land inside the run
 // directory: each name is one plain path segment, and the resolved result is checked to stay under its root.
 import { isAbsolute, relative, resolve, sep } from "node:path";
-import { DriftError } from "./errors.js";
+import { DriftError } from "../core/errors.js";
 
 const MAX_SEGMENT_LENGTH = 200;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { REDACTED, redact, redactText, registerApiKey, registerSecret } from "../../../src/io/redact.js";
+import { REDACTED, redact, redactText, registerApiKey, registerSecret } from "../../../src/core/redact.js";
 
 const KEY = "a1b2c3d4";
 const SECRET = "Qw3rty-Secret/Value+1";

@@ -1,8 +1,8 @@
 // confinedPath: a path built from data (an application id) stays inside its root, whatever the data says.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { confinedPath, isSafePathSegment } from "../../../src/engine/confined-path.js";
-import { DriftError } from "../../../src/engine/errors.js";
+import { confinedPath, isSafePathSegment } from "../../../src/security/confined-path.js";
+import { DriftError } from "../../../src/core/errors.js";
 
 const ROOT = "/runs/20260101-000000-abcdef";
 
