@@ -13,6 +13,28 @@ export default tseslint.config(
     },
   },
   {
+    // The process's environment and exit belong to the command line (src/cli/): everything below receives
+    // what it needs as values, so that it runs the same under a test, a drill or another front end.
+    files: ["src/**/*.ts"],
+    ignores: ["src/cli/**"],
+    rules: {
+      "no-restricted-properties": [
+        "error",
+        {
+          object: "process",
+          property: "env",
+          message: "read the environment in src/cli/ and pass the value down",
+        },
+        {
+          object: "process",
+          property: "exit",
+          message: "only src/cli/ ends the process (it maps errors to exit codes)",
+        },
+        { object: "process", property: "exitCode", message: "only src/cli/ sets the exit code" },
+      ],
+    },
+  },
+  {
     files: ["**/*.js", "**/*.mjs"],
     languageOptions: {
       globals: Object.fromEntries(
