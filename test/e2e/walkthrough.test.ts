@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { acquireLock } from "../../src/engine/lock.js";
 import { startSimulator, type RunningSimulator } from "../../src/simulator/index.js";
 import { CLI, KEY, PtySession, REPO_ROOT } from "./helpers/pty-session.js";
 import { MANUAL_STEP_IDS } from "./helpers/write-config.js";
@@ -266,11 +267,17 @@ describe("the walkthrough in a terminal", () => {
     }
   });
 
-  it("drill without a terminal answers from the scenario's drill config and exits 0", async () => {
+  it("drill without a terminal answers from the scenario's drill config and exits 0 (while a run holds its account key's lock)", async () => {
+    // A drill's account lives in its own process: the per-user lock of the same key (another drill, a test suite,
+    // a run against a simulator seeded alike) must not refuse it.
+    const stateDir = join(dir, "state");
+    const seeded = await startSimulator({ scenario: "compromised" });
+    const held = await acquireLock(stateDir, seeded.primary.apiKey, "20261202-000000-abcdef");
+    await seeded.close();
     const { stdout, stderr } = await run("node", [CLI, "drill", "--out", join(dir, "drills")], {
       cwd: dir,
-      env: { PATH: process.env.PATH ?? "" },
-    });
+      env: { PATH: process.env.PATH ?? "", VONAGE_IR_STATE_DIR: stateDir },
+    }).finally(() => held.release());
     expect(stdout).toBe("");
     expect(stderr).toMatch(/No terminal: the scenario's drill config answers for you/);
     expect(stderr).toMatch(/18 done · 1 skipped · 0 pending · 0 failed/);

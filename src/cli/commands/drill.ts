@@ -1,6 +1,9 @@
 // `vonage-ir drill`: the compromise runbook against an in-process simulator (`compromised` scenario).
 // Interactive on a terminal (you make the decisions); without one it uses the scenario's own drill config
 // and attestations, so it works anywhere. The simulated dashboard stands in for what has no API.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { givenActor } from "../actor.js";
 import type { Action, Attestation } from "../../actions/action.js";
 import { rewriteReport } from "../rewrite-report.js";
@@ -102,6 +105,10 @@ export default async function drill(
   });
   const { startSimulator } = await import("../../simulator/index.js");
   const sim = await startSimulator({ scenario: "compromised" });
+  // The simulated account lives in this process only: its lock belongs to this drill, not to the per-user
+  // state directory, where a second drill, a test suite or a real run keyed like it would refuse it.
+  const lockDir = await mkdtemp(join(tmpdir(), "vonage-ir-drill-"));
+  const drillIo: CliIo = { ...io, env: { ...io.env, VONAGE_IR_STATE_DIR: lockDir } };
   try {
     const shipped = createShippedRegistry();
     const autoreload = shipped.actions.get("autoreload.disable");
@@ -131,7 +138,7 @@ export default async function drill(
     const dryRun = Boolean(values["dry-run"]);
     let runDir: string | undefined;
     const code = await executeRun({
-      io,
+      io: drillIo,
       mode,
       registry,
       loaded,
@@ -173,6 +180,7 @@ export default async function drill(
     return code;
   } finally {
     await sim.close();
+    await rm(lockDir, { recursive: true, force: true });
   }
 }
 
