@@ -68,7 +68,9 @@ export default {
       severity: "error",
       comment: "actions call the Gateway interface (src/vonage/gateway.ts), never the SDK adapter behind it",
       from: { path: "^src/actions/" },
-      to: { path: "^src/vonage/(sdk-gateway|request-scheduler|map-vonage-error|dry-run-gateway)\\.ts$" },
+      to: {
+        path: "^src/vonage/(sdk/|(sdk-gateway|request-scheduler|map-vonage-error|dry-run-gateway)\\.ts$)",
+      },
     },
     {
       name: "ui-libraries-only-in-io",

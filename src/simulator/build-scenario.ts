@@ -10,6 +10,7 @@ import type {
   SimAuditEvent,
   SimExternalAccount,
   SimNumber,
+  SimSecret,
   SimSettings,
   SimState,
   SimSubaccount,
@@ -324,6 +325,55 @@ function buildClean(b: Builder, seed: number): SimState {
 function buildCompromised(b: Builder, seed: number): SimState {
   const created = b.now - 500 * DAY;
   const compromisedSince = b.now - 3 * DAY;
+  const account = compromisedAccountBeforeAttack(b, created);
+  const attack = compromisedAttack(b, compromisedSince, account.ivr);
+  return {
+    version: 1,
+    meta: {
+      ...meta(
+        seed,
+        "compromised",
+        "An attacker added a second API secret, created subaccount svc-backup and pointed ivr-legacy at an http:// collector; auto-reload is on.",
+      ),
+      compromisedSince: isoSeconds(compromisedSince),
+      legitimateSecretIds: [account.legitSecret.id],
+      attackerSecretIds: [attack.attackerSecret.id],
+      legitimateSubaccountKeys: account.legitSubs.map((s) => s.apiKey),
+      attackerSubaccountKeys: [attack.rogue.apiKey],
+      insecureApplicationIds: [account.ivr.id],
+      attackerWebhookHosts: [new URL(attack.collector).hostname],
+    },
+    primary: {
+      apiKey: b.primaryKey,
+      name: "Example Ltd",
+      createdAt: isoSeconds(created),
+      secrets: [account.legitSecret, attack.attackerSecret],
+      settings: b.settings(
+        "https://hooks.example.com/inbound-sms",
+        "https://hooks.example.com/delivery-receipt",
+      ),
+      balance: 1234.56,
+      autoReload: true,
+      autoReloadAmount: 500,
+    },
+    subaccounts: b.subaccounts,
+    applications: b.applications,
+    numbers: b.numbers,
+    externalAccounts: b.externalAccounts,
+    fraudRules: [],
+    traffic: compromisedTraffic(b, seed, compromisedSince, attack.rogue.apiKey),
+    auditEvents: b.events,
+  };
+}
+
+/**
+ * The compromised account as its operator built it: one secret, two subaccounts, five applications, their numbers
+ * and chat channels.
+ */
+function compromisedAccountBeforeAttack(
+  b: Builder,
+  created: number,
+): { legitSecret: SimSecret; legitSubs: SimSubaccount[]; ivr: SimApplication } {
   const legitSecret = b.secret(created);
   const legitSubs = [
     b.subaccount("eu-sales", b.now - 300 * DAY),
@@ -353,9 +403,18 @@ function buildCompromised(b: Builder, seed: number): SimState {
   for (let i = 0; i < 2; i++) b.number(ivr.id, b.now - (329 - i) * DAY);
   b.number(alerts.id, b.now - 99 * DAY, "US");
   for (let i = 0; i < 3; i++) b.number(undefined, undefined);
+  return { legitSecret, legitSubs, ivr };
+}
 
-  // The attack: a dashboard login from an unknown address, a second API secret, a new subaccount, and the
-  // legacy IVR's webhooks pointed at a plain-http collector.
+/**
+ * The attack: a dashboard login from an unknown address, a second API secret, a new subaccount, and the
+ * legacy IVR's webhooks pointed at a plain-http collector.
+ */
+function compromisedAttack(
+  b: Builder,
+  compromisedSince: number,
+  ivr: SimApplication,
+): { attackerSecret: SimSecret; rogue: SimSubaccount; collector: string } {
   b.event("USER_LOGIN", compromisedSince, {}, { dashboard: true, attacker: true });
   const attackerSecret = b.secret(compromisedSince + 2 * HOUR);
   b.event(
@@ -381,59 +440,31 @@ function buildCompromised(b: Builder, seed: number): SimState {
     },
   };
   b.event("APP_UPDATE", compromisedSince + 4 * HOUR, { appId: ivr.id, name: ivr.name }, { attacker: true });
+  return { attackerSecret, rogue, collector };
+}
 
+function compromisedTraffic(
+  b: Builder,
+  seed: number,
+  compromisedSince: number,
+  rogueKey: string,
+): SimTraffic {
   return {
-    version: 1,
-    meta: {
-      ...meta(
-        seed,
-        "compromised",
-        "An attacker added a second API secret, created subaccount svc-backup and pointed ivr-legacy at an http:// collector; auto-reload is on.",
-      ),
-      compromisedSince: isoSeconds(compromisedSince),
-      legitimateSecretIds: [legitSecret.id],
-      attackerSecretIds: [attackerSecret.id],
-      legitimateSubaccountKeys: legitSubs.map((s) => s.apiKey),
-      attackerSubaccountKeys: [rogue.apiKey],
-      insecureApplicationIds: [ivr.id],
-      attackerWebhookHosts: [new URL(collector).hostname],
-    },
-    primary: {
-      apiKey: b.primaryKey,
-      name: "Example Ltd",
-      createdAt: isoSeconds(created),
-      secrets: [legitSecret, attackerSecret],
-      settings: b.settings(
-        "https://hooks.example.com/inbound-sms",
-        "https://hooks.example.com/delivery-receipt",
-      ),
-      balance: 1234.56,
-      autoReload: true,
-      autoReloadAmount: 500,
-    },
-    subaccounts: b.subaccounts,
-    applications: b.applications,
-    numbers: b.numbers,
-    externalAccounts: b.externalAccounts,
-    fraudRules: [],
-    traffic: {
-      ...traffic(seed, b.now - 10 * DAY, compromisedSince, b.now, {
-        SMS: 2000,
-        "VOICE-CALL": 500,
-        MESSAGES: 1000,
-      }),
-      // The attacker keeps pumping while a credential of theirs is live: a drill sees the spend stop.
-      attackPerMinute: 30,
-      // The attacker's subaccount sends fraud of its own from its creation, until it is suspended.
-      subaccounts: {
-        [rogue.apiKey]: {
-          start: isoSeconds(compromisedSince + 3 * HOUR),
-          counts: { SMS: 300, "VOICE-CALL": 20, MESSAGES: 0 },
-          attackPerMinute: 30,
-        },
+    ...traffic(seed, b.now - 10 * DAY, compromisedSince, b.now, {
+      SMS: 2000,
+      "VOICE-CALL": 500,
+      MESSAGES: 1000,
+    }),
+    // The attacker keeps pumping while a credential of theirs is live: a drill sees the spend stop.
+    attackPerMinute: 30,
+    // The attacker's subaccount sends fraud of its own from its creation, until it is suspended.
+    subaccounts: {
+      [rogueKey]: {
+        start: isoSeconds(compromisedSince + 3 * HOUR),
+        counts: { SMS: 300, "VOICE-CALL": 20, MESSAGES: 0 },
+        attackPerMinute: 30,
       },
     },
-    auditEvents: b.events,
   };
 }
 

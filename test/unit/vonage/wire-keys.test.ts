@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import {
   normaliseApplication,
   normaliseSubaccount,
-  numberUpdateParams,
   normaliseNumber,
-} from "../../../src/vonage/sdk-gateway.js";
+} from "../../../src/vonage/sdk/normalise-records.js";
+import { numberUpdateParams } from "../../../src/vonage/sdk/number-update.js";
 import { unreadableNumberFields } from "../../../src/vonage/unreadable-number-fields.js";
 import { toWireKeys } from "../../../src/vonage/wire-keys.js";
 
