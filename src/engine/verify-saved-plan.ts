@@ -4,7 +4,8 @@ import type { Change, JsonValue } from "../core/plan.js";
 import type { Choice, Prompter } from "../io/prompter.js";
 import type { RecordedDecision } from "../core/plan.js";
 import { canonicalJson } from "../runbook/config.js";
-import { planSteps, type EngineDeps, type PlanInput, type RunState } from "./engine.js";
+import { planSteps, type PlanInput } from "./plan.js";
+import type { EngineDeps, RunState } from "./engine-deps.js";
 import { DriftError, UsageError } from "../core/errors.js";
 import type { Plan, PlanStep } from "../core/plan.js";
 
