@@ -18,15 +18,10 @@ import {
   diskProblemOf,
   messageOf,
 } from "../core/errors.js";
-import {
-  apply,
-  plan,
-  planSteps,
-  restore,
-  RunState,
-  unstartedSteps,
-  type EngineDeps,
-} from "../engine/engine.js";
+import { apply } from "../engine/apply.js";
+import { plan, planSteps } from "../engine/plan.js";
+import { restore, unstartedSteps } from "../engine/resume.js";
+import { RunState, type EngineDeps } from "../engine/engine-deps.js";
 import { verifySavedPlan } from "../engine/verify-saved-plan.js";
 import { Journal, JOURNAL_VERSION, readJournal } from "../engine/journal.js";
 import { type Actor, type JournalState } from "../core/journal-records.js";

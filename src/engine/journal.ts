@@ -232,6 +232,27 @@ export async function readJournal(path: string): Promise<JournalState> {
   // Only whole lines count (the rule Journal.open cuts by): an unterminated final line is a crash during
   // write, so that record never became durable and did not happen, whatever it parses to.
   const whole = bytes.subarray(0, wholeLinesLength(bytes));
+  const records = parseRecords(path, whole);
+  const { header, planRecord } = headerOf(path, records);
+  const state: JournalState = {
+    header,
+    plan: structuredClone(planRecord.plan),
+    records,
+    done: new Map(),
+    openIntents: new Map(),
+    skipped: new Map(),
+    pending: new Map(),
+    failed: new Map(),
+    ended: undefined,
+    nextSeq: (records.at(-1)?.seq ?? 0) + 1,
+    finalHash: chainHead(whole),
+  };
+  for (const record of records) foldRecord(state, record);
+  return state;
+}
+
+/** Each line a journal record; a line that is not one is corrupted (the journal is evidence: never skipped). */
+function parseRecords(path: string, whole: Buffer): StampedRecord[] {
   const lines = whole.toString("utf8").split("\n");
   const records: StampedRecord[] = [];
   lines.forEach((line, index) => {
@@ -255,6 +276,14 @@ export async function readJournal(path: string): Promise<JournalState> {
     }
     records.push(data as StampedRecord);
   });
+  return records;
+}
+
+type RunRecord = Extract<StampedRecord, { t: "run" }>;
+type PlanRecord = Extract<StampedRecord, { t: "plan" }>;
+
+/** The run header (first) and the plan: without them, or of another version, the file is no journal of ours. */
+function headerOf(path: string, records: StampedRecord[]): { header: RunRecord; planRecord: PlanRecord } {
   const header = records[0];
   const planRecord = records.find((r) => r.t === "plan");
   if (!header || header.t !== "run" || !planRecord || planRecord.t !== "plan") {
@@ -276,54 +305,43 @@ export async function readJournal(path: string): Promise<JournalState> {
       { file: path, line: 1, column: 1, path: "v", message: `journal version ${header.v} is not supported` },
     ]);
   }
-  const state: JournalState = {
-    header,
-    plan: structuredClone(planRecord.plan),
-    records,
-    done: new Map(),
-    openIntents: new Map(),
-    skipped: new Map(),
-    pending: new Map(),
-    failed: new Map(),
-    ended: undefined,
-    nextSeq: (records.at(-1)?.seq ?? 0) + 1,
-    finalHash: chainHead(whole),
-  };
-  for (const record of records) {
-    switch (record.t) {
-      case "replan": {
-        const index = state.plan.steps.findIndex((s) => s.id === record.stepId);
-        if (index >= 0) state.plan.steps[index] = record.plan;
-        break;
-      }
-      case "intent":
-        state.openIntents.set(record.changeId, record.data);
-        state.pending.delete(record.changeId);
-        state.failed.delete(record.changeId);
-        break;
-      case "done":
-        state.done.set(record.changeId, record.output ?? {});
-        state.openIntents.delete(record.changeId);
-        state.pending.delete(record.changeId);
-        state.failed.delete(record.changeId);
-        break;
-      case "failed":
-        state.failed.set(record.changeId, record.error);
-        break;
-      case "pending":
-        state.pending.set(record.changeId, record.reason);
-        state.openIntents.delete(record.changeId);
-        break;
-      case "skipped":
-        state.skipped.set(record.changeId, record.reason);
-        state.openIntents.delete(record.changeId);
-        break;
-      case "end":
-        state.ended = record;
-        break;
-      default:
-        break;
+  return { header, planRecord };
+}
+
+/** A record's effect on what the journal says of each change (a later record overrides an earlier one). */
+function foldRecord(state: JournalState, record: StampedRecord): void {
+  switch (record.t) {
+    case "replan": {
+      const index = state.plan.steps.findIndex((s) => s.id === record.stepId);
+      if (index >= 0) state.plan.steps[index] = record.plan;
+      break;
     }
+    case "intent":
+      state.openIntents.set(record.changeId, record.data);
+      state.pending.delete(record.changeId);
+      state.failed.delete(record.changeId);
+      break;
+    case "done":
+      state.done.set(record.changeId, record.output ?? {});
+      state.openIntents.delete(record.changeId);
+      state.pending.delete(record.changeId);
+      state.failed.delete(record.changeId);
+      break;
+    case "failed":
+      state.failed.set(record.changeId, record.error);
+      break;
+    case "pending":
+      state.pending.set(record.changeId, record.reason);
+      state.openIntents.delete(record.changeId);
+      break;
+    case "skipped":
+      state.skipped.set(record.changeId, record.reason);
+      state.openIntents.delete(record.changeId);
+      break;
+    case "end":
+      state.ended = record;
+      break;
+    default:
+      break;
   }
-  return state;
 }

@@ -3,7 +3,7 @@
 // steps the engine applies like any run's; the rest is listed (a person's instruction, or why it stays).
 import type { Action, PriorChange, PriorRun, Registry } from "../actions/action.js";
 import type { JsonObject } from "../core/plan.js";
-import { planChange } from "./engine.js";
+import { planChange } from "./plan.js";
 import { PLAN_VERSION, type Plan, type PlanStep, type RestoreOf } from "../core/plan.js";
 
 /** The runbook id a restore run's journal and plan carry. */

@@ -4,7 +4,8 @@ import type { Change, JsonValue } from "../core/plan.js";
 import type { Choice, Prompter } from "../io/prompter.js";
 import type { RecordedDecision } from "../core/plan.js";
 import { canonicalJson } from "../runbook/config.js";
-import { planSteps, type EngineDeps, type PlanInput, type RunState } from "./engine.js";
+import { planSteps, type PlanInput } from "./plan.js";
+import type { EngineDeps, RunState } from "./engine-deps.js";
 import { DriftError, UsageError } from "../core/errors.js";
 import type { Plan, PlanStep } from "../core/plan.js";
 
@@ -149,6 +150,18 @@ export async function verifySavedPlan(
   state: RunState,
   options: { replayAnswers: boolean } = { replayAnswers: true },
 ): Promise<Plan> {
+  checkShape(saved, input);
+  let fresh: Map<string, PlanStep>;
+  try {
+    fresh = await planAgain(saved, input, deps, state, options.replayAnswers);
+  } catch (error) {
+    throw asDrift(error);
+  }
+  return { ...saved, steps: matchingSteps(saved, fresh) };
+}
+
+/** The saved plan's steps are well formed and are the runbook's, in its order. */
+function checkShape(saved: Plan, input: PlanInput): void {
   const wellFormed = saved.steps.every(
     (step) =>
       typeof step === "object" &&
@@ -163,36 +176,49 @@ export async function verifySavedPlan(
   if (canonicalJson(runbookSteps) !== canonicalJson(savedSteps)) {
     throw refused([`the plan's steps ${quote(savedSteps)} are not the runbook's ${quote(runbookSteps)}`]);
   }
-  const fresh = new Map<string, PlanStep>();
-  try {
-    const unattended = new Set(saved.steps.filter((s) => s.decisions === undefined).map((s) => s.id));
-    if (unattended.size > 0) {
-      for (const step of await planSteps(input, { ...deps, prompter: undefined }, state, unattended))
-        fresh.set(step.id, step);
-    }
-    const interactive = saved.steps.filter((s) => s.decisions !== undefined).map((s) => s.id);
-    if (!options.replayAnswers && interactive.length > 0) {
-      const answered = saved.steps.filter((s) => Array.isArray(s.decisions) && s.decisions.length > 0);
-      if (answered.length > 0) {
-        deps.events.emit({
-          kind: "warning",
-          message: `the plan's recorded answers (steps ${answered.map((s) => s.id).join(", ")}) are not used: the plan does not carry your seal (saved by another user or machine, or edited): ${deps.prompter ? "answer again" : "the config must decide"}`,
-        });
-      }
-      for (const step of await planSteps(input, deps, state, new Set(interactive))) fresh.set(step.id, step);
-    }
-    for (const step of options.replayAnswers ? saved.steps : []) {
-      if (step.decisions === undefined) continue;
-      const replay = new ReplayingPrompter(step.id, Array.isArray(step.decisions) ? step.decisions : []);
-      const [planned] = await planSteps(input, { ...deps, prompter: replay }, state, new Set([step.id]));
-      replay.finish();
-      for (const message of replay.replayed) deps.events.emit({ kind: "warning", message });
-      if (planned) fresh.set(step.id, planned);
-    }
-  } catch (error) {
-    throw asDrift(error);
-  }
+}
 
+/**
+ * Each step planned again against live state: those that asked nothing unattended, those that asked with their
+ * recorded answers replayed (or, without `replayAnswers`, asked again or decided by the config).
+ */
+async function planAgain(
+  saved: Plan,
+  input: PlanInput,
+  deps: EngineDeps,
+  state: RunState,
+  replayAnswers: boolean,
+): Promise<Map<string, PlanStep>> {
+  const fresh = new Map<string, PlanStep>();
+  const unattended = new Set(saved.steps.filter((s) => s.decisions === undefined).map((s) => s.id));
+  if (unattended.size > 0) {
+    for (const step of await planSteps(input, { ...deps, prompter: undefined }, state, unattended))
+      fresh.set(step.id, step);
+  }
+  const interactive = saved.steps.filter((s) => s.decisions !== undefined).map((s) => s.id);
+  if (!replayAnswers && interactive.length > 0) {
+    const answered = saved.steps.filter((s) => Array.isArray(s.decisions) && s.decisions.length > 0);
+    if (answered.length > 0) {
+      deps.events.emit({
+        kind: "warning",
+        message: `the plan's recorded answers (steps ${answered.map((s) => s.id).join(", ")}) are not used: the plan does not carry your seal (saved by another user or machine, or edited): ${deps.prompter ? "answer again" : "the config must decide"}`,
+      });
+    }
+    for (const step of await planSteps(input, deps, state, new Set(interactive))) fresh.set(step.id, step);
+  }
+  for (const step of replayAnswers ? saved.steps : []) {
+    if (step.decisions === undefined) continue;
+    const replay = new ReplayingPrompter(step.id, Array.isArray(step.decisions) ? step.decisions : []);
+    const [planned] = await planSteps(input, { ...deps, prompter: replay }, state, new Set([step.id]));
+    replay.finish();
+    for (const message of replay.replayed) deps.events.emit({ kind: "warning", message });
+    if (planned) fresh.set(step.id, planned);
+  }
+  return fresh;
+}
+
+/** The freshly planned steps, if each saved change has its fresh twin that does the same and none is new. */
+function matchingSteps(saved: Plan, fresh: ReadonlyMap<string, PlanStep>): PlanStep[] {
   const problems: string[] = [];
   const steps: PlanStep[] = [];
   for (const savedStep of saved.steps) {
@@ -223,5 +249,5 @@ export async function verifySavedPlan(
     }
   }
   if (problems.length > 0) throw refused(problems);
-  return { ...saved, steps };
+  return steps;
 }

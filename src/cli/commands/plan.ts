@@ -4,7 +4,8 @@
 import { resolve } from "node:path";
 import { planSeal, planSealKey } from "../plan-seal.js";
 import { ExitCode, UsageError, messageOf } from "../../core/errors.js";
-import { plan, RunState } from "../../engine/engine.js";
+import { plan } from "../../engine/plan.js";
+import { RunState } from "../../engine/engine-deps.js";
 import { readPriorRuns } from "../../engine/read-prior-runs.js";
 import { canonicalJson } from "../../runbook/config.js";
 import { createDryRunGateway } from "../../vonage/dry-run-gateway.js";

@@ -6,7 +6,7 @@ import type { Values } from "../command.js";
 import { completeInputs, loadRunbookAndConfig, takeCredentials } from "../session.js";
 import { createShippedRegistry } from "../shipped-registry.js";
 import { UsageError } from "../../core/errors.js";
-import { checkStepParams } from "../../engine/engine.js";
+import { checkStepParams } from "../../engine/plan.js";
 
 export default async function validate(
   { values, positionals }: { values: Values; positionals: string[] },
