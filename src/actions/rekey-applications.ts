@@ -18,7 +18,7 @@ import {
   writeIdMap,
   writeJson,
 } from "./application-keys.js";
-import { findSuspectWebhooks, suspectLine } from "./find-suspect-webhooks.js";
+import { findSuspectWebhooks, suspectLine, type SuspectWebhook } from "./find-suspect-webhooks.js";
 import { applyDelivery, deliveryDrafts, describeDelivery, undoDelivery } from "./deliver-credentials.js";
 import {
   applyRecordedDecisions,
@@ -99,50 +99,8 @@ export const rekeyApplications: Action<RekeyApplicationsParams> = {
     const changes: ChangeDraft[] = [];
     const rekeys: string[] = [];
     for (const app of selected) {
-      const common = { appId: app.id, name: app.name };
-      const fingerprint = app.publicKey === undefined ? undefined : safeFingerprint(app.publicKey);
-      changes.push({
-        id: `${app.id}/backup`,
-        kind: "write-file",
-        target: `evidence/applications/${app.id}.json`,
-        reversible: true,
-        idempotent: true,
-        params: {
-          op: "backup",
-          ...common,
-          application: {
-            id: app.id,
-            ...(JSON.parse(JSON.stringify({ ...app.config, name: app.name })) as JsonObject),
-            keys: app.publicKey === undefined ? {} : { public_key: app.publicKey },
-          },
-        },
-      });
-      const decided: RecordedWebhookDecision[] = suspects.some((s) => s.ownerId === app.id)
-        ? (
-            await resolveWebhookDecisions(ctx, app, {
-              suspects,
-              decisions: params.webhookDecisions ?? [],
-              ask: false,
-            })
-          ).decisions
-        : [];
-      const rekeyId = `${ctx.step.id}:${app.id}/rekey`;
-      rekeys.push(rekeyId);
-      changes.push({
-        id: `${app.id}/rekey`,
-        kind: "update",
-        target: `public key of application ${app.id} "${app.name}"`,
-        before: { publicKeyFingerprint: fingerprint ?? null },
-        after: { publicKeyFingerprint: "(new key pair, generated locally)" },
-        reversible: false,
-        idempotent: false,
-        params: { op: "rekey", ...common, ...(decided.length > 0 ? { webhookDecisions: decided } : {}) },
-        dependsOn: [`${ctx.step.id}:${app.id}/backup`],
-        killsCredential: `application key ${app.id}`,
-        ...(decided.length > 0 ? { warnings: decided.map(decisionLine) } : {}),
-      });
-      // A rekey has no overlap (the old key dies with the PUT): delivery follows each key change at once.
-      changes.push(...keyDeliveries(ctx, app, rekeyId));
+      rekeys.push(`${ctx.step.id}:${app.id}/rekey`);
+      changes.push(...(await applicationDrafts(ctx, app, suspects, params)));
     }
     // The proof that every old key is dead comes after the last PUT, in one listing, so that no read stands
     // between the first key change and the last; each PUT's own answer is checked at once.
@@ -240,6 +198,60 @@ export const rekeyApplications: Action<RekeyApplicationsParams> = {
     };
   },
 };
+
+/** One application's changes: its backup, its rekey (with any webhook decisions), its key's deliveries. */
+async function applicationDrafts(
+  ctx: ActionContext,
+  app: ApplicationRecord,
+  suspects: readonly SuspectWebhook[],
+  params: RekeyApplicationsParams,
+): Promise<ChangeDraft[]> {
+  const common = { appId: app.id, name: app.name };
+  const fingerprint = app.publicKey === undefined ? undefined : safeFingerprint(app.publicKey);
+  const changes: ChangeDraft[] = [];
+  changes.push({
+    id: `${app.id}/backup`,
+    kind: "write-file",
+    target: `evidence/applications/${app.id}.json`,
+    reversible: true,
+    idempotent: true,
+    params: {
+      op: "backup",
+      ...common,
+      application: {
+        id: app.id,
+        ...(JSON.parse(JSON.stringify({ ...app.config, name: app.name })) as JsonObject),
+        keys: app.publicKey === undefined ? {} : { public_key: app.publicKey },
+      },
+    },
+  });
+  const decided: RecordedWebhookDecision[] = suspects.some((s) => s.ownerId === app.id)
+    ? (
+        await resolveWebhookDecisions(ctx, app, {
+          suspects,
+          decisions: params.webhookDecisions ?? [],
+          ask: false,
+        })
+      ).decisions
+    : [];
+  const rekeyId = `${ctx.step.id}:${app.id}/rekey`;
+  changes.push({
+    id: `${app.id}/rekey`,
+    kind: "update",
+    target: `public key of application ${app.id} "${app.name}"`,
+    before: { publicKeyFingerprint: fingerprint ?? null },
+    after: { publicKeyFingerprint: "(new key pair, generated locally)" },
+    reversible: false,
+    idempotent: false,
+    params: { op: "rekey", ...common, ...(decided.length > 0 ? { webhookDecisions: decided } : {}) },
+    dependsOn: [`${ctx.step.id}:${app.id}/backup`],
+    killsCredential: `application key ${app.id}`,
+    ...(decided.length > 0 ? { warnings: decided.map(decisionLine) } : {}),
+  });
+  // A rekey has no overlap (the old key dies with the PUT): delivery follows each key change at once.
+  changes.push(...keyDeliveries(ctx, app, rekeyId));
+  return changes;
+}
 
 async function applyBackup(ctx: ActionContext, change: Change): Promise<ApplyOutcome> {
   const path = backupPathFor(ctx.runDir, str(change.params.appId));
