@@ -1,6 +1,6 @@
 // The posture audit's second phase: pure checks over the collected PostureData, taken from Vonage's
 // account-security advice, and the checks no API can answer (listed so they are not forgotten).
-import { findSuspects } from "./evidence-snapshot.js";
+import { findSuspects } from "./find-suspects.js";
 import type { PostureData } from "./collect-posture.js";
 import type { AccountSettings, Availability, Balance, SubaccountRecord } from "../vonage/gateway.js";
 
