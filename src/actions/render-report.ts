@@ -71,20 +71,7 @@ const STATUS: Record<ReportChange["status"], string> = {
 };
 
 export function renderMarkdown(report: Report): string {
-  const lines: string[] = [
-    `# Incident report: ${report.runbook}`,
-    "",
-    `- Run: \`${report.runId}\``,
-    `- Account: \`${report.account}\``,
-    `- Started: ${report.startedAt}`,
-    `- Status: **${report.status}**`,
-    ...(report.attackerWindow ? windowLines(report.attackerWindow) : []),
-    `- Generated: ${report.generatedAt}`,
-    `- Evidence manifest sha256: ${report.evidenceManifestSha256 ? `\`${report.evidenceManifestSha256}\`` : "(no snapshot taken)"}`,
-    "",
-    "This report holds no secret values: only fingerprints and the paths of the 0600 files that hold them.",
-    "",
-  ];
+  const lines = headerLines(report);
   if (report.attention.length > 0) {
     lines.push("## Read this first", "");
     for (const a of report.attention) lines.push(`- ⚠ ${a}`);
@@ -111,30 +98,12 @@ export function renderMarkdown(report: Report): string {
     lines.push("", "## Traffic and spend", "");
     for (const line of trafficLines(report.traffic)) lines.push(`- ${line}`);
   }
-  lines.push("", "## Application id map (update every consumer of the old ids)", "");
-  if (report.applicationIdMap.length === 0) lines.push("No application was replaced.");
-  else {
-    lines.push("| old id | new id | name | private key |", "| --- | --- | --- | --- |");
-    for (const entry of report.applicationIdMap.map(obj)) {
-      lines.push(
-        `| \`${String(entry.oldId)}\` | \`${String(entry.newId)}\` | ${String(entry.name ?? "")} | \`${String(entry.keyPath ?? "")}\` |`,
-      );
-    }
-  }
+  lines.push(...idMapLines(report.applicationIdMap));
   lines.push("", "## Suspects (created after the compromise time)", "");
   if (report.suspects.length === 0) lines.push("None found.");
   for (const s of report.suspects.map(obj))
     lines.push(`- ${String(s.kind)} \`${String(s.id)}\` created ${String(s.createdAt)}: ${String(s.detail)}`);
-  lines.push("", "## Changes", "");
-  for (const c of report.changes) {
-    lines.push(
-      `- ${STATUS[c.status]}: ${c.summary}${c.note ? ` (${c.note})` : ""}${c.reason && c.status !== "done" ? ` (${c.reason})` : ""}`,
-    );
-    for (const w of c.warnings ?? []) lines.push(`  - ⚠ ${w}`);
-    if (c.before !== undefined) lines.push(`  - before: \`${JSON.stringify(c.before)}\``);
-    if (c.after !== undefined) lines.push(`  - after: \`${JSON.stringify(c.after)}\``);
-    if (c.attestation !== undefined) lines.push(`  - attestation: \`${JSON.stringify(c.attestation)}\``);
-  }
+  lines.push(...changeLines(report.changes));
   if (report.reverse.length > 0) {
     lines.push("", "## How to reverse", "");
     for (const r of report.reverse) lines.push(`- ${r}`);
@@ -149,6 +118,54 @@ export function renderMarkdown(report: Report): string {
     "- A copy of this report pins the journal: `vonage-ir verify-journal` with `--expect` and this hash checks the journal's hash chain and that this record is still in it.",
   );
   return `${lines.join("\n")}\n`;
+}
+
+/** The title and the run's facts, above every section. */
+function headerLines(report: Report): string[] {
+  return [
+    `# Incident report: ${report.runbook}`,
+    "",
+    `- Run: \`${report.runId}\``,
+    `- Account: \`${report.account}\``,
+    `- Started: ${report.startedAt}`,
+    `- Status: **${report.status}**`,
+    ...(report.attackerWindow ? windowLines(report.attackerWindow) : []),
+    `- Generated: ${report.generatedAt}`,
+    `- Evidence manifest sha256: ${report.evidenceManifestSha256 ? `\`${report.evidenceManifestSha256}\`` : "(no snapshot taken)"}`,
+    "",
+    "This report holds no secret values: only fingerprints and the paths of the 0600 files that hold them.",
+    "",
+  ];
+}
+
+/** The old → new application ids (and new key files), for every consumer of the old ids. */
+function idMapLines(idMap: Report["applicationIdMap"]): string[] {
+  const lines = ["", "## Application id map (update every consumer of the old ids)", ""];
+  if (idMap.length === 0) lines.push("No application was replaced.");
+  else {
+    lines.push("| old id | new id | name | private key |", "| --- | --- | --- | --- |");
+    for (const entry of idMap.map(obj)) {
+      lines.push(
+        `| \`${String(entry.oldId)}\` | \`${String(entry.newId)}\` | ${String(entry.name ?? "")} | \`${String(entry.keyPath ?? "")}\` |`,
+      );
+    }
+  }
+  return lines;
+}
+
+/** Every planned change with its status, warnings, before/after and attestation. */
+function changeLines(changes: readonly ReportChange[]): string[] {
+  const lines = ["", "## Changes", ""];
+  for (const c of changes) {
+    lines.push(
+      `- ${STATUS[c.status]}: ${c.summary}${c.note ? ` (${c.note})` : ""}${c.reason && c.status !== "done" ? ` (${c.reason})` : ""}`,
+    );
+    for (const w of c.warnings ?? []) lines.push(`  - ⚠ ${w}`);
+    if (c.before !== undefined) lines.push(`  - before: \`${JSON.stringify(c.before)}\``);
+    if (c.after !== undefined) lines.push(`  - after: \`${JSON.stringify(c.after)}\``);
+    if (c.attestation !== undefined) lines.push(`  - attestation: \`${JSON.stringify(c.attestation)}\``);
+  }
+  return lines;
 }
 
 /** A restore run's own section, as AWS's containment runbook lists its Restore mode: reversed, manual, irreversible. */
