@@ -12,7 +12,7 @@ import type { Action, ActionContext } from "./action.js";
 import type { JsonObject } from "../core/plan.js";
 import { manualDraft, runManualChange } from "./manual.js";
 import { trafficLines } from "./traffic-report.js";
-import { buildReport } from "./report.js";
+import { buildReport } from "./build-report.js";
 
 const SIGNATURE_SINK_NAME = "signature-secret-candidate";
 

@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { AbortError } from "../core/errors.js";
 import type { Prompter } from "../io/prompter.js";
-import type { Action, ActionContext, ApplyOutcome, Attestation, Registry } from "./action.js";
+import type { Action, ActionContext, ApplyOutcome, Attestation, Registry, Verifier } from "./action.js";
 import type { Change, EvidenceField, JsonObject, ManualSpec } from "../core/plan.js";
 
 export const manualParams = z.strictObject({
@@ -40,41 +40,74 @@ export async function runManualChange(
 
   // An attestation in the config settles the step in any mode (a person did it and said so in advance).
   if (attestation && missing.length === 0) {
-    const verdict = verifier ? await verifier.verify(ctx) : undefined;
-    if (!verdict || verdict.ok) {
-      const early = attestation.beforeRun ? `, ${attestation.beforeRun}: ${attestation.note ?? ""}` : "";
-      prompter?.say(
-        `  ✔ ${change.target}: attested in the config by ${attestation.by} at ${attestation.at}${early}`,
-      );
-      return {
-        status: "done",
-        note: `attested by ${attestation.by}${early}`,
-        output: attestationOutput(attestation, "config"),
-      };
-    }
-    if (!prompter)
-      return { status: "pending", reason: `attested, but verification failed: ${verdict.detail}` };
-    prompter.say(`  ✖ attested in the config, but verification failed: ${verdict.detail}`);
+    const settled = await settleByAttestation(ctx, change, attestation, verifier);
+    if (settled) return settled;
   }
+  if (!prompter) return unattendedOutcome(ctx, change, attestation, missing, verifier);
+  return askOperator(ctx, change, spec, prompter, verifier);
+}
 
-  if (!prompter) {
-    if (verifier) {
-      const verdict = await verifier.verify(ctx);
-      if (verdict.ok)
-        return { status: "done", note: `verified: ${verdict.detail}`, output: { verified: verdict.detail } };
-    }
-    if (!attestation) {
-      return {
-        status: "pending",
-        reason: `needs a person: attest it under "attest.${change.stepId}" in the config, or resume interactively`,
-      };
-    }
+/**
+ * A complete attestation from the config: done when the verifier (if any) agrees; when it does not, pending without
+ * a prompter, else undefined (the operator is asked).
+ */
+async function settleByAttestation(
+  ctx: ActionContext,
+  change: Change,
+  attestation: Attestation,
+  verifier: Verifier | undefined,
+): Promise<ApplyOutcome | undefined> {
+  const prompter = ctx.prompter;
+  const verdict = verifier ? await verifier.verify(ctx) : undefined;
+  if (!verdict || verdict.ok) {
+    const early = attestation.beforeRun ? `, ${attestation.beforeRun}: ${attestation.note ?? ""}` : "";
+    prompter?.say(
+      `  ✔ ${change.target}: attested in the config by ${attestation.by} at ${attestation.at}${early}`,
+    );
     return {
-      status: "pending",
-      reason: `the attestation lacks evidence: ${missing.map((f) => `attest.${change.stepId}.evidence.${f.id}`).join(", ")}`,
+      status: "done",
+      note: `attested by ${attestation.by}${early}`,
+      output: attestationOutput(attestation, "config"),
     };
   }
+  if (!prompter) return { status: "pending", reason: `attested, but verification failed: ${verdict.detail}` };
+  prompter.say(`  ✖ attested in the config, but verification failed: ${verdict.detail}`);
+  return undefined;
+}
 
+/** No one to ask: done only if the verifier proves it, else pending with what the config lacks. */
+async function unattendedOutcome(
+  ctx: ActionContext,
+  change: Change,
+  attestation: Attestation | undefined,
+  missing: readonly EvidenceField[],
+  verifier: Verifier | undefined,
+): Promise<ApplyOutcome> {
+  if (verifier) {
+    const verdict = await verifier.verify(ctx);
+    if (verdict.ok)
+      return { status: "done", note: `verified: ${verdict.detail}`, output: { verified: verdict.detail } };
+  }
+  if (!attestation) {
+    return {
+      status: "pending",
+      reason: `needs a person: attest it under "attest.${change.stepId}" in the config, or resume interactively`,
+    };
+  }
+  return {
+    status: "pending",
+    reason: `the attestation lacks evidence: ${missing.map((f) => `attest.${change.stepId}.evidence.${f.id}`).join(", ")}`,
+  };
+}
+
+/** The operator answers done (with the evidence, re-asked until the verifier agrees) / skip / later / abort. */
+async function askOperator(
+  ctx: ActionContext,
+  change: Change,
+  spec: ManualSpec,
+  prompter: Prompter,
+  verifier: Verifier | undefined,
+): Promise<ApplyOutcome> {
   prompter.say(formatInstructions(change, spec));
   for (;;) {
     const answer = await prompter.select<"done" | "skip" | "later" | "abort">({

@@ -166,6 +166,13 @@ export function emptyConfig(): RunConfig {
   };
 }
 
+type Settings = z.infer<typeof settingsSchema>;
+type StepsById = ReadonlyMap<string, Runbook["steps"][number]>;
+
+/**
+ * Pure: the config checked against the runbook, every problem at once (file:line:path). Phases: the run settings,
+ * the input values, each attestation's step and evidence, the date-time inputs, each attestation's date.
+ */
 export function validateConfig(
   source: YamlSource,
   runbook: Runbook,
@@ -177,6 +184,26 @@ export function validateConfig(
   }
   const issues: ValidationIssue[] = [];
   const record = data as Record<string, unknown>;
+  const settings = parseSettings(source, record, issues);
+  const values = inputValues(source, runbook, record, issues);
+  const steps: StepsById = new Map(runbook.steps.map((s) => [s.id, s]));
+  const attested = settings?.attest ?? {};
+  checkAttestedSteps(source, runbook, steps, attested, issues);
+  const future = futureInputIssues(source, runbook, values, time.now);
+  issues.push(...future);
+  // A compromisedSince refused as in the future is one error, not one more per attestation.
+  const since = future.some((i) => i.path === COMPROMISED_SINCE) ? undefined : values[COMPROMISED_SINCE];
+  const attest = datedAttestations(source, steps, attested, since, time, issues);
+  if (issues.length > 0) throw new ValidationError(issues);
+  return runConfig(source, settings, values, attest);
+}
+
+/** The reserved keys (runbook, out, attest, notify, ...); undefined when they do not validate. */
+function parseSettings(
+  source: YamlSource,
+  record: Record<string, unknown>,
+  issues: ValidationIssue[],
+): Settings | undefined {
   const settings = settingsSchema.safeParse(
     Object.fromEntries(
       RESERVED_CONFIG_KEYS.filter((k) => k in record).map((k) => [
@@ -186,7 +213,16 @@ export function validateConfig(
     ),
   );
   if (!settings.success) issues.push(...zodIssues(source, settings.error.issues));
+  return settings.data;
+}
 
+/** The values of the runbook's inputs, each key dotted (`a.b: 1`) or nested (`a: { b: 1 }`) but not both. */
+function inputValues(
+  source: YamlSource,
+  runbook: Runbook,
+  record: Record<string, unknown>,
+  issues: ValidationIssue[],
+): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   const given = new Set<string>();
   const walk = (value: unknown, path: string[]) => {
@@ -233,9 +269,18 @@ export function validateConfig(
     if ((RESERVED_CONFIG_KEYS as readonly string[]).includes(key)) continue;
     walk(value, [key]);
   }
+  return values;
+}
 
-  const steps = new Map(runbook.steps.map((s) => [s.id, s]));
-  for (const [stepId, attestation] of Object.entries(settings.data?.attest ?? {})) {
+/** Each attested step exists, and its evidence meets the same pattern an operator's answer must. */
+function checkAttestedSteps(
+  source: YamlSource,
+  runbook: Runbook,
+  steps: StepsById,
+  attested: NonNullable<Settings["attest"]>,
+  issues: ValidationIssue[],
+): void {
+  for (const [stepId, attestation] of Object.entries(attested)) {
     const step = steps.get(stepId);
     if (!step) {
       issues.push(
@@ -252,12 +297,19 @@ export function validateConfig(
       }
     }
   }
-  const future = futureInputIssues(source, runbook, values, time.now);
-  issues.push(...future);
-  // A compromisedSince refused as in the future is one error, not one more per attestation.
-  const since = future.some((i) => i.path === COMPROMISED_SINCE) ? undefined : values[COMPROMISED_SINCE];
+}
+
+/** The attestations of known steps whose dates hold (or are explained by a note), marked when before the run. */
+function datedAttestations(
+  source: YamlSource,
+  steps: StepsById,
+  attested: NonNullable<Settings["attest"]>,
+  since: unknown,
+  time: ConfigTime,
+  issues: ValidationIssue[],
+): Record<string, Attestation> {
   const attest: Record<string, Attestation> = {};
-  for (const [stepId, a] of Object.entries(settings.data?.attest ?? {})) {
+  for (const [stepId, a] of Object.entries(attested)) {
     if (!steps.has(stepId)) continue;
     const dated = attestationDateRule(a, since, time);
     if (dated && (dated.always || a.note === undefined || a.note.trim() === "")) {
@@ -272,13 +324,22 @@ export function validateConfig(
       ...(dated ? { beforeRun: dated.label } : {}),
     };
   }
-  if (issues.length > 0) throw new ValidationError(issues);
-  const delivery = deliveryOf(settings.data?.deliver, settings.data?.verify);
+  return attest;
+}
+
+/** The validated config as a run uses it, with the canonical text and digests of what it gives. */
+function runConfig(
+  source: YamlSource,
+  settings: Settings | undefined,
+  values: Record<string, unknown>,
+  attest: Record<string, Attestation>,
+): RunConfig {
+  const delivery = deliveryOf(settings?.deliver, settings?.verify);
   return {
     file: source.file,
-    runbook: settings.data?.runbook,
-    out: settings.data?.out,
-    concurrency: settings.data?.concurrency,
+    runbook: settings?.runbook,
+    out: settings?.out,
+    concurrency: settings?.concurrency,
     values,
     attest,
     delivery,
@@ -287,10 +348,10 @@ export function validateConfig(
       ...digestInputs(values),
       ...(delivery ? digestInputs({ deliver: delivery.targets, verify: delivery.checks }) : {}),
     },
-    notify: settings.data?.notify && {
-      url: settings.data.notify.url,
-      format: settings.data.notify.format,
-      timeoutSeconds: settings.data.notify.timeoutSeconds,
+    notify: settings?.notify && {
+      url: settings.notify.url,
+      format: settings.notify.format,
+      timeoutSeconds: settings.notify.timeoutSeconds,
     },
   };
 }

@@ -75,12 +75,42 @@ export function signCallbackToken(claims: Record<string, unknown>, signatureSecr
   return `${header}.${payload}.${hs256(`${header}.${payload}`, signatureSecret)}`;
 }
 
+/** A failed verification: what each phase below returns when it refuses (undefined when it passes). */
+type Failed = Extract<VerifyResult, { ok: false }>;
+
+/**
+ * Checks, in this order, each with its own reason: the header's form, the token's form and HS256 signature, the
+ * claims' shapes, issuer and payload_hash, the times (iat, exp, nbf), the expected api_key and application_id,
+ * and last the jti against replay.
+ */
 export async function verifySignedCallback(input: VerifySignedCallbackInput): Promise<VerifyResult> {
-  const { authorization } = input;
   const tolerance = input.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
   // NaN would make every age comparison false, that is every token fresh.
   if (!Number.isFinite(tolerance) || tolerance < 0)
     throw new RangeError(`toleranceSeconds must be a finite number >= 0, not ${String(tolerance)}`);
+  const token = bearerToken(input.authorization);
+  if (typeof token !== "string") return token;
+  const signed = signedPayload(token, input.signatureSecret);
+  if ("ok" in signed) return signed;
+
+  const claims = checkClaimShapes(signed.payload, input);
+  if (Array.isArray(claims)) return fail(claims[0], claims[1]);
+  const refused =
+    checkIssuerAndBody(claims, input.rawBody) ??
+    checkTimes(claims, (input.now ?? new Date()).getTime() / 1000, tolerance) ??
+    checkExpected(claims, input);
+  if (refused) return refused;
+
+  // Remember the jti only for otherwise valid tokens, until the token would fail the iat check anyway.
+  const store = input.replayStore ?? defaultReplayStore;
+  const firstTime = await store.checkAndRemember(claims.jti, (claims.iat + tolerance) * 1000);
+  if (!firstTime) return fail("replayed", `jti ${quoted(claims.jti)} was already accepted: replayed request`);
+
+  return { ok: true, claims };
+}
+
+/** The token of an `Authorization: Bearer <token>` header, bounded in length. */
+function bearerToken(authorization: string | undefined): string | Failed {
   if (authorization === undefined || authorization.trim() === "") {
     return fail("missing-header", "no Authorization header: the callback is not signed");
   }
@@ -90,7 +120,14 @@ export async function verifySignedCallback(input: VerifySignedCallbackInput): Pr
     return fail("malformed-header", "Authorization header is not of the form `Bearer <token>`");
   if (token.length > MAX_TOKEN_LENGTH)
     return fail("malformed-token", `token is ${token.length} characters, more than ${MAX_TOKEN_LENGTH}`);
+  return token;
+}
 
+/** The token's payload, once its form is a JWT and its HS256 signature matches the secret. */
+function signedPayload(
+  token: string,
+  signatureSecret: string,
+): { payload: Record<string, unknown> } | Failed {
   const parts = token.split(".");
   const [headerPart, payloadPart, signaturePart] = parts;
   if (
@@ -114,26 +151,30 @@ export async function verifySignedCallback(input: VerifySignedCallbackInput): Pr
   if (header["alg"] !== "HS256") {
     return fail("unsupported-algorithm", `token algorithm ${quoted(header["alg"])} is not HS256`);
   }
-  const expected = Buffer.from(hs256(`${headerPart}.${payloadPart}`, input.signatureSecret));
+  const expected = Buffer.from(hs256(`${headerPart}.${payloadPart}`, signatureSecret));
   const actual = Buffer.from(signaturePart);
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
     return fail("bad-signature", "token signature does not match the signature secret");
   }
+  return { payload };
+}
 
-  const claims = checkClaimShapes(payload, input);
-  if (Array.isArray(claims)) return fail(claims[0], claims[1]);
-
+/** The issuer is Vonage, and payload_hash is the SHA-256 of the body as received. */
+function checkIssuerAndBody(claims: SignedCallbackClaims, rawBody: Buffer | string): Failed | undefined {
   if (claims.iss !== VONAGE_ISSUER) {
     return fail("wrong-issuer", `issuer ${quoted(claims.iss)} is not "${VONAGE_ISSUER}"`);
   }
 
-  const bodyHash = Buffer.from(payloadHash(input.rawBody));
+  const bodyHash = Buffer.from(payloadHash(rawBody));
   const claimedHash = Buffer.from(claims.payload_hash.toLowerCase());
   if (bodyHash.length !== claimedHash.length || !timingSafeEqual(bodyHash, claimedHash)) {
     return fail("payload-hash-mismatch", "payload_hash does not match the SHA-256 of the request body");
   }
+  return undefined;
+}
 
-  const nowSeconds = (input.now ?? new Date()).getTime() / 1000;
+/** iat within the tolerance either way; exp and nbf, when present, with the same leeway. */
+function checkTimes(claims: SignedCallbackClaims, nowSeconds: number, tolerance: number): Failed | undefined {
   const age = nowSeconds - claims.iat;
   if (age > tolerance) {
     return fail("iat-out-of-tolerance", `token issued ${Math.round(age)} s ago (tolerance ${tolerance} s)`);
@@ -158,7 +199,11 @@ export async function verifySignedCallback(input: VerifySignedCallbackInput): Pr
       `token is not valid for another ${Math.round(claims.nbf - nowSeconds)} s (tolerance ${tolerance} s); check clocks`,
     );
   }
+  return undefined;
+}
 
+/** The api_key and application_id the caller expects, when it names them. */
+function checkExpected(claims: SignedCallbackClaims, input: VerifySignedCallbackInput): Failed | undefined {
   if (input.expectedApiKey !== undefined && claims.api_key !== input.expectedApiKey) {
     return fail("wrong-api-key", `api_key ${quoted(claims.api_key)} is not the expected one`);
   }
@@ -168,13 +213,7 @@ export async function verifySignedCallback(input: VerifySignedCallbackInput): Pr
       `application_id ${quoted(claims.application_id)} is not the expected one`,
     );
   }
-
-  // Remember the jti only for otherwise valid tokens, until the token would fail the iat check anyway.
-  const store = input.replayStore ?? defaultReplayStore;
-  const firstTime = await store.checkAndRemember(claims.jti, (claims.iat + tolerance) * 1000);
-  if (!firstTime) return fail("replayed", `jti ${quoted(claims.jti)} was already accepted: replayed request`);
-
-  return { ok: true, claims };
+  return undefined;
 }
 
 function checkClaimShapes(
@@ -228,6 +267,6 @@ function quoted(value: unknown): string {
   return text.length > 64 ? `${text.slice(0, 64)}…` : text;
 }
 
-function fail(reason: VerifyFailure, message: string): VerifyResult {
+function fail(reason: VerifyFailure, message: string): Failed {
   return { ok: false, reason, message };
 }

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { PriorRuns } from "../../../src/actions/action.js";
 import type { Change } from "../../../src/core/plan.js";
-import { evidenceSnapshot, type Suspect } from "../../../src/actions/evidence-snapshot.js";
+import { evidenceSnapshot } from "../../../src/actions/evidence-snapshot.js";
+import type { Suspect } from "../../../src/actions/find-suspects.js";
 import { redact } from "../../../src/core/redact.js";
 import { changeOf, createHarness, type Harness } from "../../helpers/action-harness.js";
 

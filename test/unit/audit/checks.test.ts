@@ -1,12 +1,12 @@
 // Every posture check fires on a simulator state built for it, and `clean` stays quiet (real HTTP, real SDK).
 import { afterEach, describe, expect, it } from "vitest";
+import { collectPosture } from "../../../src/actions/collect-posture.js";
 import {
-  collectPosture,
   MANUAL_CHECKS,
   runChecks,
   type CheckOptions,
   type Finding,
-} from "../../../src/actions/posture-audit.js";
+} from "../../../src/actions/posture-checks.js";
 import { startSimulator, type RunningSimulator, type SimState } from "../../../src/simulator/index.js";
 import { auditTime, cleanState, DAY, gatewayFor, isoSeconds, startWith } from "./audit-fixtures.js";
 
