@@ -6,7 +6,8 @@ import { join, resolve } from "node:path";
 import { UsageError } from "../../core/errors.js";
 import { checkChain } from "../check-chain.js";
 import { createShippedRegistry } from "../shipped-registry.js";
-import { executeRun, loadResume } from "../execute-run.js";
+import { executeRun } from "../execute-run.js";
+import { loadResume } from "../load-resume.js";
 import type { CliIo } from "../io.js";
 import type { Values } from "../command.js";
 import {

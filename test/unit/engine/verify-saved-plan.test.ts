@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { NO_PRIOR_RUNS, type Action } from "../../../src/actions/action.js";
 import { createRegistry } from "../../../src/actions/registry.js";
-import { systemClock } from "../../../src/cli/execute-run.js";
+import { systemClock } from "../../../src/cli/system-clock.js";
 import { loadRunbookAndConfig } from "../../../src/cli/session.js";
 import { plan, RunState, type EngineDeps, type PlanInput } from "../../../src/engine/engine.js";
 import { DriftError, UsageError } from "../../../src/core/errors.js";
