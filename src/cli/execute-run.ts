@@ -1,6 +1,7 @@
-// One run of a runbook, shared by `run`, `apply` and `drill`: mode, reporters, lock, run directory, journal,
-// plan (or the saved plan, or the journaled plan on resume), apply, report, exit code. Each phase is a module of
-// its own: run-context (what the phases share), dry-run, lock-account, start-run or resume-run, finish-run.
+// One run of a runbook, shared by `run`, `apply`, `drill` and `restore`: mode, reporters, lock, run directory,
+// journal, plan (or the saved plan, or the journaled plan on resume), apply, report, exit code. Each phase is a
+// module of its own: run-context (what the phases share), dry-run, lock-account, start-run or resume-run,
+// finish-run (with end-screen).
 import {
   AbortError,
   DriftError,
