@@ -1,20 +1,18 @@
 // `vonage-ir apply plan.json`: applies exactly a saved plan. The file must be intact (its sha256 catches corruption,
 // not tampering: anyone can recompute it), for this account and the runbook file as it is now; every change must
 // be one the runbook plans against live state now (engine/verify-saved-plan.ts), and is re-checked before it runs.
-import { notifyTargetOf } from "../run-notifications.js";
-import { givenActor } from "../actor.js";
 import { join, resolve } from "node:path";
 import { planSealKey, sealedByMe } from "../plan-seal.js";
 import { DriftError, ExitCode, UsageError, ValidationError } from "../../core/errors.js";
 import { readJournal } from "../../engine/journal.js";
 import { readRunHeaders } from "../../engine/read-run-headers.js";
 import { PLAN_VERSION, type Plan } from "../../core/plan.js";
-import { REDACTED } from "../../core/redact.js";
 import { MiB, readUserFile } from "../../io/read-user-file.js";
 import { canonicalJson } from "../../runbook/config.js";
-import { executeRun, reportersFor } from "../execute-run.js";
+import { reuseRecordedInputs, runLoadedRunbook } from "../run-loaded-runbook.js";
+import { reportersFor } from "../run-reporters.js";
 import { printedReport, printedResume } from "../printed-command.js";
-import type { CliIo } from "../io.js";
+import type { CliIo, Mode } from "../io.js";
 import type { Values } from "../command.js";
 import { createShippedRegistry } from "../shipped-registry.js";
 import {
@@ -24,7 +22,7 @@ import {
   requireCredentials,
   takeCredentials,
   sha256,
-  prepareExecution,
+  type Loaded,
 } from "../session.js";
 
 export async function readPlanFile(file: string): Promise<{ plan: Plan; canonical: string; hmac: unknown }> {
@@ -89,6 +87,30 @@ export default async function applyCommand(
     io,
     registry,
   );
+  checkPlanMatches(thePlan, loaded);
+  const out = (values.out as string | undefined) ?? loaded.config.out ?? DEFAULT_OUT;
+  const planSha256 = sha256(canonical);
+  const earlier = await earlierApplication(resolve(io.cwd, out), planSha256, thePlan.account);
+  if (earlier) return alreadyApplied(earlier, { io, mode, out, configFile: loaded.config.file });
+  // Inputs answered at a prompt when the plan was made are in the plan, not in the config: apply with them.
+  if (trusted) reuseRecordedInputs(loaded, thePlan.inputs);
+  const credentials = requireCredentials(given);
+  if (credentials.apiKey !== thePlan.account) {
+    throw new UsageError(
+      `the plan is for account ${thePlan.account}, but VONAGE_API_KEY is ${credentials.apiKey}`,
+      "set the credentials of the planned account, or make a new plan",
+    );
+  }
+  return runLoadedRunbook(
+    { values, io, mode, registry, loaded, credentials, out },
+    // Asked before the run has a journal: nothing was changed, so there is nothing to resume.
+    () => "nothing was changed: run the same command again",
+    { dryRun: false, savedPlan: thePlan, savedPlanSha256: planSha256, savedPlanTrusted: trusted },
+  );
+}
+
+/** A saved plan applies only to the runbook file and the config it was made with, as they are now. */
+function checkPlanMatches(thePlan: Plan, loaded: Loaded): void {
   if (loaded.runbookHash !== thePlan.runbook.hash) {
     throw new UsageError(
       `the runbook ${thePlan.runbook.file} changed since the plan was made`,
@@ -101,67 +123,30 @@ export default async function applyCommand(
       "pass the same --config, or make a new plan",
     );
   }
-  const out = (values.out as string | undefined) ?? loaded.config.out ?? DEFAULT_OUT;
-  const planSha256 = sha256(canonical);
-  const earlier = await earlierApplication(resolve(io.cwd, out), planSha256, thePlan.account);
-  if (earlier) {
-    const location = { configFile: loaded.config.file, out };
-    if (earlier.ended?.exitCode === ExitCode.ok) {
-      const report = join(resolve(io.cwd, out), earlier.runId, "report.md");
-      reportersFor(mode, io).events.emit({
-        kind: "info",
-        message: `already applied: run ${earlier.runId}, report ${report} (a plan is applied once; nothing was changed now)\nprint the report: ${printedReport(io, earlier.runId, out)}`,
-      });
-      return ExitCode.ok;
-    }
-    throw new DriftError(
-      `this plan was already applied by run ${earlier.runId}, which ${earlier.ended ? `ended ${earlier.ended.status} (exit ${earlier.ended.exitCode})` : "did not finish"}: a plan is applied once (nothing was changed now)`,
-      `continue that run: ${printedResume(io, earlier.runId, location)}`,
-    );
+}
+
+/**
+ * A plan is applied once: if a run of the out directory applied it and ended well, says so (exit 0); if that run
+ * did not end well, refuses and points at its resume.
+ */
+function alreadyApplied(
+  earlier: { runId: string; ended: { status: string; exitCode: number } | undefined },
+  where: { io: CliIo; mode: Mode; out: string; configFile: string | undefined },
+): number {
+  const { io, mode, out } = where;
+  const location = { configFile: where.configFile, out };
+  if (earlier.ended?.exitCode === ExitCode.ok) {
+    const report = join(resolve(io.cwd, out), earlier.runId, "report.md");
+    reportersFor(mode, io).events.emit({
+      kind: "info",
+      message: `already applied: run ${earlier.runId}, report ${report} (a plan is applied once; nothing was changed now)\nprint the report: ${printedReport(io, earlier.runId, out)}`,
+    });
+    return ExitCode.ok;
   }
-  // Inputs answered at a prompt when the plan was made are in the plan, not in the config: apply with them.
-  for (const [name, value] of trusted ? Object.entries(thePlan.inputs) : []) {
-    if (name in loaded.loaded.runbook.inputs && !(name in loaded.config.values) && value !== REDACTED)
-      loaded.config.values[name] = value;
-  }
-  const credentials = requireCredentials(given);
-  if (credentials.apiKey !== thePlan.account) {
-    throw new UsageError(
-      `the plan is for account ${thePlan.account}, but VONAGE_API_KEY is ${credentials.apiKey}`,
-      "set the credentials of the planned account, or make a new plan",
-    );
-  }
-  const { prompter, inputs, concurrency, gateway, waits } = await prepareExecution(
-    values,
-    io,
-    mode,
-    loaded,
-    credentials,
-    // Asked before the run has a journal: nothing was changed, so there is nothing to resume.
-    () => "nothing was changed: run the same command again",
+  throw new DriftError(
+    `this plan was already applied by run ${earlier.runId}, which ${earlier.ended ? `ended ${earlier.ended.status} (exit ${earlier.ended.exitCode})` : "did not finish"}: a plan is applied once (nothing was changed now)`,
+    `continue that run: ${printedResume(io, earlier.runId, location)}`,
   );
-  return executeRun({
-    io,
-    mode,
-    registry,
-    loaded,
-    inputs,
-    attestations: loaded.config.attest,
-    gateway,
-    operatorSecret: credentials.apiSecret,
-    rateLimitWaits: waits,
-    prompter,
-    actor: givenActor(values, io),
-    notify: notifyTargetOf(values, io, loaded.config),
-    out,
-    concurrency,
-    dryRun: false,
-    full: Boolean(values.full),
-    breakLock: Boolean(values["break-lock"]),
-    savedPlan: thePlan,
-    savedPlanSha256: planSha256,
-    savedPlanTrusted: trusted,
-  });
 }
 
 /** The run that already applied this very plan (same sha256, same account) in the out directory, if any. */

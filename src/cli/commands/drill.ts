@@ -165,23 +165,28 @@ export default async function drill(
       io.stderr.write(await drillSummary(runDir, sim, inputs["applications.strategy"] === "recreate"));
     }
     if (dryRun && !mode.json) {
-      // The simulator's own request log, not our gateway's word for it: what reached the account.
-      // POST /account/settings without parameters only reads the settings (Vonage's API shape).
-      const writes = sim
-        .requests()
-        .filter(
-          (r) =>
-            r.method !== "GET" &&
-            r.method !== "HEAD" &&
-            !(r.method === "POST" && r.path === "/account/settings" && r.query === ""),
-        ).length;
-      io.stderr.write(`The simulated account received ${writes} mutating request(s).\n`);
+      io.stderr.write(`The simulated account received ${mutatingRequests(sim)} mutating request(s).\n`);
     }
     return code;
   } finally {
     await sim.close();
     await rm(lockDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The simulator's own request log, not our gateway's word for it: what reached the account. POST /account/settings
+ * without parameters only reads the settings (Vonage's API shape).
+ */
+function mutatingRequests(sim: RunningSimulator): number {
+  return sim
+    .requests()
+    .filter(
+      (r) =>
+        r.method !== "GET" &&
+        r.method !== "HEAD" &&
+        !(r.method === "POST" && r.path === "/account/settings" && r.query === ""),
+    ).length;
 }
 
 async function drillSummary(runDir: string, sim: RunningSimulator, recreated: boolean): Promise<string> {

@@ -16,7 +16,7 @@ import { MiB, readUserFile } from "../../io/read-user-file.js";
 import { assertPrivateDirectory } from "../../security/private-file.js";
 import { checkRecipient, encryptTo } from "../../security/age-file.js";
 import type { Values } from "../command.js";
-import { loadResume } from "../execute-run.js";
+import { loadResume } from "../load-resume.js";
 import type { CliIo } from "../io.js";
 import { givenActor } from "../actor.js";
 import { checkChain } from "../check-chain.js";

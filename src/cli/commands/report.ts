@@ -5,7 +5,7 @@ import { rewriteReport } from "../rewrite-report.js";
 import { ExitCode, UsageError } from "../../core/errors.js";
 import type { CliIo } from "../io.js";
 import type { Values } from "../command.js";
-import { loadResume } from "../execute-run.js";
+import { loadResume } from "../load-resume.js";
 import { DEFAULT_OUT } from "../session.js";
 
 export default async function report(

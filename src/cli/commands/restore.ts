@@ -10,7 +10,7 @@ import { runIn } from "../../engine/read-prior-runs.js";
 import type { PriorRun } from "../../actions/action.js";
 import { checkChain } from "../check-chain.js";
 import type { Values } from "../command.js";
-import { loadResume } from "../execute-run.js";
+import { loadResume } from "../load-resume.js";
 import type { CliIo } from "../io.js";
 import { DEFAULT_OUT, detectMode, requireCredentials, takeCredentials } from "../session.js";
 import { latestRunOf } from "../latest-run.js";

@@ -1,65 +1,49 @@
 // `vonage-ir run <runbook>`: plan and apply (or --dry-run: plan only), or --resume a run.
 import { existsSync } from "node:fs";
-import { notifyTargetOf } from "../run-notifications.js";
-import { givenActor } from "../actor.js";
 import { join, resolve } from "node:path";
+import type { Registry } from "../../actions/action.js";
 import { UsageError } from "../../core/errors.js";
+import type { JournalState } from "../../core/journal-records.js";
+import { HANDOFF_CONFIG, HANDOFF_RUNBOOK, refuseHandedOff } from "../../engine/handoff.js";
+import { runPaths } from "../../engine/run-directory.js";
+import { configOut, readConfigSource } from "../../runbook/config.js";
 import { checkChain } from "../check-chain.js";
-import { createShippedRegistry } from "../shipped-registry.js";
-import { executeRun, loadResume } from "../execute-run.js";
-import type { CliIo } from "../io.js";
+import { checkResumeMatches } from "../check-resume-matches.js";
 import type { Values } from "../command.js";
+import { executeRestore } from "../execute-restore.js";
+import type { CliIo } from "../io.js";
+import { latestRunOf } from "../latest-run.js";
+import { loadResume } from "../load-resume.js";
+import { printedResume } from "../printed-command.js";
+import { reuseRecordedInputs, runLoadedRunbook } from "../run-loaded-runbook.js";
 import {
   DEFAULT_OUT,
   detectMode,
   loadRunbookAndConfig,
-  prepareExecution,
   requireCredentials,
   takeCredentials,
+  type GivenCredentials,
+  type Loaded,
 } from "../session.js";
-import { configOut, readConfigSource } from "../../runbook/config.js";
-import { REDACTED } from "../../core/redact.js";
-import { checkResumeMatches } from "../check-resume-matches.js";
-import { printedResume } from "../printed-command.js";
-import { latestRunOf } from "../latest-run.js";
-import { HANDOFF_CONFIG, HANDOFF_RUNBOOK, refuseHandedOff } from "../../engine/handoff.js";
-import { runPaths } from "../../engine/run-directory.js";
-import { executeRestore } from "../execute-restore.js";
+import { createShippedRegistry } from "../shipped-registry.js";
+
+/** The run to resume, as `--resume` found it. */
+interface Resume {
+  runId: string;
+  journal: JournalState;
+}
 
 export default async function run(
   { values, positionals }: { values: Values; positionals: string[] },
   io: CliIo,
 ): Promise<number> {
-  const dryRun = Boolean(values["dry-run"]);
-  const resumeId = values.resume as string | undefined;
-  // `--resume "$RUN_ID"` with an empty variable must not fall through to a new (mutating) run.
-  if (resumeId !== undefined && resumeId.trim() === "")
-    throw new UsageError("--resume needs a run id", "e.g. vonage-ir run --resume 20261122-193000-a1b2c3");
-  if (positionals.length > 1) throw new UsageError(`expected one runbook, got: ${positionals.join(" ")}`);
-  if (resumeId && positionals.length > 0)
-    throw new UsageError("--resume takes the runbook from the run's journal: do not pass a runbook");
-  if (resumeId && dryRun) throw new UsageError("--dry-run cannot be combined with --resume");
-  if (!resumeId && positionals.length === 0 && !values.config) {
-    throw new UsageError(
-      "which runbook?",
-      "e.g. vonage-ir run compromise --config vonage-ir.yaml (vonage-ir list shows the runbooks)",
-    );
-  }
+  const { dryRun, resumeId } = checkRunArguments(values, positionals);
   const registry = createShippedRegistry();
   const mode = detectMode(values, io, { mutates: !dryRun });
   const given = await takeCredentials(values, io);
-  let out = (values.out as string | undefined) ?? DEFAULT_OUT;
-  if (resumeId && !values.out && values.config) {
-    // The journal to resume lives in the config's `out:` when no --out is given, as it did for the run.
-    const source = await readConfigSource(resolve(io.cwd, values.config as string));
-    out = configOut(source) ?? out;
-  }
-  const runId = resumeId === "latest" ? await latestRunOf(given.apiKey, out, io) : resumeId;
-  const resume = runId ? { runId, journal: await loadResume(resolve(io.cwd, out), runId) } : undefined;
-  if (resume) refuseHandedOff(resume.runId, resume.journal);
-  const acceptedBrokenJournal = resume
-    ? await checkChain(resolve(io.cwd, out, resume.runId), Boolean(values["accept-broken-journal"]), io)
-    : undefined;
+  const found = await findResume(values, io, given, resumeId);
+  const { resume, acceptedBrokenJournal } = found;
+  let { out } = found;
   const restoring = resume?.journal.plan.restoreOf;
   if (resume && restoring) {
     // A restore run has no runbook file nor config: its journaled plan is what it applies.
@@ -76,6 +60,86 @@ export default async function run(
       acceptedBrokenJournal,
     });
   }
+  const loaded = await loadRunbook(values, positionals, io, registry, resume, out);
+  if (!values.out && loaded.config.out) out = loaded.config.out;
+  if (resume) checkResumeMatches(resume.runId, resume.journal, loaded);
+  // Inputs answered at a prompt when the run started are in its journaled plan, not in the config: reuse
+  // them, so a resume neither asks again (and re-plans with another answer) nor fails when scripted.
+  if (resume) reuseRecordedInputs(loaded, resume.journal.plan.inputs);
+  const credentials = requireCredentials(given);
+  if (resume) checkAccount(resume.runId, resume.journal.header.account, credentials.apiKey);
+  return runLoadedRunbook(
+    { values, io, mode, registry, loaded, credentials, out },
+    // Asked before a new run has a journal: nothing was changed, so there is nothing to resume yet.
+    () =>
+      resume
+        ? `resume with: ${printedResume(io, resume.runId, { configFile: loaded.config.file, out })}`
+        : "nothing was changed: run the same command again",
+    { dryRun, resume, acceptedBrokenJournal },
+  );
+}
+
+/** The flags and positionals that cannot go together, refused before anything is read. */
+function checkRunArguments(
+  values: Values,
+  positionals: string[],
+): { dryRun: boolean; resumeId: string | undefined } {
+  const dryRun = Boolean(values["dry-run"]);
+  const resumeId = values.resume as string | undefined;
+  // `--resume "$RUN_ID"` with an empty variable must not fall through to a new (mutating) run.
+  if (resumeId !== undefined && resumeId.trim() === "")
+    throw new UsageError("--resume needs a run id", "e.g. vonage-ir run --resume 20261122-193000-a1b2c3");
+  if (positionals.length > 1) throw new UsageError(`expected one runbook, got: ${positionals.join(" ")}`);
+  if (resumeId && positionals.length > 0)
+    throw new UsageError("--resume takes the runbook from the run's journal: do not pass a runbook");
+  if (resumeId && dryRun) throw new UsageError("--dry-run cannot be combined with --resume");
+  if (!resumeId && positionals.length === 0 && !values.config) {
+    throw new UsageError(
+      "which runbook?",
+      "e.g. vonage-ir run compromise --config vonage-ir.yaml (vonage-ir list shows the runbooks)",
+    );
+  }
+  return { dryRun, resumeId };
+}
+
+/**
+ * The out directory and, with --resume, the run to resume (`latest`: this account's last one), refused if it was
+ * handed off, with its journal's chain checked.
+ */
+async function findResume(
+  values: Values,
+  io: CliIo,
+  given: GivenCredentials,
+  resumeId: string | undefined,
+): Promise<{
+  out: string;
+  resume: Resume | undefined;
+  acceptedBrokenJournal: { line: number; reason: string } | undefined;
+}> {
+  let out = (values.out as string | undefined) ?? DEFAULT_OUT;
+  if (resumeId && !values.out && values.config) {
+    // The journal to resume lives in the config's `out:` when no --out is given, as it did for the run.
+    const source = await readConfigSource(resolve(io.cwd, values.config as string));
+    out = configOut(source) ?? out;
+  }
+  const runId = resumeId === "latest" ? await latestRunOf(given.apiKey, out, io) : resumeId;
+  const resume = runId ? { runId, journal: await loadResume(resolve(io.cwd, out), runId) } : undefined;
+  if (resume) refuseHandedOff(resume.runId, resume.journal);
+  const acceptedBrokenJournal = resume
+    ? await checkChain(resolve(io.cwd, out, resume.runId), Boolean(values["accept-broken-journal"]), io)
+    : undefined;
+  return { out, resume, acceptedBrokenJournal };
+}
+
+/** The runbook and config: the positional one, or on a resume the ones its journal names (or the hand-off's copies). */
+async function loadRunbook(
+  values: Values,
+  positionals: string[],
+  io: CliIo,
+  registry: Registry,
+  resume: Resume | undefined,
+  out: string,
+): Promise<Loaded> {
   const runDir = (id: string) => runPaths(resolve(io.cwd, out), id).dir;
   const named = resume?.journal.header.config?.file;
   const startedWith = resume && named ? carriedOr(named, runDir(resume.runId), HANDOFF_CONFIG) : undefined;
@@ -85,7 +149,7 @@ export default async function run(
       `resume with: ${printedResume(io, resume.runId, { configFile: startedWith, out })}`,
     );
   }
-  const loaded = await loadRunbookAndConfig(
+  return loadRunbookAndConfig(
     resume
       ? carriedOr(resume.journal.header.runbook.file, runDir(resume.runId), HANDOFF_RUNBOOK)
       : positionals[0],
@@ -94,51 +158,6 @@ export default async function run(
     registry,
     { now: new Date(), runStartedAt: resume?.journal.header.startedAt },
   );
-  if (!values.out && loaded.config.out) out = loaded.config.out;
-  if (resume) checkResumeMatches(resume.runId, resume.journal, loaded);
-  if (resume) {
-    // Inputs answered at a prompt when the run started are in its journaled plan, not in the config: reuse
-    // them, so a resume neither asks again (and re-plans with another answer) nor fails when scripted.
-    for (const [name, value] of Object.entries(resume.journal.plan.inputs)) {
-      if (name in loaded.loaded.runbook.inputs && !(name in loaded.config.values) && value !== REDACTED)
-        loaded.config.values[name] = value;
-    }
-  }
-  const credentials = requireCredentials(given);
-  if (resume) checkAccount(resume.runId, resume.journal.header.account, credentials.apiKey);
-  const { prompter, inputs, concurrency, gateway, waits } = await prepareExecution(
-    values,
-    io,
-    mode,
-    loaded,
-    credentials,
-    // Asked before a new run has a journal: nothing was changed, so there is nothing to resume yet.
-    () =>
-      resume
-        ? `resume with: ${printedResume(io, resume.runId, { configFile: loaded.config.file, out })}`
-        : "nothing was changed: run the same command again",
-  );
-  return executeRun({
-    io,
-    mode,
-    registry,
-    loaded,
-    inputs,
-    attestations: loaded.config.attest,
-    gateway,
-    operatorSecret: credentials.apiSecret,
-    rateLimitWaits: waits,
-    prompter,
-    actor: givenActor(values, io),
-    notify: notifyTargetOf(values, io, loaded.config),
-    out,
-    concurrency,
-    dryRun,
-    full: Boolean(values.full),
-    breakLock: Boolean(values["break-lock"]),
-    resume,
-    acceptedBrokenJournal,
-  });
 }
 
 function checkAccount(runId: string, account: string, apiKey: string): void {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { NO_PRIOR_RUNS, type Action } from "../../../src/actions/action.js";
 import { createRegistry } from "../../../src/actions/registry.js";
-import { systemClock } from "../../../src/cli/execute-run.js";
+import { systemClock } from "../../../src/cli/system-clock.js";
 import { loadRunbookAndConfig } from "../../../src/cli/session.js";
 import { plan, type PlanInput } from "../../../src/engine/plan.js";
 import { RunState, type EngineDeps } from "../../../src/engine/engine-deps.js";
