@@ -8,7 +8,7 @@ import { attackerWindow, type AttackerWindow } from "./attacker-window.js";
 import type { Actor, JournalState } from "../core/journal-records.js";
 import { foreignText } from "../core/foreign-text.js";
 import { redact } from "../core/redact.js";
-import { ID_MAP_FILE } from "./recreate-applications.js";
+import { ID_MAP_FILE } from "./application-keys.js";
 import { decisionLine, type RecordedWebhookDecision } from "./resolve-webhook-decisions.js";
 import { trafficReport, type TrafficReport } from "./traffic-report.js";
 

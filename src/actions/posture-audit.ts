@@ -14,8 +14,6 @@ import { countBySeverity, failsThreshold, MANUAL_CHECKS, runChecks, SEVERITIES }
 import { findingsMarkdown } from "./findings-markdown.js";
 
 // What `vonage-ir audit` (src/cli/commands/audit.ts) imports from here.
-export { collectPosture } from "./collect-posture.js";
-export { countBySeverity, failsThreshold, runChecks, type Finding, type Severity } from "./posture-checks.js";
 
 export const postureAuditParams = z.strictObject({
   /** Anything created after this ISO date-time is a suspect. */

@@ -35,14 +35,6 @@ import {
   deletePrecondition,
 } from "./recreate-apply.js";
 
-export { backupPathFor, ID_MAP_FILE, replacementKeyPairs, sinkNameFor } from "./application-keys.js";
-export {
-  pendingSinkNameFor,
-  recreateApplicationsParams,
-  type RecreateApplicationsParams,
-} from "./recreate-changes.js";
-export { webhookWarnings } from "./recreate-plan.js";
-
 export const recreateApplications: Action<RecreateApplicationsParams> = {
   id: "applications.recreate",
   title: "Replace applications with new key pairs",

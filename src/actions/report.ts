@@ -9,8 +9,6 @@ import { buildReport, type Report } from "./build-report.js";
 import { renderMarkdown } from "./render-report.js";
 
 // What src/cli/ imports from here (the end screen, `vonage-ir report`, the notifications).
-export type { Report } from "./build-report.js";
-export { afterRotationLines, renderMarkdown } from "./render-report.js";
 
 /** (Re)writes report.md and report.json of a run directory from its journal (`state`, read back from it). */
 export async function writeReport(

@@ -20,8 +20,6 @@ import { plan } from "./secrets-plan.js";
 import { apply, checkPrecondition, prepare, readNewSecret } from "./secrets-apply.js";
 import { reconcile, reverify } from "./secrets-reconcile.js";
 
-export { secretsRotateParams, type SecretsRotateParams } from "./secrets-changes.js";
-
 function describe(change: ChangeDraft): string {
   const key = str(change.params, "apiKey");
   const primary = isPrimary(change);

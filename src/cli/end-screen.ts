@@ -2,7 +2,8 @@
 // what to do next after a rotation, the resume command, the attacker window, and what a config can attest.
 import { relative } from "node:path";
 import { describeAttackerWindow } from "../actions/attacker-window.js";
-import { afterRotationLines, type Report } from "../actions/report.js";
+import { afterRotationLines } from "../actions/render-report.js";
+import { type Report } from "../actions/build-report.js";
 import { ExitCode } from "../core/errors.js";
 import type { JournalState } from "../core/journal-records.js";
 import type { Plan } from "../core/plan.js";

@@ -30,8 +30,6 @@ import {
 import { summarisePlan } from "./run-reporters.js";
 import { startRun } from "./start-run.js";
 
-export type { RunRequest } from "./run-context.js";
-
 export async function executeRun(request: RunRequest): Promise<number> {
   const ctx = await runContext(request);
   if (request.dryRun) return dryRun(ctx);

@@ -1,6 +1,6 @@
 // A run's notifications (io/notify.ts): where to (--notify-url, VONAGE_IR_NOTIFY_URL, or notify.url in the
 // config), which events, and what a failed delivery leaves behind: a warning and a `notify` journal record.
-import type { Report } from "../actions/report.js";
+import type { Report } from "../actions/build-report.js";
 import { UsageError } from "../core/errors.js";
 import type { Journal } from "../engine/journal.js";
 import type { Event, EventSink } from "../io/events.js";

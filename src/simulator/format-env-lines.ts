@@ -1,6 +1,6 @@
 // The shell lines that point vonage-ir (or any @vonage SDK script) at a running simulator.
 
-import type { RunningSimulator } from "./start-simulator.js";
+import type { RunningSimulator } from "./simulator-options.js";
 
 export function formatEnvLines(sim: Pick<RunningSimulator, "url" | "primary">): string[] {
   return [

@@ -1,7 +1,9 @@
 // Public surface of the simulator: start it, build or validate states, and the `simulate` command body.
 
-export { startSimulator, isLoopbackHost } from "./start-simulator.js";
-export type { RequestLogEntry, RunningSimulator, SimulatorOptions } from "./start-simulator.js";
+export { startSimulator } from "./start-simulator.js";
+export { isLoopbackHost } from "./loopback-host.js";
+export type { RunningSimulator, SimulatorOptions } from "./simulator-options.js";
+export type { RequestLogEntry } from "./request-log.js";
 export { runSimulate } from "./run-simulate.js";
 export { formatEnvLines } from "./format-env-lines.js";
 export { buildScenario, scenarioNames, isScenarioName } from "./build-scenario.js";

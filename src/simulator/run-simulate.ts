@@ -2,7 +2,9 @@
 // owns argv, process.env and exit codes; this only needs a stream and a signal.
 
 import { formatEnvLines } from "./format-env-lines.js";
-import { isLoopbackHost, startSimulator, type SimulatorOptions } from "./start-simulator.js";
+import { startSimulator } from "./start-simulator.js";
+import { isLoopbackHost } from "./loopback-host.js";
+import { type SimulatorOptions } from "./simulator-options.js";
 
 export async function runSimulate(
   options: SimulatorOptions,

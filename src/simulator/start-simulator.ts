@@ -13,10 +13,6 @@ import { json } from "./reply.js";
 import { clearTimers, createSimServer, loadedPrimary, type SimServer } from "./sim-server.js";
 import type { RunningSimulator, SimulatorOptions } from "./simulator-options.js";
 
-export type { RequestLogEntry } from "./request-log.js";
-export type { RunningSimulator, SimulatorOptions } from "./simulator-options.js";
-export { isLoopbackHost };
-
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {

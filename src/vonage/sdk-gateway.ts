@@ -14,14 +14,6 @@ import { secretMethods } from "./sdk/secret-methods.js";
 import { subaccountMethods } from "./sdk/subaccount-methods.js";
 import { trafficMethods } from "./sdk/traffic-methods.js";
 
-export {
-  DEFAULT_API_HOST,
-  DEFAULT_REST_HOST,
-  DEFAULT_TIMEOUT_MS,
-  type RequestInfo,
-  type SdkGatewayOptions,
-} from "./sdk/sdk-runtime.js";
-
 export function createSdkGateway(options: SdkGatewayOptions): Gateway {
   const rt = createSdkRuntime(options);
   return {

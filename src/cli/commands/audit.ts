@@ -4,7 +4,7 @@
 import { resolve } from "node:path";
 import type { PriorRun } from "../../actions/action.js";
 import { attributeAuditEvents, type OwnChange } from "../../actions/attribute-audit-events.js";
-import type { Finding, Severity } from "../../actions/posture-audit.js";
+import type { Finding, Severity } from "../../actions/posture-checks.js";
 import { ExitCode, UsageError } from "../../core/errors.js";
 import { readPriorRuns } from "../../engine/read-prior-runs.js";
 import { RUN_ID_PATTERN } from "../../engine/run-directory.js";
@@ -149,8 +149,8 @@ export default async function audit(
 ): Promise<number> {
   const args = parseAuditArgs(values, positionals);
   const credentials = await readCredentials(values, io);
-  const { collectPosture, countBySeverity, failsThreshold, runChecks } =
-    await import("../../actions/posture-audit.js");
+  const { collectPosture } = await import("../../actions/collect-posture.js");
+  const { countBySeverity, failsThreshold, runChecks } = await import("../../actions/posture-checks.js");
   const { gateway: live, stats } = await buildGateway(credentials, hostsFromEnv(io), 4);
   const gateway = createDryRunGateway(live);
   const started = Date.now();

@@ -1,6 +1,6 @@
 // `vonage-ir report <run-id>`: rebuilds report.md/report.json from the journal and prints it.
 import { resolve } from "node:path";
-import { renderMarkdown } from "../../actions/report.js";
+import { renderMarkdown } from "../../actions/render-report.js";
 import { rewriteReport } from "../rewrite-report.js";
 import { ExitCode, UsageError } from "../../core/errors.js";
 import type { CliIo } from "../io.js";

@@ -6,11 +6,9 @@ import { dirname } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ApplyOutcome } from "../../../src/actions/action.js";
 import type { Change, JsonObject } from "../../../src/core/plan.js";
-import {
-  backupPathFor,
-  recreateApplications,
-  type RecreateApplicationsParams,
-} from "../../../src/actions/recreate-applications.js";
+import { recreateApplications } from "../../../src/actions/recreate-applications.js";
+import { type RecreateApplicationsParams } from "../../../src/actions/recreate-changes.js";
+import { backupPathFor } from "../../../src/actions/application-keys.js";
 import { markOf } from "../../../src/io/plan-marks.js";
 import { buildScenario, type SimState } from "../../../src/simulator/index.js";
 import { changeOf, createHarness, type Harness } from "../../helpers/action-harness.js";

@@ -6,13 +6,9 @@ import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ActionContext } from "../../../src/actions/action.js";
 import type { Change, ChangeDraft, JsonObject } from "../../../src/core/plan.js";
-import {
-  ID_MAP_FILE,
-  backupPathFor,
-  recreateApplications,
-  sinkNameFor,
-  type RecreateApplicationsParams,
-} from "../../../src/actions/recreate-applications.js";
+import { recreateApplications } from "../../../src/actions/recreate-applications.js";
+import { type RecreateApplicationsParams } from "../../../src/actions/recreate-changes.js";
+import { ID_MAP_FILE, backupPathFor, sinkNameFor } from "../../../src/actions/application-keys.js";
 import { keyPairMatches } from "../../../src/security/index.js";
 import { buildScenario, type SimState } from "../../../src/simulator/index.js";
 import type { Gateway } from "../../../src/vonage/gateway.js";

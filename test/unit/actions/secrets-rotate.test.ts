@@ -3,7 +3,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { ActionContext, ApplyOutcome, PriorRuns } from "../../../src/actions/action.js";
 import type { Change, JsonObject } from "../../../src/core/plan.js";
-import { secretsRotate, type SecretsRotateParams } from "../../../src/actions/secrets-rotate.js";
+import { secretsRotate } from "../../../src/actions/secrets-rotate.js";
+import { type SecretsRotateParams } from "../../../src/actions/secrets-changes.js";
 import { UsageError } from "../../../src/core/errors.js";
 import { ScriptedPrompter, type Prompter } from "../../../src/io/prompter.js";
 import type { SimState } from "../../../src/simulator/index.js";

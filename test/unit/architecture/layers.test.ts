@@ -106,4 +106,12 @@ describe("ESLint's floor rules", () => {
     ]);
     expect(await rulesOf(code, "src/cli/scratch.ts")).toEqual([]);
   });
+
+  it("no function in src/ over 80 lines, unless a comment above it says why", async () => {
+    const body = Array.from({ length: 81 }, (_, i) => `  total += ${i};`).join("\n");
+    const long = `export function long(): number {\n  let total = 0;\n${body}\n  return total;\n}\n`;
+    expect(await rulesOf(long, "src/actions/scratch.ts")).toEqual(["max-lines-per-function"]);
+    const excused = `// eslint-disable-next-line max-lines-per-function -- a flat table, one entry per line\n${long}`;
+    expect(await rulesOf(excused, "src/actions/scratch.ts")).toEqual([]);
+  });
 });

@@ -1,7 +1,8 @@
 // The gateway's requests and paging, checked on the wire against a tiny scripted server.
 import { afterEach, describe, expect, it } from "vitest";
 import { RequestScheduler } from "../../../src/vonage/request-scheduler.js";
-import { createSdkGateway, type RequestInfo } from "../../../src/vonage/sdk-gateway.js";
+import { createSdkGateway } from "../../../src/vonage/sdk-gateway.js";
+import { type RequestInfo } from "../../../src/vonage/sdk/sdk-runtime.js";
 import { startTinyServer, type Reply, type SeenRequest, type TinyServer } from "./tiny-server.js";
 
 const creds = { apiKey: "abcd1234", apiSecret: "Wire-Secret-123" };
