@@ -13,8 +13,6 @@ import { collectPosture } from "./collect-posture.js";
 import { countBySeverity, failsThreshold, MANUAL_CHECKS, runChecks, SEVERITIES } from "./posture-checks.js";
 import { findingsMarkdown } from "./findings-markdown.js";
 
-// What `vonage-ir audit` (src/cli/commands/audit.ts) imports from here.
-
 export const postureAuditParams = z.strictObject({
   /** Anything created after this ISO date-time is a suspect. */
   since: z.iso.datetime({ offset: true }).optional(),

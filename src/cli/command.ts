@@ -30,3 +30,6 @@ export interface Command {
   positionals?: "runbook" | "file" | "run-id" | readonly string[];
   run(args: { values: Values; positionals: string[] }, io: CliIo): Promise<number>;
 }
+
+/** A command as the table describes it (command-specs.ts): everything but its code. */
+export type CommandSpec = Omit<Command, "run">;

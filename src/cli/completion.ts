@@ -1,6 +1,6 @@
 // Shell completion scripts, generated from the same command table as `--help`, so a new command or flag is
 // completed without anyone remembering to edit a script.
-import type { Command, OptionSpec } from "./command.js";
+import type { CommandSpec, OptionSpec } from "./command.js";
 
 export const SHELLS = ["bash", "zsh"] as const;
 export type Shell = (typeof SHELLS)[number];
@@ -10,14 +10,18 @@ export interface CompletionData {
   runbookIds: readonly string[];
 }
 
-export function completionScript(shell: Shell, commands: readonly Command[], data: CompletionData): string {
+export function completionScript(
+  shell: Shell,
+  commands: readonly CommandSpec[],
+  data: CompletionData,
+): string {
   return shell === "bash" ? bashScript(commands, data) : zshScript(commands, data);
 }
 
 /** Run ids are the directories of the default out directory (a run elsewhere is typed). */
 const RUN_IDS_BASH = 'COMPREPLY=($(compgen -W "$(ls vonage-ir-runs 2>/dev/null)" -- "$cur"))';
 
-function flags(command: Command): string[] {
+function flags(command: CommandSpec): string[] {
   return [...Object.keys(command.options).map((name) => `--${name}`), "--help"];
 }
 
@@ -29,7 +33,7 @@ function bashValues(spec: OptionSpec): string {
   return "COMPREPLY=()";
 }
 
-function bashPositionals(command: Command, data: CompletionData): string {
+function bashPositionals(command: CommandSpec, data: CompletionData): string {
   const positionals = command.positionals;
   if (positionals === "runbook")
     return `COMPREPLY=($(compgen -W "${data.runbookIds.join(" ")}" -- "$cur") $(compgen -f -- "$cur"))`;
@@ -39,7 +43,7 @@ function bashPositionals(command: Command, data: CompletionData): string {
   return "COMPREPLY=()";
 }
 
-function bashScript(commands: readonly Command[], data: CompletionData): string {
+function bashScript(commands: readonly CommandSpec[], data: CompletionData): string {
   const cases = commands.map((command) => {
     const valued = Object.entries(command.options).filter(([, spec]) => spec.type === "string");
     const valueCases = valued
@@ -89,7 +93,7 @@ function zshValues(spec: OptionSpec): string {
 
 const RUN_IDS_ZSH = "_path_files -W vonage-ir-runs -/";
 
-function zshPositionals(command: Command, data: CompletionData): string[] {
+function zshPositionals(command: CommandSpec, data: CompletionData): string[] {
   const positionals = command.positionals;
   if (positionals === "runbook")
     return [`'1:runbook:_alternative "ids:runbook id:(${data.runbookIds.join(" ")})" "files:file:_files"'`];
@@ -99,7 +103,7 @@ function zshPositionals(command: Command, data: CompletionData): string[] {
   return [];
 }
 
-function zshScript(commands: readonly Command[], data: CompletionData): string {
+function zshScript(commands: readonly CommandSpec[], data: CompletionData): string {
   const described = commands.map((c) => `    '${c.name}:${c.summary.replace(/'/g, "'\\''")}'`).join("\n");
   const cases = commands.map((command) => {
     const specs = Object.entries(command.options).map(([name, spec]) => {

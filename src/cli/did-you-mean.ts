@@ -36,3 +36,9 @@ export function nearest(word: string, candidates: readonly string[]): string | u
   if (lower.length >= 3) return candidates.find((candidate) => candidate.toLowerCase().startsWith(lower));
   return undefined;
 }
+
+/** `; did you mean `near`?` for a message, or nothing when no candidate is near. */
+export function suggestion(word: string | undefined, candidates: readonly string[], prefix = ""): string {
+  const near = word === undefined ? undefined : nearest(word, candidates);
+  return near === undefined ? "" : `; did you mean \`${prefix}${near}\`?`;
+}

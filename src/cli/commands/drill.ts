@@ -104,11 +104,14 @@ export default async function drill(
     mutates: false,
   });
   const { startSimulator } = await import("../../simulator/index.js");
-  const sim = await startSimulator({ scenario: "compromised" });
   // The simulated account lives in this process only: its lock belongs to this drill, not to the per-user
   // state directory, where a second drill, a test suite or a real run keyed like it would refuse it.
   const lockDir = await mkdtemp(join(tmpdir(), "vonage-ir-drill-"));
   const drillIo: CliIo = { ...io, env: { ...io.env, VONAGE_IR_STATE_DIR: lockDir } };
+  const sim = await startSimulator({ scenario: "compromised" }).catch(async (error: unknown) => {
+    await rm(lockDir, { recursive: true, force: true });
+    throw error;
+  });
   try {
     const shipped = createShippedRegistry();
     const autoreload = shipped.actions.get("autoreload.disable");
@@ -169,8 +172,7 @@ export default async function drill(
     }
     return code;
   } finally {
-    await sim.close();
-    await rm(lockDir, { recursive: true, force: true });
+    await sim.close().finally(() => rm(lockDir, { recursive: true, force: true }));
   }
 }
 
