@@ -1,5 +1,6 @@
-// The serialisable, versioned Plan: what `plan --save` writes, what `apply` reads back and what the
-// journal records at the start of a run.
+// The plain data that crosses layers: JSON values, a change as an action drafts it and as the plan holds it,
+// and the serialisable, versioned Plan (what `plan --save` writes, what `apply` reads back and what the journal
+// records at the start of a run). Types only, and the plan format's version: nothing here runs.
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -11,7 +12,7 @@ export type ChangeKind =
 export interface ManualSpec {
   instructions: string;
   evidence: EvidenceField[];
-  /** A verifier id (see actions/verifiers.ts) run after the operator says "done". */
+  /** A verifier id (a Verifier in the registry: actions/registry.ts) run after the operator says "done". */
   verify?: string | undefined;
 }
 
