@@ -93,6 +93,32 @@ export function deliveryDrafts(
     });
 }
 
+/**
+ * The deliveries of an application's new private key (tagged `op: "deliver"` for the action that plans them):
+ * `sinkName` where the key is, `after` the change that put it in place (its output has the public key's
+ * fingerprint), `applicationIdRef` when the application gets a new id (recreate).
+ */
+export function applicationKeyDeliveries(
+  ctx: ActionContext,
+  app: { id: string; name: string },
+  key: { sinkName: string | JsonObject; after: string; applicationIdRef?: JsonObject | undefined },
+): ChangeDraft[] {
+  return deliveryDrafts(
+    ctx,
+    {
+      item: "application-key",
+      apiKey: ctx.gateway.apiKey,
+      primary: false,
+      application: { id: app.id, name: app.name },
+      sinkName: key.sinkName,
+      ...(key.applicationIdRef === undefined ? {} : { applicationIdRef: key.applicationIdRef }),
+      after: key.after,
+      fingerprintField: "publicKeyFingerprint",
+    },
+    { op: "deliver" },
+  );
+}
+
 export function describeDelivery(change: ChangeDraft): string {
   const p = change.params;
   return `deliver ${String(p.item)} of ${String(p.shownAs)} to ${String(p.label)}`;

@@ -11,7 +11,7 @@ import type {
 import { unreadableNumberFields } from "../vonage/unreadable-number-fields.js";
 import { ref, type ActionContext, type PlanResult } from "./action.js";
 import type { ChangeDraft, JsonObject } from "../core/plan.js";
-import { deliveryDrafts } from "./deliver-credentials.js";
+import { applicationKeyDeliveries } from "./deliver-credentials.js";
 import { checkDrafts } from "./service-checks.js";
 import { findSuspectWebhooks, suspectLine, type SuspectWebhook } from "./find-suspect-webhooks.js";
 import {
@@ -236,24 +236,6 @@ function deleteDraft(ctx: ActionContext, app: ApplicationRecord, checkIds: strin
   };
 }
 
-/** The deliveries of a replacement's private key (and, in the metadata, its new id) once it is created. */
-function newKeyDeliveries(ctx: ActionContext, app: ApplicationRecord, createId: string): ChangeDraft[] {
-  return deliveryDrafts(
-    ctx,
-    {
-      item: "application-key",
-      apiKey: ctx.gateway.apiKey,
-      primary: false,
-      application: { id: app.id, name: app.name },
-      sinkName: ref(createId, "sinkName"),
-      applicationIdRef: ref(createId, "newId"),
-      after: createId,
-      fingerprintField: "publicKeyFingerprint",
-    },
-    { op: "deliver" },
-  );
-}
-
 /** One application's changes, and what the service checks wait for (its verify, its key's deliveries). */
 function applicationDrafts(
   ctx: ActionContext,
@@ -268,7 +250,11 @@ function applicationDrafts(
   const insecure = webhookWarnings(config);
   const warnings = [...(decided?.decisions.map(decisionLine) ?? []), ...insecure];
   const createId = full(`${app.id}/create`);
-  const delivered = newKeyDeliveries(ctx, app, createId);
+  const delivered = applicationKeyDeliveries(ctx, app, {
+    sinkName: ref(createId, "sinkName"),
+    applicationIdRef: ref(createId, "newId"),
+    after: createId,
+  });
   return {
     createId,
     changes: [

@@ -19,7 +19,12 @@ import {
   writeJson,
 } from "./application-keys.js";
 import { findSuspectWebhooks, suspectLine, type SuspectWebhook } from "./find-suspect-webhooks.js";
-import { applyDelivery, deliveryDrafts, describeDelivery, undoDelivery } from "./deliver-credentials.js";
+import {
+  applicationKeyDeliveries,
+  applyDelivery,
+  describeDelivery,
+  undoDelivery,
+} from "./deliver-credentials.js";
 import {
   applyRecordedDecisions,
   decisionLine,
@@ -249,7 +254,7 @@ async function applicationDrafts(
     ...(decided.length > 0 ? { warnings: decided.map(decisionLine) } : {}),
   });
   // A rekey has no overlap (the old key dies with the PUT): delivery follows each key change at once.
-  changes.push(...keyDeliveries(ctx, app, rekeyId));
+  changes.push(...applicationKeyDeliveries(ctx, app, { sinkName: sinkNameFor(app.id), after: rekeyId }));
   return changes;
 }
 
@@ -327,21 +332,4 @@ async function applyVerify(ctx: ActionContext, change: Change): Promise<ApplyOut
 async function applyIdMap(ctx: ActionContext, change: Change): Promise<ApplyOutcome> {
   const ids = Array.isArray(change.params.rekeys) ? change.params.rekeys : [];
   return { status: "done", output: await writeIdMap(ctx, ids) };
-}
-
-/** The deliveries of one application's new private key to the config's targets that want it. */
-function keyDeliveries(ctx: ActionContext, app: ApplicationRecord, rekeyId: string): ChangeDraft[] {
-  return deliveryDrafts(
-    ctx,
-    {
-      item: "application-key",
-      apiKey: ctx.gateway.apiKey,
-      primary: false,
-      application: { id: app.id, name: app.name },
-      sinkName: sinkNameFor(app.id),
-      after: rekeyId,
-      fingerprintField: "publicKeyFingerprint",
-    },
-    { op: "deliver" },
-  );
 }

@@ -1,6 +1,6 @@
 // The attacker window from journal records: from the first attempt's start, through resumes, to the done record
 // of the last killing change; killing changes not done name the credentials that still work.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -8,9 +8,8 @@ import type { Change } from "../../../src/core/plan.js";
 import { attackerWindow, describeAttackerWindow } from "../../../src/actions/attacker-window.js";
 import { buildReport } from "../../../src/actions/build-report.js";
 import { renderMarkdown } from "../../../src/actions/render-report.js";
-import { readJournal } from "../../../src/engine/journal.js";
 import { type JournalRecord } from "../../../src/core/journal-records.js";
-import type { Plan } from "../../../src/core/plan.js";
+import { planOf, writeJournal } from "../../helpers/journal-fixture.js";
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -32,62 +31,25 @@ function change(id: string, killsCredential?: string): Change {
   };
 }
 
-const PLAN: Plan = {
-  version: 1,
-  runbook: { id: "compromise", title: "t", version: 1, file: "x.yaml", hash: "h" },
-  configHash: "c",
-  account: "abcd1234",
-  createdAt: "2026-12-01T10:00:00.000Z",
-  inputs: {},
-  steps: [
-    {
-      id: "secrets",
-      title: "secrets",
-      action: "test",
-      confirm: false,
-      continueOnError: false,
-      notes: [],
-      changes: [change("secrets:create"), change("secrets:revoke/s1", "API secret s1 of abcd1234")],
-    },
-    {
-      id: "applications",
-      title: "applications",
-      action: "test",
-      confirm: false,
-      continueOnError: false,
-      notes: [],
-      changes: [
-        change("applications:a1/delete", 'key of application a1 "shop"'),
-        change("applications:a2/delete", 'key of application a2 "crm"'),
-      ],
-    },
-  ],
-};
+const PLAN = planOf([
+  {
+    id: "secrets",
+    changes: [change("secrets:create"), change("secrets:revoke/s1", "API secret s1 of abcd1234")],
+  },
+  {
+    id: "applications",
+    changes: [
+      change("applications:a1/delete", 'key of application a1 "shop"'),
+      change("applications:a2/delete", 'key of application a2 "crm"'),
+    ],
+  },
+]);
 
 /** Writes a journal: the header at `start`, the plan, then `records`, each stamped at its own time. */
 async function journalOf(start: string, records: [string, JournalRecord][]) {
   const dir = await mkdtemp(join(tmpdir(), "window-"));
   dirs.push(dir);
-  const all: [string, JournalRecord][] = [
-    [
-      start,
-      {
-        t: "run",
-        v: 1,
-        runId: "20261201-100000-abcdef",
-        runbook: { id: "compromise", version: 1, file: "x.yaml", hash: "h" },
-        configHash: "c",
-        account: "abcd1234",
-        startedAt: start,
-      },
-    ],
-    [start, { t: "plan", plan: PLAN }],
-    ...records,
-  ];
-  const text = all.map(([ts, record], i) => JSON.stringify({ ...record, seq: i + 1, ts })).join("\n");
-  const path = join(dir, "journal.jsonl");
-  await writeFile(path, `${text}\n`);
-  return readJournal(path);
+  return writeJournal(dir, PLAN, start, records);
 }
 
 const done = (changeId: string): JournalRecord => ({ t: "done", changeId });

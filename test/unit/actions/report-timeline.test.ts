@@ -1,15 +1,14 @@
 // The report's timeline: a service check the operator overrode ("revoke anyway" after it failed) is shown as their
 // decision, by whom, never as a passed check; a passing check stays a plain "done".
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Change } from "../../../src/core/plan.js";
 import { buildReport } from "../../../src/actions/build-report.js";
 import { renderMarkdown } from "../../../src/actions/render-report.js";
-import { readJournal } from "../../../src/engine/journal.js";
 import { type JournalRecord } from "../../../src/core/journal-records.js";
-import type { Plan } from "../../../src/core/plan.js";
+import { planOf, writeJournal } from "../../helpers/journal-fixture.js";
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -30,49 +29,23 @@ function check(id: string, name: string): Change {
   };
 }
 
-const PLAN: Plan = {
-  version: 1,
-  runbook: { id: "compromise", title: "t", version: 1, file: "x.yaml", hash: "h" },
-  configHash: "c",
-  account: "abcd1234",
-  createdAt: "2026-12-01T10:00:00.000Z",
-  inputs: {},
-  steps: [
-    {
-      id: "secrets",
-      title: "secrets",
-      action: "test",
-      confirm: false,
-      continueOnError: false,
-      notes: [],
-      changes: [check("secrets:check/billing", "billing"), check("secrets:check/shop", "shop")],
-    },
-  ],
-};
+const PLAN = planOf([
+  {
+    id: "secrets",
+    changes: [check("secrets:check/billing", "billing"), check("secrets:check/shop", "shop")],
+  },
+]);
 
 async function journalOf(records: JournalRecord[]) {
   const dir = await mkdtemp(join(tmpdir(), "timeline-"));
   dirs.push(dir);
-  const all: JournalRecord[] = [
-    {
-      t: "run",
-      v: 1,
-      runId: "20261201-100000-abcdef",
-      runbook: { id: "compromise", version: 1, file: "x.yaml", hash: "h" },
-      configHash: "c",
-      account: "abcd1234",
-      startedAt: "2026-12-01T10:00:00.000Z",
-    },
-    { t: "plan", plan: PLAN },
-    ...records,
-  ];
-  const actor = { user: "ops", host: "laptop", operator: "Erin" };
-  const text = all
-    .map((record, i) => JSON.stringify({ ...record, seq: i + 1, ts: "2026-12-01T10:00:01.000Z", actor }))
-    .join("\n");
-  const path = join(dir, "journal.jsonl");
-  await writeFile(path, `${text}\n`);
-  return readJournal(path);
+  return writeJournal(
+    dir,
+    PLAN,
+    "2026-12-01T10:00:00.000Z",
+    records.map((record): [string, JournalRecord] => ["2026-12-01T10:00:01.000Z", record]),
+    { user: "ops", host: "laptop", operator: "Erin" },
+  );
 }
 
 describe("report timeline", () => {
